@@ -1,0 +1,60 @@
+/* Image classification datasets: IDX files (MNIST, Fashion-MNIST; gzip'd or raw) and the
+ * CIFAR-10 binary format.
+ *
+ * Every header, size and label is validated; a truncated, corrupt or inconsistent file is
+ * refused with a message naming the file and what was wrong. */
+#ifndef NANOCIM_DATASET_H
+#define NANOCIM_DATASET_H
+
+#include <stdint.h>
+
+#include "nanocim/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Where Debian's dataset-fashion-mnist package installs the official IDX files. */
+#define NCM_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
+
+typedef struct {
+    int64_t n;          /* number of images */
+    int c, h, w;        /* channels, height, width */
+    int n_classes;      /* labels lie in [0, n_classes) */
+    uint8_t *pixels;    /* n * c * h * w bytes, image-major, then channel, row, column */
+    uint8_t *labels;    /* n bytes */
+} ncm_dataset;
+
+/* An IDX array of unsigned bytes (type code 0x08). */
+typedef struct {
+    int ndims;
+    int64_t dims[4];
+    uint8_t *data;      /* product(dims) bytes */
+} ncm_idx;
+
+/* Reads an IDX file of unsigned bytes, gzip'd or raw (detected from the content). */
+ncm_status ncm_idx_read(const char *path, ncm_idx *out, ncm_error *err);
+void ncm_idx_free(ncm_idx *a);
+
+/* Builds a dataset from an IDX image file (n x h x w) and an IDX label file (n). */
+ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path,
+                                ncm_dataset *out, ncm_error *err);
+
+/* Reads CIFAR-10 binary batch files (records of 1 label byte + 3072 pixel bytes). */
+ncm_status ncm_dataset_from_cifar(const char *const *paths, int n_paths, ncm_dataset *out,
+                                  ncm_error *err);
+
+/* Loads the training (train=1) or test (train=0) split named by `spec`:
+ *   "fashion-mnist"  the files installed by Debian's dataset-fashion-mnist
+ *   a directory      holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (MNIST layout) or
+ *                    CIFAR-10's data_batch_{1..5}.bin and test_batch.bin. */
+ncm_status ncm_dataset_load(const char *spec, int train, ncm_dataset *out, ncm_error *err);
+
+/* Keeps the first n images (n <= d->n). */
+void ncm_dataset_truncate(ncm_dataset *d, int64_t n);
+void ncm_dataset_free(ncm_dataset *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,19 @@
+/* Internal interface shared by the training code and the model file: the architecture record
+ * both file formats carry, and the first layer's input encoding. */
+#ifndef NCM_BNN_INTERNAL_H
+#define NCM_BNN_INTERNAL_H
+
+#include "nanocim/binfile.h"
+#include "nanocim/bnn.h"
+
+/* The first layer's input is pixel - 128: an integer in [-128, 127], so its sums are exact. */
+#define NCM_PIXEL_OFFSET 128
+/* Padding of the first convolution (pixel value 0, the Fashion-MNIST background) and of the
+ * binary ones (-1, a zero bit). */
+#define NCM_PAD_INPUT (-NCM_PIXEL_OFFSET)
+#define NCM_PAD_BINARY (-1)
+
+void ncm_bnn_write_arch(ncm_wbuf *w, const ncm_arch *a);
+ncm_status ncm_bnn_read_arch(ncm_rbuf *r, const char *path, ncm_arch *a, ncm_error *err);
+
+#endif

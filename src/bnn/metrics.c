@@ -1,0 +1,41 @@
+/* Classification metrics (see include/nanocim/metrics.h). */
+#include "nanocim/metrics.h"
+
+#include <stdlib.h>
+
+double ncm_accuracy(const int32_t *pred, const uint8_t *labels, int64_t n)
+{
+    int64_t ok = 0;
+    for (int64_t i = 0; i < n; i++)
+        ok += pred[i] == labels[i];
+    return n > 0 ? (double)ok / (double)n : 0.0;
+}
+
+cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, int n_classes)
+{
+    int64_t *conf = calloc((size_t)n_classes * n_classes, sizeof *conf);
+    if (!conf)
+        return NULL;
+    for (int64_t i = 0; i < n; i++)
+        if (labels[i] < n_classes && pred[i] >= 0 && pred[i] < n_classes)
+            conf[labels[i] * n_classes + pred[i]]++;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "n", (double)n);
+    cJSON_AddNumberToObject(o, "accuracy", ncm_accuracy(pred, labels, n));
+    cJSON *pc = cJSON_AddArrayToObject(o, "per_class_accuracy");
+    cJSON *cm = cJSON_AddArrayToObject(o, "confusion");
+    for (int t = 0; t < n_classes; t++) {
+        int64_t row = 0;
+        cJSON *r = cJSON_CreateArray();
+        for (int p = 0; p < n_classes; p++) {
+            row += conf[t * n_classes + p];
+            cJSON_AddItemToArray(r, cJSON_CreateNumber((double)conf[t * n_classes + p]));
+        }
+        cJSON_AddItemToArray(cm, r);
+        cJSON_AddItemToArray(pc, row ? cJSON_CreateNumber((double)conf[t * n_classes + t] /
+                                                          (double)row)
+                                     : cJSON_CreateNull());
+    }
+    free(conf);
+    return o;
+}

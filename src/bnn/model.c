@@ -1,0 +1,431 @@
+/* Folded binarized networks: folding batch norm + sign into integer thresholds, the model file,
+ * and the plain reference integer inference (see include/nanocim/model.h). */
+#include "nanocim/model.h"
+
+#include <limits.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bnn/bnn_internal.h"
+
+static const char MODEL_MAGIC[8] = {'N', 'C', 'M', 'M', 'O', 'D', 'E', 'L'};
+enum { MODEL_VERSION = 1 };
+
+void ncm_model_free(ncm_model *m)
+{
+    if (!m)
+        return;
+    for (int l = 0; m->layer && l < m->n_layers; l++) {
+        ncm_model_layer *L = &m->layer[l];
+        free(L->wbits);
+        free(L->thresh);
+        free(L->dir);
+        free(L->mean);
+        free(L->scale);
+        free(L->beta);
+    }
+    free(m->layer);
+    free(m->meta);
+    memset(m, 0, sizeof *m);
+}
+
+/* Shapes of every layer from the architecture, and room for its parameters. */
+static ncm_status model_layout(ncm_model *m, const ncm_arch *arch, ncm_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->arch = *arch;
+    m->n_layers = arch->n_layers;
+    m->layer = calloc((size_t)arch->n_layers, sizeof *m->layer);
+    if (!m->layer)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+    int c = arch->in_c, h = arch->in_h, w = arch->in_w, ok = 1;
+    for (int l = 0; l < m->n_layers; l++) {
+        ncm_model_layer *L = &m->layer[l];
+        const ncm_layer_spec *S = &arch->layer[l];
+        L->kind = S->kind;
+        L->first = l == 0;
+        L->last = l == m->n_layers - 1;
+        L->pool = S->pool;
+        L->cout = S->out;
+        if (S->kind == NCM_LAYER_CONV) {
+            L->cin = c, L->hin = h, L->win = w, L->hc = h, L->wc = w;
+            L->ho = S->pool ? h / 2 : h;
+            L->wo = S->pool ? w / 2 : w;
+            L->fan_in = c * 9;
+            c = L->cout, h = L->ho, w = L->wo;
+        } else {
+            L->cin = c * h * w, L->hin = L->win = 1;
+            L->hc = L->wc = L->ho = L->wo = 1;
+            L->fan_in = L->cin;
+            c = L->cout, h = w = 1;
+        }
+        L->words = (L->fan_in + 63) / 64;
+        ok &= (L->wbits = calloc((size_t)L->cout * L->words, sizeof(uint64_t))) != NULL;
+        if (L->last) {
+            ok &= (L->mean = calloc((size_t)L->cout, sizeof(float))) != NULL;
+            ok &= (L->scale = calloc((size_t)L->cout, sizeof(float))) != NULL;
+            ok &= (L->beta = calloc((size_t)L->cout, sizeof(float))) != NULL;
+        } else {
+            ok &= (L->thresh = calloc((size_t)L->cout, sizeof(int32_t))) != NULL;
+            ok &= (L->dir = calloc((size_t)L->cout, sizeof(int8_t))) != NULL;
+        }
+    }
+    if (!ok) {
+        ncm_model_free(m);
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for the model");
+    }
+    return NCM_OK;
+}
+
+/* Range of a layer's integer sum: fan_in terms of +-1 (binary inputs) or of +-x with
+ * x in [-128, 127] (first layer). */
+static void sum_range(const ncm_model_layer *L, int64_t *lo, int64_t *hi)
+{
+    int64_t m = L->first ? NCM_PIXEL_OFFSET : 1;
+    *lo = -m * L->fan_in;
+    *hi = m * L->fan_in;
+}
+
+static int fires(int64_t a, float mean, float scale, float beta)
+{
+    return ncm_bn_apply((float)a, mean, scale, beta) >= 0.0f;
+}
+
+/* The integer threshold that reproduces sign(batch norm(a)) exactly: the float expression is
+ * monotone in a (every rounding step is), non-decreasing for scale > 0 and non-increasing for
+ * scale < 0, so a binary search over the integers finds where it changes sign. */
+static void fold_threshold(int64_t lo, int64_t hi, float mean, float scale, float beta,
+                           int32_t *T, int8_t *dir)
+{
+    if (scale < 0.0f) {
+        *dir = -1;
+        if (!fires(lo, mean, scale, beta)) {
+            *T = (int32_t)(lo - 1);
+            return;
+        }
+        int64_t a = lo, b = hi; /* fires(a) holds; find the largest such */
+        while (a < b) {
+            int64_t mid = a + (b - a + 1) / 2;
+            if (fires(mid, mean, scale, beta))
+                a = mid;
+            else
+                b = mid - 1;
+        }
+        *T = (int32_t)a;
+        return;
+    }
+    /* scale > 0, or 0 / NaN (constant output, which this search also captures) */
+    *dir = 1;
+    if (!fires(hi, mean, scale, beta)) {
+        *T = (int32_t)(hi + 1);
+        return;
+    }
+    int64_t a = lo, b = hi; /* fires(b) holds; find the smallest such */
+    while (a < b) {
+        int64_t mid = a + (b - a) / 2;
+        if (fires(mid, mean, scale, beta))
+            b = mid;
+        else
+            a = mid + 1;
+    }
+    *T = (int32_t)a;
+}
+
+ncm_status ncm_model_fold(const ncm_bnn *net, const char *meta, ncm_model *m, ncm_error *err)
+{
+    ncm_status s = model_layout(m, ncm_bnn_arch(net), err);
+    if (s)
+        return s;
+    if (meta && !(m->meta = strdup(meta))) {
+        ncm_model_free(m);
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+    }
+    for (int l = 0; l < m->n_layers; l++) {
+        ncm_model_layer *L = &m->layer[l];
+        const float *w, *mean, *beta;
+        float *scale = malloc((size_t)L->cout * sizeof(float));
+        if (!scale) {
+            ncm_model_free(m);
+            return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        }
+        ncm_bnn_layer_params(net, l, &w, &mean, scale, &beta);
+        for (int c = 0; c < L->cout; c++) {
+            uint64_t *row = L->wbits + (int64_t)c * L->words;
+            for (int j = 0; j < L->fan_in; j++)
+                if (w[(int64_t)c * L->fan_in + j] >= 0.0f)
+                    row[j / 64] |= 1ull << (j % 64);
+            if (L->last) {
+                L->mean[c] = mean[c];
+                L->scale[c] = scale[c];
+                L->beta[c] = beta[c];
+            } else {
+                int64_t lo, hi;
+                sum_range(L, &lo, &hi);
+                fold_threshold(lo, hi, mean[c], scale[c], beta[c], &L->thresh[c], &L->dir[c]);
+            }
+        }
+        free(scale);
+    }
+    return NCM_OK;
+}
+
+/* ---- file ---------------------------------------------------------------------------------- */
+
+ncm_status ncm_model_save(const ncm_model *m, const char *path, ncm_error *err)
+{
+    ncm_wbuf w = {0};
+    ncm_bnn_write_arch(&w, &m->arch);
+    uint32_t mlen = m->meta ? (uint32_t)strlen(m->meta) : 0;
+    ncm_wbuf_u32(&w, mlen);
+    ncm_wbuf_bytes(&w, m->meta, mlen);
+    for (int l = 0; l < m->n_layers; l++) {
+        const ncm_model_layer *L = &m->layer[l];
+        for (int64_t i = 0; i < (int64_t)L->cout * L->words; i++)
+            ncm_wbuf_u64(&w, L->wbits[i]);
+        if (L->last) {
+            ncm_wbuf_f32(&w, L->mean, (size_t)L->cout);
+            ncm_wbuf_f32(&w, L->scale, (size_t)L->cout);
+            ncm_wbuf_f32(&w, L->beta, (size_t)L->cout);
+        } else {
+            for (int c = 0; c < L->cout; c++) {
+                ncm_wbuf_u32(&w, (uint32_t)L->thresh[c]);
+                ncm_wbuf_bytes(&w, &L->dir[c], 1);
+            }
+        }
+    }
+    ncm_status s = ncm_binfile_save(path, MODEL_MAGIC, MODEL_VERSION, &w, err);
+    ncm_wbuf_free(&w);
+    return s;
+}
+
+ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err)
+{
+    memset(m, 0, sizeof *m);
+    uint8_t *data;
+    ncm_rbuf r;
+    uint32_t version;
+    ncm_status s = ncm_binfile_load(path, MODEL_MAGIC, MODEL_VERSION, "model", &data, &r,
+                                    &version, err);
+    if (s)
+        return s;
+    ncm_arch arch;
+    if ((s = ncm_bnn_read_arch(&r, path, &arch, err)))
+        goto done;
+    uint32_t mlen = ncm_rbuf_u32(&r);
+    if (r.short_read || mlen > r.len - r.pos) {
+        s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: invalid provenance length", path);
+        goto done;
+    }
+    /* Check the payload size before allocating what the header asks for. */
+    int64_t need = 0;
+    {
+        int c = arch.in_c, h = arch.in_h, w = arch.in_w;
+        for (int l = 0; l < arch.n_layers; l++) {
+            const ncm_layer_spec *S = &arch.layer[l];
+            int64_t fan = S->kind == NCM_LAYER_CONV ? (int64_t)c * 9 : (int64_t)c * h * w;
+            need += (int64_t)S->out * ((fan + 63) / 64) * 8;
+            need += l == arch.n_layers - 1 ? (int64_t)S->out * 12 : (int64_t)S->out * 5;
+            c = S->out;
+            if (S->kind == NCM_LAYER_CONV) {
+                if (S->pool)
+                    h /= 2, w /= 2;
+            } else {
+                h = w = 1;
+            }
+        }
+    }
+    if ((int64_t)(r.len - r.pos - mlen) != need) {
+        s = ncm_error_set(err, NCM_ERR_FORMAT,
+                          "%s: model holds %zu bytes of parameters, its architecture needs %lld",
+                          path, r.len - r.pos - mlen, (long long)need);
+        goto done;
+    }
+    if ((s = model_layout(m, &arch, err)))
+        goto done;
+    if (mlen) {
+        if (!(m->meta = malloc(mlen + 1))) {
+            s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        ncm_rbuf_bytes(&r, m->meta, mlen);
+        m->meta[mlen] = '\0';
+    }
+    for (int l = 0; l < m->n_layers; l++) {
+        ncm_model_layer *L = &m->layer[l];
+        for (int64_t i = 0; i < (int64_t)L->cout * L->words; i++)
+            L->wbits[i] = ncm_rbuf_u64(&r);
+        if (L->last) {
+            ncm_rbuf_f32(&r, L->mean, (size_t)L->cout);
+            ncm_rbuf_f32(&r, L->scale, (size_t)L->cout);
+            ncm_rbuf_f32(&r, L->beta, (size_t)L->cout);
+            continue;
+        }
+        for (int c = 0; c < L->cout; c++) {
+            L->thresh[c] = (int32_t)ncm_rbuf_u32(&r);
+            ncm_rbuf_bytes(&r, &L->dir[c], 1);
+            if (L->dir[c] != 1 && L->dir[c] != -1) {
+                s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: layer %d neuron %d: bad threshold "
+                                  "direction %d", path, l, c, L->dir[c]);
+                goto done;
+            }
+        }
+        /* Padding bits past fan_in must be zero for the popcount identity to hold. */
+        if (L->fan_in % 64)
+            for (int c = 0; c < L->cout; c++)
+                if (L->wbits[(int64_t)c * L->words + L->words - 1] >> (L->fan_in % 64)) {
+                    s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: layer %d: padding bits set", path, l);
+                    goto done;
+                }
+    }
+done:
+    if (s)
+        ncm_model_free(m);
+    free(data);
+    return s;
+}
+
+/* ---- reference inference ------------------------------------------------------------------- */
+
+typedef struct {
+    int32_t *x;     /* current activations, [C][H][W]: int8 range for the input, +-1 after */
+    int32_t *a;     /* sums before pooling */
+    int32_t *p;     /* sums after pooling */
+    uint64_t *bits; /* packed input vector or patch */
+} scratch;
+
+static int popcount64(uint64_t v) { return __builtin_popcountll(v); }
+
+/* Sum of one neuron over an input vector v[0..fan_in) (pad entries already in v). */
+static int32_t neuron_sum(const ncm_model_layer *L, const uint64_t *wrow, const int32_t *v,
+                          uint64_t *bits)
+{
+    if (L->first) {
+        int32_t s = 0;
+        for (int j = 0; j < L->fan_in; j++)
+            s += (wrow[j / 64] >> (j % 64) & 1) ? v[j] : -v[j];
+        return s;
+    }
+    memset(bits, 0, (size_t)L->words * sizeof(uint64_t));
+    for (int j = 0; j < L->fan_in; j++)
+        if (v[j] > 0)
+            bits[j / 64] |= 1ull << (j % 64);
+    int mism = 0;
+    for (int k = 0; k < L->words; k++)
+        mism += popcount64(bits[k] ^ wrow[k]);
+    return L->fan_in - 2 * mism;
+}
+
+static void layer_sums(const ncm_model_layer *L, scratch *s, int32_t *patch)
+{
+    if (L->kind == NCM_LAYER_DENSE) {
+        for (int c = 0; c < L->cout; c++)
+            s->a[c] = neuron_sum(L, L->wbits + (int64_t)c * L->words, s->x, s->bits);
+        return;
+    }
+    const int H = L->hin, W = L->win;
+    const int32_t pad = L->first ? NCM_PAD_INPUT : NCM_PAD_BINARY;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            for (int r = 0; r < L->fan_in; r++) {
+                const int c = r / 9, ys = y + r % 9 / 3 - 1, xs = x + r % 3 - 1;
+                patch[r] = (ys >= 0 && ys < H && xs >= 0 && xs < W) ? s->x[(c * H + ys) * W + xs]
+                                                                    : pad;
+            }
+            for (int c = 0; c < L->cout; c++)
+                s->a[(c * H + y) * W + x] =
+                    neuron_sum(L, L->wbits + (int64_t)c * L->words, patch, s->bits);
+        }
+}
+
+static void layer_pool(const ncm_model_layer *L, scratch *s)
+{
+    if (!L->pool) {
+        memcpy(s->p, s->a, (size_t)L->cout * L->hc * L->wc * sizeof(int32_t));
+        return;
+    }
+    for (int c = 0; c < L->cout; c++)
+        for (int y = 0; y < L->ho; y++)
+            for (int x = 0; x < L->wo; x++) {
+                const int32_t *q = s->a + ((int64_t)c * L->hc + 2 * y) * L->wc + 2 * x;
+                int32_t v = q[0];
+                v = q[1] > v ? q[1] : v;
+                v = q[L->wc] > v ? q[L->wc] : v;
+                v = q[L->wc + 1] > v ? q[L->wc + 1] : v;
+                s->p[((int64_t)c * L->ho + y) * L->wo + x] = v;
+            }
+}
+
+ncm_status ncm_model_predict(const ncm_model *m, const ncm_dataset *d, int32_t *pred,
+                             float *scores, ncm_error *err)
+{
+    const ncm_arch *a = &m->arch;
+    if (d->c != a->in_c || d->h != a->in_h || d->w != a->in_w)
+        return ncm_error_set(err, NCM_ERR_DATA,
+                             "dataset images are %dx%dx%d, the model expects %dx%dx%d", d->c, d->h,
+                             d->w, a->in_c, a->in_h, a->in_w);
+    int64_t max_act = (int64_t)a->in_c * a->in_h * a->in_w, max_fan = 1;
+    for (int l = 0; l < m->n_layers; l++) {
+        const ncm_model_layer *L = &m->layer[l];
+        int64_t n = (int64_t)L->cout * L->hc * L->wc;
+        max_act = n > max_act ? n : max_act;
+        max_fan = L->fan_in > max_fan ? L->fan_in : max_fan;
+    }
+    const int K = a->n_classes, P = d->c * d->h * d->w;
+    int failed = 0;
+#pragma omp parallel
+    {
+        scratch s;
+        s.x = malloc((size_t)max_act * sizeof(int32_t));
+        s.a = malloc((size_t)max_act * sizeof(int32_t));
+        s.p = malloc((size_t)max_act * sizeof(int32_t));
+        s.bits = malloc((size_t)((max_fan + 63) / 64) * sizeof(uint64_t));
+        int32_t *patch = malloc((size_t)max_fan * sizeof(int32_t));
+        int ok = s.x && s.a && s.p && s.bits && patch;
+        if (!ok) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(dynamic, 16)
+        for (int64_t i = 0; i < d->n; i++) {
+            if (!ok)
+                continue;
+            const uint8_t *img = d->pixels + i * P;
+            for (int j = 0; j < P; j++)
+                s.x[j] = (int32_t)img[j] - NCM_PIXEL_OFFSET;
+            for (int l = 0; l < m->n_layers; l++) {
+                const ncm_model_layer *L = &m->layer[l];
+                layer_sums(L, &s, patch);
+                layer_pool(L, &s);
+                const int64_t n = (int64_t)L->cout * L->ho * L->wo, per = L->ho * L->wo;
+                if (L->last) {
+                    int best = 0;
+                    float bestv = 0.0f;
+                    for (int c = 0; c < K; c++) {
+                        float v = ncm_bn_apply((float)s.p[c], L->mean[c], L->scale[c], L->beta[c]);
+                        if (scores)
+                            scores[i * K + c] = v;
+                        if (c == 0 || v > bestv)
+                            best = c, bestv = v;
+                    }
+                    pred[i] = best;
+                    break;
+                }
+                for (int64_t j = 0; j < n; j++) {
+                    const int c = (int)(j / per);
+                    const int32_t v = s.p[j];
+                    const int on = L->dir[c] > 0 ? v >= L->thresh[c] : v <= L->thresh[c];
+                    s.x[j] = on ? 1 : -1;
+                }
+            }
+        }
+        free(s.x);
+        free(s.a);
+        free(s.p);
+        free(s.bits);
+        free(patch);
+    }
+    if (failed)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for inference");
+    return NCM_OK;
+}

@@ -1,0 +1,881 @@
+/* BinaryNet-style training of binarized networks (see include/nanocim/bnn.h).
+ *
+ * Read top to bottom like a training program: the block structure and its buffers, then each
+ * stage's forward next to its backward (im2col/convolution, max-pool, batch norm, sign), the
+ * optimiser, one epoch, prediction, and checkpoints.
+ *
+ * Layouts: a fully connected block holds its activations as [batch][features]; a convolutional
+ * block as [channels][batch][rows][columns], so that one sgemm covers the whole batch and its
+ * output needs no reordering. Dense algebra goes through OpenBLAS sgemm; the rest is OpenMP with
+ * no reductions across threads, so results do not depend on the thread count. */
+#include "nanocim/bnn.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bnn/bnn_internal.h"
+#include "nanocim/rng.h"
+
+#define BN_MOMENTUM 0.1f
+#define ADAM_B1 0.9f
+#define ADAM_B2 0.999f
+#define ADAM_EPS 1e-8f
+
+/* Random stream ids: one family per use, so no two uses share numbers. */
+#define STREAM_INIT(l) ((1ull << 60) | (uint64_t)(l))
+#define STREAM_SHUFFLE(e) ((2ull << 60) | (uint64_t)(e))
+#define STREAM_AUGMENT(e, i) ((3ull << 60) | ((uint64_t)(e) << 32) | (uint64_t)(i))
+#define STREAM_FLIP(t, l) ((4ull << 60) | ((uint64_t)(t) << 8) | (uint64_t)(l))
+
+typedef struct {
+    ncm_layer_kind kind;
+    int first, last, pool;
+    int cin, hin, win;   /* input shape (dense: cin = features, hin = win = 1) */
+    int cout, ho, wo;    /* output shape after pooling (dense: ho = wo = 1) */
+    int hc, wc;          /* convolution output before pooling */
+    int fan_in;          /* inputs per output: features, or cin * 9 */
+    int64_t n_w;         /* cout * fan_in */
+    /* parameters and optimiser state */
+    float *w, *mw, *vw;                 /* latent weights and their Adam moments */
+    float *gamma, *beta, *mg, *vg, *mb, *vb, *rmean, *rvar;
+    /* work buffers, sized for max_batch */
+    float *wb, *gw, *ggamma, *gbeta;    /* binarized weights; gradients */
+    float *in, *din;    /* input (and its gradient) in this block's layout */
+    float *col, *dcol;  /* conv: im2col patches [fan_in][B * hc * wc] */
+    float *z, *dz;      /* dense: [B][cout]; conv: [cout][B * hc * wc] */
+    float *a, *da;      /* after pooling (aliases z, dz without pooling) */
+    int32_t *arg;       /* pooling: index in z of each window's maximum */
+    float *xhat, *y, *dy, *out;
+    float *bmean, *binvstd;
+} block;
+
+struct ncm_bnn {
+    ncm_arch arch;
+    ncm_train_opts opts;
+    int max_batch;
+    int epoch;           /* epochs completed */
+    int64_t step;        /* Adam steps taken */
+    int n;               /* blocks */
+    block b[NCM_MAX_LAYERS];
+    float *probs;        /* softmax of the last block, [B][classes] */
+};
+
+/* ---- set-up ------------------------------------------------------------------------------ */
+
+void ncm_train_opts_default(ncm_train_opts *o)
+{
+    o->epochs = 30;
+    o->batch = 100;
+    o->lr = 5e-3f;
+    o->lr_end = 5e-5f;
+    o->seed = 1;
+    o->augment = 1;
+    o->flip_p = 0.0f;
+}
+
+ncm_status ncm_train_opts_check(const ncm_train_opts *o, ncm_error *err)
+{
+    if (o->epochs < 1 || o->epochs > 100000)
+        return ncm_error_set(err, NCM_ERR_ARG, "--epochs %d: expected 1 to 100000", o->epochs);
+    if (o->batch < 1 || o->batch > 65536)
+        return ncm_error_set(err, NCM_ERR_ARG, "--batch %d: expected 1 to 65536", o->batch);
+    if (!(o->lr > 0.0f && o->lr < 10.0f))
+        return ncm_error_set(err, NCM_ERR_ARG, "--lr %g: expected a number in (0, 10)", o->lr);
+    if (!(o->lr_end > 0.0f && o->lr_end <= o->lr))
+        return ncm_error_set(err, NCM_ERR_ARG, "--lr-end %g: expected a number in (0, lr]",
+                             o->lr_end);
+    if (!(o->flip_p >= 0.0f && o->flip_p < 0.5f))
+        return ncm_error_set(err, NCM_ERR_ARG, "--flip %g: expected a probability in [0, 0.5)",
+                             o->flip_p);
+    return NCM_OK;
+}
+
+static float *falloc(int64_t n)
+{
+    return calloc((size_t)(n > 0 ? n : 1), sizeof(float));
+}
+
+/* Parameter tensors of a block, in checkpoint order. */
+static int block_params(block *k, float **p[11], int64_t len[11])
+{
+    float **ptr[11] = {&k->w, &k->mw, &k->vw, &k->gamma, &k->beta, &k->mg,
+                       &k->vg, &k->mb, &k->vb, &k->rmean, &k->rvar};
+    for (int i = 0; i < 11; i++) {
+        p[i] = ptr[i];
+        len[i] = i < 3 ? k->n_w : k->cout;
+    }
+    return 11;
+}
+
+static void block_free(block *k)
+{
+    float **p[11];
+    int64_t len[11];
+    int np = block_params(k, p, len);
+    for (int i = 0; i < np; i++)
+        free(*p[i]);
+    float *work[] = {k->wb, k->gw, k->ggamma, k->gbeta, k->in,   k->din,  k->col,
+                     k->dcol, k->z, k->dz,    k->xhat,  k->y,     k->dy,   k->out,
+                     k->bmean, k->binvstd};
+    for (size_t i = 0; i < sizeof work / sizeof *work; i++)
+        free(work[i]);
+    if (k->pool) {
+        free(k->a);
+        free(k->da);
+    }
+    free(k->arg);
+}
+
+void ncm_bnn_free(ncm_bnn *net)
+{
+    if (!net)
+        return;
+    for (int i = 0; i < net->n; i++)
+        block_free(&net->b[i]);
+    free(net->probs);
+    free(net);
+}
+
+static ncm_bnn *bnn_alloc(const ncm_arch *arch, const ncm_train_opts *opts, int max_batch,
+                          ncm_error *err)
+{
+    if (arch->n_layers < 1 || arch->n_layers > NCM_MAX_LAYERS) {
+        ncm_error_set(err, NCM_ERR_ARG, "architecture with %d layers", arch->n_layers);
+        return NULL;
+    }
+    if (max_batch < 1) {
+        ncm_error_set(err, NCM_ERR_ARG, "batch size %d", max_batch);
+        return NULL;
+    }
+    ncm_bnn *net = calloc(1, sizeof *net);
+    if (!net) {
+        ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    net->arch = *arch;
+    net->opts = *opts;
+    net->max_batch = max_batch;
+    net->n = arch->n_layers;
+    const int64_t B = max_batch;
+    int c = arch->in_c, h = arch->in_h, w = arch->in_w;
+    int ok = 1;
+    for (int l = 0; l < net->n && ok; l++) {
+        block *k = &net->b[l];
+        const ncm_layer_spec *L = &arch->layer[l];
+        k->kind = L->kind;
+        k->first = l == 0;
+        k->last = l == net->n - 1;
+        k->pool = L->pool;
+        k->cout = L->out;
+        if (L->kind == NCM_LAYER_CONV) {
+            k->cin = c, k->hin = h, k->win = w;
+            k->hc = h, k->wc = w;
+            k->ho = k->pool ? h / 2 : h;
+            k->wo = k->pool ? w / 2 : w;
+            k->fan_in = c * 9;
+            c = k->cout, h = k->ho, w = k->wo;
+        } else {
+            k->cin = c * h * w, k->hin = k->win = 1;
+            k->hc = k->wc = k->ho = k->wo = 1;
+            k->fan_in = k->cin;
+            c = k->cout, h = w = 1;
+        }
+        k->n_w = (int64_t)k->cout * k->fan_in;
+        float **p[11];
+        int64_t len[11];
+        int np = block_params(k, p, len);
+        for (int i = 0; i < np; i++)
+            ok &= (*p[i] = falloc(len[i])) != NULL;
+        const int64_t nin = B * k->cin * k->hin * k->win;
+        const int64_t nconv = B * k->hc * k->wc * k->cout;
+        const int64_t nout = B * k->ho * k->wo * k->cout;
+        ok &= (k->wb = falloc(k->n_w)) && (k->gw = falloc(k->n_w));
+        ok &= (k->ggamma = falloc(k->cout)) && (k->gbeta = falloc(k->cout));
+        ok &= (k->bmean = falloc(k->cout)) && (k->binvstd = falloc(k->cout));
+        ok &= (k->in = falloc(nin)) && (k->din = falloc(nin));
+        if (k->kind == NCM_LAYER_CONV) {
+            int64_t ncol = (int64_t)k->fan_in * B * k->hc * k->wc;
+            ok &= (k->col = falloc(ncol)) && (k->dcol = falloc(ncol));
+        }
+        ok &= (k->z = falloc(nconv)) && (k->dz = falloc(nconv));
+        if (k->pool) {
+            ok &= (k->a = falloc(nout)) && (k->da = falloc(nout));
+            ok &= (k->arg = calloc((size_t)nout, sizeof(int32_t))) != NULL;
+        } else {
+            k->a = k->z, k->da = k->dz;
+        }
+        ok &= (k->xhat = falloc(nout)) && (k->y = falloc(nout)) && (k->dy = falloc(nout)) &&
+              (k->out = falloc(nout));
+    }
+    ok = ok && (net->probs = falloc(B * arch->n_classes));
+    if (!ok) {
+        ncm_bnn_free(net);
+        ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for the network's buffers");
+        return NULL;
+    }
+    return net;
+}
+
+ncm_bnn *ncm_bnn_create(const ncm_arch *arch, const ncm_train_opts *opts, int max_batch,
+                        ncm_error *err)
+{
+    if (ncm_train_opts_check(opts, err))
+        return NULL;
+    ncm_bnn *net = bnn_alloc(arch, opts, max_batch, err);
+    if (!net)
+        return NULL;
+    for (int l = 0; l < net->n; l++) {
+        block *k = &net->b[l];
+        /* Glorot-uniform latent weights (Glorot and Bengio 2010), as in BinaryNet. */
+        float lim = sqrtf(6.0f / (float)(k->fan_in + k->cout * (k->kind == NCM_LAYER_CONV ? 9 : 1)));
+        ncm_rng r;
+        ncm_rng_init(&r, opts->seed, STREAM_INIT(l));
+        for (int64_t i = 0; i < k->n_w; i++)
+            k->w[i] = lim * (float)(2.0 * ncm_rng_uniform(&r) - 1.0);
+        for (int c = 0; c < k->cout; c++) {
+            k->gamma[c] = 1.0f;
+            k->rvar[c] = 1.0f;
+        }
+    }
+    return net;
+}
+
+const ncm_arch *ncm_bnn_arch(const ncm_bnn *net) { return &net->arch; }
+const ncm_train_opts *ncm_bnn_opts(const ncm_bnn *net) { return &net->opts; }
+int ncm_bnn_epoch(const ncm_bnn *net) { return net->epoch; }
+
+void ncm_bnn_layer_params(const ncm_bnn *net, int l, const float **w_latent, const float **mean,
+                          float *scale_out, const float **beta)
+{
+    const block *k = &net->b[l];
+    *w_latent = k->w;
+    *mean = k->rmean;
+    *beta = k->beta;
+    for (int c = 0; c < k->cout; c++)
+        scale_out[c] = ncm_bn_scale(k->gamma[c], k->rvar[c]);
+}
+
+/* ---- input ------------------------------------------------------------------------------- */
+
+/* Copies images idx[0..B) into the first block's input, as pixel - 128, in the block's layout;
+ * with augmentation, each image is flipped left-right with probability 1/2 and shifted by up to
+ * 2 pixels each way (uncovered pixels are background, 0), drawn from the image's own stream. */
+static void load_batch(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx, int B, int augment)
+{
+    block *k = &net->b[0];
+    const int C = d->c, H = d->h, W = d->w, P = H * W;
+    const int conv = k->kind == NCM_LAYER_CONV;
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < B; i++) {
+        const uint8_t *img = d->pixels + (int64_t)idx[i] * C * P;
+        int flip = 0, sx = 0, sy = 0;
+        if (augment) {
+            ncm_rng r;
+            ncm_rng_init(&r, net->opts.seed, STREAM_AUGMENT(net->epoch, idx[i]));
+            uint32_t u = ncm_rng_u32(&r);
+            flip = u & 1;
+            sx = (int)((u >> 1) % 5) - 2;
+            sy = (int)((u >> 4) % 5) - 2;
+        }
+        for (int c = 0; c < C; c++)
+            for (int y = 0; y < H; y++)
+                for (int x = 0; x < W; x++) {
+                    int ys = y + sy, xs = x + sx;
+                    if (flip)
+                        xs = W - 1 - xs;
+                    float v = (float)-NCM_PIXEL_OFFSET;
+                    if (ys >= 0 && ys < H && xs >= 0 && xs < W)
+                        v = (float)(img[c * P + ys * W + xs] - NCM_PIXEL_OFFSET);
+                    int64_t o = conv ? ((int64_t)c * B + i) * P + y * W + x
+                                     : (int64_t)i * C * P + c * P + y * W + x;
+                    k->in[o] = v;
+                }
+    }
+}
+
+/* Moves block l's output into block l+1's input (backward = 0), or block l+1's input gradient
+ * into block l's output gradient (backward = 1). conv -> dense flattens [C][B][P] to [B][C*P]. */
+static void pass_between(block *k, block *next, int B, int backward)
+{
+    const int64_t n = (int64_t)B * k->cout * k->ho * k->wo;
+    if (k->kind == next->kind) {
+        if (backward)
+            memcpy(k->dy, next->din, (size_t)n * sizeof(float));
+        else
+            memcpy(next->in, k->out, (size_t)n * sizeof(float));
+        return;
+    }
+    const int C = k->cout, P = k->ho * k->wo;
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < B; i++)
+            for (int p = 0; p < P; p++) {
+                int64_t cm = ((int64_t)c * B + i) * P + p, bm = (int64_t)i * C * P + c * P + p;
+                if (backward)
+                    k->dy[cm] = next->din[bm];
+                else
+                    next->in[bm] = k->out[cm];
+            }
+}
+
+/* ---- convolution: im2col and its adjoint ------------------------------------------------- */
+
+static void im2col(const block *k, int B)
+{
+    const int H = k->hin, W = k->win, P = H * W;
+    const int64_t BP = (int64_t)B * P;
+    const float pad = k->first ? (float)NCM_PAD_INPUT : (float)NCM_PAD_BINARY;
+#pragma omp parallel for schedule(static)
+    for (int r = 0; r < k->fan_in; r++) {
+        const int c = r / 9, ky = r % 9 / 3 - 1, kx = r % 3 - 1;
+        float *dst = k->col + r * BP;
+        for (int i = 0; i < B; i++) {
+            const float *src = k->in + ((int64_t)c * B + i) * P;
+            for (int y = 0; y < H; y++) {
+                const int ys = y + ky;
+                for (int x = 0; x < W; x++) {
+                    const int xs = x + kx;
+                    dst[(int64_t)i * P + y * W + x] =
+                        (ys >= 0 && ys < H && xs >= 0 && xs < W) ? src[ys * W + xs] : pad;
+                }
+            }
+        }
+    }
+}
+
+static void col2im(const block *k, int B)
+{
+    const int H = k->hin, W = k->win, P = H * W;
+    const int64_t BP = (int64_t)B * P;
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < k->cin; c++) {
+        float *dst = k->din + (int64_t)c * BP;
+        memset(dst, 0, (size_t)BP * sizeof(float));
+        for (int r = c * 9; r < c * 9 + 9; r++) {
+            const int ky = r % 9 / 3 - 1, kx = r % 3 - 1;
+            const float *src = k->dcol + r * BP;
+            for (int i = 0; i < B; i++)
+                for (int y = 0; y < H; y++) {
+                    const int ys = y + ky;
+                    if (ys < 0 || ys >= H)
+                        continue;
+                    for (int x = 0; x < W; x++) {
+                        const int xs = x + kx;
+                        if (xs >= 0 && xs < W)
+                            dst[(int64_t)i * P + ys * W + xs] += src[(int64_t)i * P + y * W + x];
+                    }
+                }
+        }
+    }
+}
+
+/* z = W_b * x for the whole batch. */
+static void linear_forward(block *k, int B)
+{
+    if (k->kind == NCM_LAYER_CONV) {
+        const int BP = B * k->hc * k->wc;
+        im2col(k, B);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k->cout, BP, k->fan_in, 1.0f, k->wb,
+                    k->fan_in, k->col, BP, 0.0f, k->z, BP);
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, k->cout, k->fan_in, 1.0f, k->in,
+                    k->fan_in, k->wb, k->fan_in, 0.0f, k->z, k->cout);
+    }
+}
+
+/* From dz: the weight gradient, and (except for the first block) the input gradient. */
+static void linear_backward(block *k, int B)
+{
+    if (k->kind == NCM_LAYER_CONV) {
+        const int BP = B * k->hc * k->wc;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k->cout, k->fan_in, BP, 1.0f, k->dz,
+                    BP, k->col, BP, 0.0f, k->gw, k->fan_in);
+        if (!k->first) {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k->fan_in, BP, k->cout, 1.0f,
+                        k->wb, k->fan_in, k->dz, BP, 0.0f, k->dcol, BP);
+            col2im(k, B);
+        }
+    } else {
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k->cout, k->fan_in, B, 1.0f, k->dz,
+                    k->cout, k->in, k->fan_in, 0.0f, k->gw, k->fan_in);
+        if (!k->first)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, k->fan_in, k->cout, 1.0f,
+                        k->dz, k->cout, k->wb, k->fan_in, 0.0f, k->din, k->fan_in);
+    }
+}
+
+/* ---- 2x2 max-pooling --------------------------------------------------------------------- */
+
+static void pool_forward(block *k, int B)
+{
+    const int Hc = k->hc, Wc = k->wc, Ho = k->ho, Wo = k->wo;
+#pragma omp parallel for schedule(static)
+    for (int64_t pl = 0; pl < (int64_t)k->cout * B; pl++) {
+        const int64_t zin = pl * Hc * Wc, zout = pl * Ho * Wo;
+        for (int y = 0; y < Ho; y++)
+            for (int x = 0; x < Wo; x++) {
+                int64_t best = zin + 2 * y * Wc + 2 * x;
+                for (int dy = 0; dy < 2; dy++)
+                    for (int dx = 0; dx < 2; dx++) {
+                        int64_t j = zin + (2 * y + dy) * Wc + 2 * x + dx;
+                        if (k->z[j] > k->z[best])
+                            best = j;
+                    }
+                k->a[zout + y * Wo + x] = k->z[best];
+                k->arg[zout + y * Wo + x] = (int32_t)(best - zin);
+            }
+    }
+}
+
+static void pool_backward(block *k, int B)
+{
+    const int64_t nin = (int64_t)k->hc * k->wc, nout = (int64_t)k->ho * k->wo;
+#pragma omp parallel for schedule(static)
+    for (int64_t pl = 0; pl < (int64_t)k->cout * B; pl++) {
+        float *dz = k->dz + pl * nin;
+        memset(dz, 0, (size_t)nin * sizeof(float));
+        for (int64_t j = 0; j < nout; j++)
+            dz[k->arg[pl * nout + j]] += k->da[pl * nout + j];
+    }
+}
+
+/* ---- batch norm -------------------------------------------------------------------------- */
+
+/* Element j of channel c sits at base + j * step: dense [B][C] or conv [C][B * P]. */
+static void bn_layout(const block *k, int B, int c, int64_t *base, int64_t *step, int64_t *n)
+{
+    if (k->kind == NCM_LAYER_CONV) {
+        *n = (int64_t)B * k->ho * k->wo;
+        *base = c * *n;
+        *step = 1;
+    } else {
+        *n = B;
+        *base = c;
+        *step = k->cout;
+    }
+}
+
+static void bn_forward(block *k, int B, int train)
+{
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < k->cout; c++) {
+        int64_t base, step, n;
+        bn_layout(k, B, c, &base, &step, &n);
+        if (!train) {
+            const float scale = ncm_bn_scale(k->gamma[c], k->rvar[c]);
+            for (int64_t j = 0; j < n; j++) {
+                const int64_t e = base + j * step;
+                k->y[e] = ncm_bn_apply(k->a[e], k->rmean[c], scale, k->beta[c]);
+            }
+            continue;
+        }
+        double s = 0.0, ss = 0.0;
+        for (int64_t j = 0; j < n; j++)
+            s += k->a[base + j * step];
+        const double mean = s / (double)n;
+        for (int64_t j = 0; j < n; j++) {
+            double dv = k->a[base + j * step] - mean;
+            ss += dv * dv;
+        }
+        const double var = ss / (double)n;
+        const float invstd = (float)(1.0 / sqrt(var + NCM_BN_EPS));
+        k->bmean[c] = (float)mean;
+        k->binvstd[c] = invstd;
+        for (int64_t j = 0; j < n; j++) {
+            const int64_t e = base + j * step;
+            k->xhat[e] = (k->a[e] - (float)mean) * invstd;
+            k->y[e] = k->gamma[c] * k->xhat[e] + k->beta[c];
+        }
+        /* Running statistics for evaluation; unbiased variance as in Ioffe and Szegedy (2015). */
+        k->rmean[c] = (1.0f - BN_MOMENTUM) * k->rmean[c] + BN_MOMENTUM * (float)mean;
+        k->rvar[c] = (1.0f - BN_MOMENTUM) * k->rvar[c] +
+                     BN_MOMENTUM * (float)(n > 1 ? var * (double)n / (double)(n - 1) : var);
+    }
+}
+
+/* dy -> da, dgamma, dbeta (Ioffe and Szegedy 2015, section 3). */
+static void bn_backward(block *k, int B)
+{
+#pragma omp parallel for schedule(static)
+    for (int c = 0; c < k->cout; c++) {
+        int64_t base, step, n;
+        bn_layout(k, B, c, &base, &step, &n);
+        double sdy = 0.0, sdyx = 0.0;
+        for (int64_t j = 0; j < n; j++) {
+            const int64_t e = base + j * step;
+            sdy += k->dy[e];
+            sdyx += (double)k->dy[e] * k->xhat[e];
+        }
+        k->gbeta[c] = (float)sdy;
+        k->ggamma[c] = (float)sdyx;
+        const float f = k->gamma[c] * k->binvstd[c] / (float)n;
+        const float mdy = (float)(sdy / (double)n), mdyx = (float)(sdyx / (double)n);
+        for (int64_t j = 0; j < n; j++) {
+            const int64_t e = base + j * step;
+            k->da[e] = f * (float)n * (k->dy[e] - mdy - k->xhat[e] * mdyx);
+        }
+    }
+}
+
+/* ---- sign activation with the straight-through estimator ---------------------------------- */
+
+static void sign_forward(block *k, int64_t n)
+{
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++)
+        k->out[i] = k->y[i] >= 0.0f ? 1.0f : -1.0f;
+}
+
+/* Hard-tanh STE: the gradient passes where |y| <= 1 (Courbariaux, Hubara et al. 2016, eq. 4). */
+static void sign_backward(block *k, int64_t n)
+{
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++)
+        if (fabsf(k->y[i]) > 1.0f)
+            k->dy[i] = 0.0f;
+}
+
+/* ---- whole network ----------------------------------------------------------------------- */
+
+/* Binarizes the latent weights; during error-aware training, flips each binary weight with
+ * probability flip_p, choosing the flips by geometric skipping (cost proportional to flips). */
+static void binarize(ncm_bnn *net, int flip)
+{
+    for (int l = 0; l < net->n; l++) {
+        block *k = &net->b[l];
+#pragma omp parallel for schedule(static)
+        for (int64_t i = 0; i < k->n_w; i++)
+            k->wb[i] = k->w[i] >= 0.0f ? 1.0f : -1.0f;
+        if (flip && net->opts.flip_p > 0.0f) {
+            ncm_rng r;
+            ncm_rng_init(&r, net->opts.seed, STREAM_FLIP(net->step, l));
+            const double lq = log1p(-(double)net->opts.flip_p);
+            for (int64_t i = (int64_t)(log(ncm_rng_uniform(&r)) / lq); i < k->n_w;
+                 i += 1 + (int64_t)(log(ncm_rng_uniform(&r)) / lq))
+                k->wb[i] = -k->wb[i];
+        }
+    }
+}
+
+static void forward(ncm_bnn *net, int B, int train)
+{
+    for (int l = 0; l < net->n; l++) {
+        block *k = &net->b[l];
+        linear_forward(k, B);
+        if (k->pool)
+            pool_forward(k, B);
+        bn_forward(k, B, train);
+        if (!k->last) {
+            sign_forward(k, (int64_t)B * k->cout * k->ho * k->wo);
+            pass_between(k, &net->b[l + 1], B, 0);
+        }
+    }
+}
+
+/* Softmax cross-entropy of the class scores; fills the last block's dy; returns the summed loss
+ * and the number of correct predictions. */
+static double softmax_xent(ncm_bnn *net, int B, const uint8_t *labels, const int32_t *idx,
+                           int *correct)
+{
+    block *k = &net->b[net->n - 1];
+    const int K = k->cout;
+    double loss = 0.0;
+    *correct = 0;
+    for (int i = 0; i < B; i++) {
+        const float *s = k->y + (int64_t)i * K;
+        float *p = net->probs + (int64_t)i * K;
+        int best = 0;
+        for (int j = 1; j < K; j++)
+            if (s[j] > s[best])
+                best = j;
+        double sum = 0.0;
+        for (int j = 0; j < K; j++)
+            sum += exp((double)(s[j] - s[best]));
+        const int y = labels[idx[i]];
+        loss += log(sum) - (double)(s[y] - s[best]);
+        *correct += best == y;
+        for (int j = 0; j < K; j++) {
+            p[j] = (float)(exp((double)(s[j] - s[best])) / sum);
+            k->dy[(int64_t)i * K + j] = (p[j] - (j == y ? 1.0f : 0.0f)) / (float)B;
+        }
+    }
+    return loss;
+}
+
+static void backward(ncm_bnn *net, int B)
+{
+    for (int l = net->n - 1; l >= 0; l--) {
+        block *k = &net->b[l];
+        if (!k->last) {
+            pass_between(k, &net->b[l + 1], B, 1);
+            sign_backward(k, (int64_t)B * k->cout * k->ho * k->wo);
+        }
+        bn_backward(k, B);
+        if (k->pool)
+            pool_backward(k, B);
+        linear_backward(k, B);
+    }
+}
+
+static void adam(float *p, float *m, float *v, const float *g, int64_t n, float lr, float c1,
+                 float c2, int clip)
+{
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+        m[i] = ADAM_B1 * m[i] + (1.0f - ADAM_B1) * g[i];
+        v[i] = ADAM_B2 * v[i] + (1.0f - ADAM_B2) * g[i] * g[i];
+        float x = p[i] - lr * (m[i] / c1) / (sqrtf(v[i] / c2) + ADAM_EPS);
+        p[i] = clip ? fminf(1.0f, fmaxf(-1.0f, x)) : x;
+    }
+}
+
+/* Adam (Kingma and Ba 2015) on every parameter; latent weights clipped to [-1, 1]. */
+static void update(ncm_bnn *net, float lr)
+{
+    net->step++;
+    const float c1 = 1.0f - powf(ADAM_B1, (float)net->step);
+    const float c2 = 1.0f - powf(ADAM_B2, (float)net->step);
+    for (int l = 0; l < net->n; l++) {
+        block *k = &net->b[l];
+        adam(k->w, k->mw, k->vw, k->gw, k->n_w, lr, c1, c2, 1);
+        adam(k->gamma, k->mg, k->vg, k->ggamma, k->cout, lr, c1, c2, 0);
+        adam(k->beta, k->mb, k->vb, k->gbeta, k->cout, lr, c1, c2, 0);
+    }
+}
+
+static ncm_status check_data(const ncm_bnn *net, const ncm_dataset *d, ncm_error *err)
+{
+    const ncm_arch *a = &net->arch;
+    if (d->c != a->in_c || d->h != a->in_h || d->w != a->in_w)
+        return ncm_error_set(err, NCM_ERR_DATA,
+                             "dataset images are %dx%dx%d, the network expects %dx%dx%d", d->c,
+                             d->h, d->w, a->in_c, a->in_h, a->in_w);
+    if (d->n_classes > a->n_classes)
+        return ncm_error_set(err, NCM_ERR_DATA, "dataset has %d classes, the network %d",
+                             d->n_classes, a->n_classes);
+    if (d->n < 1)
+        return ncm_error_set(err, NCM_ERR_DATA, "dataset is empty");
+    return NCM_OK;
+}
+
+ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss, double *acc,
+                               ncm_progress *progress, ncm_error *err)
+{
+    ncm_status s = check_data(net, d, err);
+    if (s)
+        return s;
+    const ncm_train_opts *o = &net->opts;
+    if (net->epoch >= o->epochs)
+        return ncm_error_set(err, NCM_ERR_STATE, "all %d epochs are already done", o->epochs);
+    const int B = o->batch < net->max_batch ? o->batch : net->max_batch;
+    int32_t *idx = malloc((size_t)d->n * sizeof *idx);
+    if (!idx)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+    for (int64_t i = 0; i < d->n; i++)
+        idx[i] = (int32_t)i;
+    ncm_rng r;
+    ncm_rng_init(&r, o->seed, STREAM_SHUFFLE(net->epoch));
+    ncm_rng_shuffle(&r, idx, d->n);
+    /* Exponential decay from lr to lr_end over the run. */
+    const float lr = o->epochs > 1 ? o->lr * powf(o->lr_end / o->lr, (float)net->epoch /
+                                                                         (float)(o->epochs - 1))
+                                   : o->lr;
+    double tot_loss = 0.0;
+    int64_t tot_correct = 0, seen = 0;
+    /* Every batch is full: the remainder of a shuffled epoch is left for the next shuffle. */
+    const int64_t n_batches = d->n >= B ? d->n / B : 1;
+    const int Bb = d->n >= B ? B : (int)d->n;
+    for (int64_t bi = 0; bi < n_batches; bi++) {
+        const int32_t *bidx = idx + bi * Bb;
+        load_batch(net, d, bidx, Bb, o->augment);
+        binarize(net, 1);
+        forward(net, Bb, 1);
+        int correct;
+        tot_loss += softmax_xent(net, Bb, d->labels, bidx, &correct);
+        tot_correct += correct;
+        seen += Bb;
+        backward(net, Bb);
+        update(net, lr);
+        if (progress)
+            ncm_progress_update(progress, bi + 1, NULL);
+    }
+    free(idx);
+    net->epoch++;
+    if (loss)
+        *loss = tot_loss / (double)seen;
+    if (acc)
+        *acc = (double)tot_correct / (double)seen;
+    return NCM_OK;
+}
+
+ncm_status ncm_bnn_predict(ncm_bnn *net, const ncm_dataset *d, int32_t *pred, float *scores,
+                           ncm_error *err)
+{
+    ncm_status s = check_data(net, d, err);
+    if (s)
+        return s;
+    const int K = net->arch.n_classes;
+    int32_t *idx = malloc((size_t)net->max_batch * sizeof *idx);
+    if (!idx)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+    binarize(net, 0);
+    const block *last = &net->b[net->n - 1];
+    for (int64_t i0 = 0; i0 < d->n; i0 += net->max_batch) {
+        const int B = (int)(d->n - i0 < net->max_batch ? d->n - i0 : net->max_batch);
+        for (int i = 0; i < B; i++)
+            idx[i] = (int32_t)(i0 + i);
+        load_batch(net, d, idx, B, 0);
+        forward(net, B, 0);
+        for (int i = 0; i < B; i++) {
+            const float *sc = last->y + (int64_t)i * K;
+            int best = 0;
+            for (int j = 1; j < K; j++)
+                if (sc[j] > sc[best])
+                    best = j;
+            pred[i0 + i] = best;
+            if (scores)
+                memcpy(scores + (i0 + i) * K, sc, (size_t)K * sizeof(float));
+        }
+    }
+    free(idx);
+    return NCM_OK;
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------- */
+
+static const char CKPT_MAGIC[8] = {'N', 'C', 'M', 'C', 'K', 'P', 'T', '\0'};
+enum { CKPT_VERSION = 1 };
+
+void ncm_bnn_write_arch(ncm_wbuf *w, const ncm_arch *a)
+{
+    ncm_wbuf_u32(w, (uint32_t)a->n_layers);
+    ncm_wbuf_u32(w, (uint32_t)a->in_c);
+    ncm_wbuf_u32(w, (uint32_t)a->in_h);
+    ncm_wbuf_u32(w, (uint32_t)a->in_w);
+    ncm_wbuf_u32(w, (uint32_t)a->n_classes);
+    for (int l = 0; l < a->n_layers; l++) {
+        ncm_wbuf_u32(w, (uint32_t)a->layer[l].kind);
+        ncm_wbuf_u32(w, (uint32_t)a->layer[l].out);
+        ncm_wbuf_u32(w, (uint32_t)a->layer[l].pool);
+    }
+}
+
+ncm_status ncm_bnn_save_checkpoint(const ncm_bnn *net, const char *path, ncm_error *err)
+{
+    ncm_wbuf w = {0};
+    ncm_bnn_write_arch(&w, &net->arch);
+    const ncm_train_opts *o = &net->opts;
+    ncm_wbuf_u32(&w, (uint32_t)o->epochs);
+    ncm_wbuf_u32(&w, (uint32_t)o->batch);
+    ncm_wbuf_f32(&w, &o->lr, 1);
+    ncm_wbuf_f32(&w, &o->lr_end, 1);
+    ncm_wbuf_u64(&w, o->seed);
+    ncm_wbuf_u32(&w, (uint32_t)o->augment);
+    ncm_wbuf_f32(&w, &o->flip_p, 1);
+    ncm_wbuf_u32(&w, (uint32_t)net->epoch);
+    ncm_wbuf_u64(&w, (uint64_t)net->step);
+    for (int l = 0; l < net->n; l++) {
+        float **p[11];
+        int64_t len[11];
+        int np = block_params((block *)&net->b[l], p, len);
+        for (int i = 0; i < np; i++)
+            ncm_wbuf_f32(&w, *p[i], (size_t)len[i]);
+    }
+    ncm_status s = ncm_binfile_save(path, CKPT_MAGIC, CKPT_VERSION, &w, err);
+    ncm_wbuf_free(&w);
+    return s;
+}
+
+ncm_status ncm_bnn_read_arch(ncm_rbuf *r, const char *path, ncm_arch *a, ncm_error *err)
+{
+    memset(a, 0, sizeof *a);
+    a->n_layers = (int)ncm_rbuf_u32(r);
+    a->in_c = (int)ncm_rbuf_u32(r);
+    a->in_h = (int)ncm_rbuf_u32(r);
+    a->in_w = (int)ncm_rbuf_u32(r);
+    a->n_classes = (int)ncm_rbuf_u32(r);
+    if (r->short_read || a->n_layers < 1 || a->n_layers > NCM_MAX_LAYERS || a->in_c < 1 ||
+        a->in_c > 64 || a->in_h < 1 || a->in_h > 4096 || a->in_w < 1 || a->in_w > 4096 ||
+        a->n_classes < 2 || a->n_classes > 65536)
+        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: invalid network shape in header", path);
+    int h = a->in_h, w = a->in_w;
+    for (int l = 0; l < a->n_layers; l++) {
+        ncm_layer_spec *L = &a->layer[l];
+        L->kind = (ncm_layer_kind)ncm_rbuf_u32(r);
+        L->out = (int)ncm_rbuf_u32(r);
+        L->pool = (int)ncm_rbuf_u32(r);
+        int conv = L->kind == NCM_LAYER_CONV;
+        if (r->short_read || (!conv && L->kind != NCM_LAYER_DENSE) || L->out < 1 ||
+            L->out > 65536 || L->pool < 0 || L->pool > 1 || (L->pool && !conv) ||
+            (conv && l > 0 && a->layer[l - 1].kind != NCM_LAYER_CONV) ||
+            (conv && L->pool && (h < 2 || w < 2)))
+            return ncm_error_set(err, NCM_ERR_FORMAT, "%s: invalid layer %d in header", path, l);
+        if (L->pool)
+            h /= 2, w /= 2;
+    }
+    if (a->layer[a->n_layers - 1].kind != NCM_LAYER_DENSE ||
+        a->layer[a->n_layers - 1].out != a->n_classes)
+        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: last layer is not the class layer", path);
+    return NCM_OK;
+}
+
+ncm_bnn *ncm_bnn_load_checkpoint(const char *path, int max_batch, ncm_error *err)
+{
+    uint8_t *data;
+    ncm_rbuf r;
+    uint32_t version;
+    if (ncm_binfile_load(path, CKPT_MAGIC, CKPT_VERSION, "checkpoint", &data, &r, &version, err))
+        return NULL;
+    ncm_arch arch;
+    ncm_train_opts o;
+    ncm_bnn *net = NULL;
+    if (ncm_bnn_read_arch(&r, path, &arch, err))
+        goto done;
+    o.epochs = (int)ncm_rbuf_u32(&r);
+    o.batch = (int)ncm_rbuf_u32(&r);
+    ncm_rbuf_f32(&r, &o.lr, 1);
+    ncm_rbuf_f32(&r, &o.lr_end, 1);
+    o.seed = ncm_rbuf_u64(&r);
+    o.augment = (int)ncm_rbuf_u32(&r);
+    ncm_rbuf_f32(&r, &o.flip_p, 1);
+    int epoch = (int)ncm_rbuf_u32(&r);
+    int64_t step = (int64_t)ncm_rbuf_u64(&r);
+    if (r.short_read || ncm_train_opts_check(&o, NULL) || epoch < 0 || epoch > o.epochs ||
+        step < 0) {
+        ncm_error_set(err, NCM_ERR_FORMAT, "%s: invalid training state in checkpoint", path);
+        goto done;
+    }
+    net = bnn_alloc(&arch, &o, max_batch > 0 ? max_batch : o.batch, err);
+    if (!net)
+        goto done;
+    net->epoch = epoch;
+    net->step = step;
+    int64_t need = 0;
+    for (int l = 0; l < net->n; l++) {
+        float **p[11];
+        int64_t len[11];
+        int np = block_params(&net->b[l], p, len);
+        for (int i = 0; i < np; i++)
+            need += len[i] * 4;
+    }
+    if ((int64_t)(r.len - r.pos) != need) {
+        ncm_error_set(err, NCM_ERR_FORMAT, "%s: checkpoint holds %zu bytes of parameters, the "
+                      "network needs %lld", path, r.len - r.pos, (long long)need);
+        ncm_bnn_free(net);
+        net = NULL;
+        goto done;
+    }
+    for (int l = 0; l < net->n; l++) {
+        float **p[11];
+        int64_t len[11];
+        int np = block_params(&net->b[l], p, len);
+        for (int i = 0; i < np; i++)
+            ncm_rbuf_f32(&r, *p[i], (size_t)len[i]);
+    }
+done:
+    free(data);
+    return net;
+}

@@ -1,0 +1,39 @@
+/* nanocim: command-line front end. Git-style subcommands over libnanocim; only this layer
+ * prints and exits. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "nanocim/blas.h"
+
+static const char *USAGE =
+    "nanocim " NCM_VERSION ": simulator for memory-centric AI hardware\n"
+    "usage: nanocim COMMAND [options]   (nanocim COMMAND --help for its options)\n"
+    "  demo      the embedded default, end to end, in about a minute\n"
+    "  train     train a binarized neural network and fold it into a model file\n"
+    "  eval      run a model file's integer network on a dataset's test split\n"
+    "  version   print the version and the OpenBLAS kernel in use\n";
+
+int main(int argc, char **argv)
+{
+    ncm_blas_fast_path(argv);
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : 0;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "train"))
+        return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(cmd, "eval"))
+        return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "demo"))
+        return cmd_demo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("nanocim %s\nOpenBLAS kernel %s (%s), %d threads\n", NCM_VERSION, ncm_blas_kernel(),
+               ncm_blas_origin(), ncm_threads());
+        return 0;
+    }
+    cli_error("unknown command '%s' (see nanocim --help)", cmd);
+    return CLI_USAGE;
+}

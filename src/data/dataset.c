@@ -1,0 +1,321 @@
+/* IDX (MNIST family) and CIFAR-10 binary loaders with full validation (see
+ * include/nanocim/dataset.h). IDX format: LeCun et al., http://yann.lecun.com/exdb/mnist/ --
+ * two zero bytes, a type byte (0x08 = unsigned byte), a dimension count, big-endian 32-bit
+ * dimensions, then the data. */
+#include "nanocim/dataset.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+/* Largest array accepted: far above any image dataset, far below what would exhaust memory. */
+#define NCM_IDX_MAX_BYTES ((int64_t)1 << 34)
+
+void ncm_idx_free(ncm_idx *a)
+{
+    free(a->data);
+    memset(a, 0, sizeof *a);
+}
+
+/* Reads exactly n bytes; gzread also reads non-gzip files as they are. */
+static ncm_status read_exact(gzFile g, const char *path, void *buf, int64_t n, const char *what,
+                             ncm_error *err)
+{
+    uint8_t *p = buf;
+    while (n > 0) {
+        unsigned chunk = n > (1 << 30) ? 1u << 30 : (unsigned)n;
+        int got = gzread(g, p, chunk);
+        if (got < 0) {
+            int zerr;
+            const char *m = gzerror(g, &zerr);
+            return ncm_error_set(err, NCM_ERR_FORMAT, "%s: corrupt compressed data while reading %s (%s)",
+                                 path, what, m);
+        }
+        if (got == 0)
+            return ncm_error_set(err, NCM_ERR_FORMAT, "%s: truncated: file ends inside the %s",
+                                 path, what);
+        p += got;
+        n -= got;
+    }
+    return NCM_OK;
+}
+
+/* A clean end of stream: nothing left, and (for gzip) the trailer's CRC verified. */
+static ncm_status expect_eof(gzFile g, const char *path, ncm_error *err)
+{
+    uint8_t extra;
+    int got = gzread(g, &extra, 1);
+    if (got > 0)
+        return ncm_error_set(err, NCM_ERR_FORMAT,
+                             "%s: trailing bytes after the data the header announces", path);
+    if (got < 0) {
+        int zerr;
+        const char *m = gzerror(g, &zerr);
+        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: corrupt compressed data (%s)", path, m);
+    }
+    return NCM_OK;
+}
+
+ncm_status ncm_idx_read(const char *path, ncm_idx *out, ncm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return ncm_error_set(err, NCM_ERR_IO, "%s: is a directory, expected an IDX file", path);
+    gzFile g = gzopen(path, "rb");
+    if (!g)
+        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    ncm_status s;
+    uint8_t head[4];
+    if ((s = read_exact(g, path, head, 4, "IDX header", err)))
+        goto fail;
+    if (head[0] != 0 || head[1] != 0) {
+        s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: not an IDX file (bad magic %02x %02x)", path,
+                          head[0], head[1]);
+        goto fail;
+    }
+    if (head[2] != 0x08) {
+        s = ncm_error_set(err, NCM_ERR_FORMAT,
+                          "%s: IDX type 0x%02x not supported (expected 0x08, unsigned byte)", path,
+                          head[2]);
+        goto fail;
+    }
+    if (head[3] < 1 || head[3] > 4) {
+        s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: IDX dimension count %d (expected 1 to 4)",
+                          path, head[3]);
+        goto fail;
+    }
+    out->ndims = head[3];
+    int64_t total = 1;
+    for (int i = 0; i < out->ndims; i++) {
+        uint8_t d[4];
+        if ((s = read_exact(g, path, d, 4, "IDX header", err)))
+            goto fail;
+        int64_t v = ((int64_t)d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3];
+        if (v <= 0 || v > NCM_IDX_MAX_BYTES / total) {
+            s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: IDX dimension %d is %lld (out of range)",
+                              path, i, (long long)v);
+            goto fail;
+        }
+        out->dims[i] = v;
+        total *= v;
+    }
+    out->data = malloc((size_t)total);
+    if (!out->data) {
+        s = ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory for %lld bytes", path,
+                          (long long)total);
+        goto fail;
+    }
+    if ((s = read_exact(g, path, out->data, total, "data", err)))
+        goto fail;
+    if ((s = expect_eof(g, path, err)))
+        goto fail;
+    gzclose(g);
+    return NCM_OK;
+fail:
+    gzclose(g);
+    ncm_idx_free(out);
+    return s;
+}
+
+static ncm_status check_labels(const char *path, const uint8_t *labels, int64_t n, int n_classes,
+                               ncm_error *err)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (labels[i] >= n_classes)
+            return ncm_error_set(err, NCM_ERR_DATA,
+                                 "%s: label %d of item %lld is outside [0, %d)", path, labels[i],
+                                 (long long)i, n_classes);
+    return NCM_OK;
+}
+
+ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path,
+                                ncm_dataset *out, ncm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    ncm_idx im, lb;
+    ncm_status s = ncm_idx_read(images_path, &im, err);
+    if (s)
+        return s;
+    if ((s = ncm_idx_read(labels_path, &lb, err))) {
+        ncm_idx_free(&im);
+        return s;
+    }
+    if (im.ndims != 3)
+        s = ncm_error_set(err, NCM_ERR_DATA, "%s: image file has %d dimensions, expected 3 (n, rows, columns)",
+                          images_path, im.ndims);
+    else if (lb.ndims != 1)
+        s = ncm_error_set(err, NCM_ERR_DATA, "%s: label file has %d dimensions, expected 1",
+                          labels_path, lb.ndims);
+    else if (lb.dims[0] != im.dims[0])
+        s = ncm_error_set(err, NCM_ERR_DATA, "%s: %lld labels for %lld images in %s", labels_path,
+                          (long long)lb.dims[0], (long long)im.dims[0], images_path);
+    else
+        s = check_labels(labels_path, lb.data, lb.dims[0], 10, err);
+    if (s) {
+        ncm_idx_free(&im);
+        ncm_idx_free(&lb);
+        return s;
+    }
+    out->n = im.dims[0];
+    out->c = 1;
+    out->h = (int)im.dims[1];
+    out->w = (int)im.dims[2];
+    out->n_classes = 10;
+    out->pixels = im.data;
+    out->labels = lb.data;
+    return NCM_OK;
+}
+
+enum { CIFAR_PIXELS = 3 * 32 * 32, CIFAR_RECORD = 1 + CIFAR_PIXELS };
+
+ncm_status ncm_dataset_from_cifar(const char *const *paths, int n_paths, ncm_dataset *out,
+                                  ncm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int64_t counts[16];
+    if (n_paths < 1 || n_paths > 16)
+        return ncm_error_set(err, NCM_ERR_ARG, "CIFAR-10: %d batch files (expected 1 to 16)", n_paths);
+    int64_t total = 0;
+    for (int i = 0; i < n_paths; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) != 0)
+            return ncm_error_set(err, NCM_ERR_IO, "%s: cannot open: %s", paths[i], strerror(errno));
+        if (st.st_size == 0 || st.st_size % CIFAR_RECORD != 0)
+            return ncm_error_set(err, NCM_ERR_FORMAT,
+                                 "%s: size %lld is not a whole number of %d-byte CIFAR-10 records",
+                                 paths[i], (long long)st.st_size, CIFAR_RECORD);
+        counts[i] = st.st_size / CIFAR_RECORD;
+        total += counts[i];
+    }
+    out->pixels = malloc((size_t)(total * CIFAR_PIXELS));
+    out->labels = malloc((size_t)total);
+    uint8_t *rec = malloc(CIFAR_RECORD);
+    ncm_status s = NCM_OK;
+    if (!out->pixels || !out->labels || !rec) {
+        s = ncm_error_set(err, NCM_ERR_NOMEM, "CIFAR-10: out of memory");
+        goto done;
+    }
+    int64_t k = 0;
+    for (int i = 0; i < n_paths && !s; i++) {
+        FILE *fp = fopen(paths[i], "rb");
+        if (!fp) {
+            s = ncm_error_set(err, NCM_ERR_IO, "%s: cannot open: %s", paths[i], strerror(errno));
+            break;
+        }
+        for (int64_t r = 0; r < counts[i]; r++, k++) {
+            if (fread(rec, 1, CIFAR_RECORD, fp) != CIFAR_RECORD) {
+                s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: truncated at record %lld", paths[i],
+                                  (long long)r);
+                break;
+            }
+            if (rec[0] >= 10) {
+                s = ncm_error_set(err, NCM_ERR_DATA, "%s: label %d of record %lld is outside [0, 10)",
+                                  paths[i], rec[0], (long long)r);
+                break;
+            }
+            out->labels[k] = rec[0];
+            memcpy(out->pixels + k * CIFAR_PIXELS, rec + 1, CIFAR_PIXELS);
+        }
+        fclose(fp);
+    }
+done:
+    free(rec);
+    if (s) {
+        ncm_dataset_free(out);
+        return s;
+    }
+    out->n = total;
+    out->c = 3;
+    out->h = out->w = 32;
+    out->n_classes = 10;
+    return NCM_OK;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The first of `name` and `name.gz` that exists in dir, or "" if neither. */
+static void find_idx(char *buf, size_t n, const char *dir, const char *name)
+{
+    snprintf(buf, n, "%s/%s", dir, name);
+    if (exists(buf))
+        return;
+    snprintf(buf, n, "%s/%s.gz", dir, name);
+    if (exists(buf))
+        return;
+    buf[0] = '\0';
+}
+
+ncm_status ncm_dataset_load(const char *spec, int train, ncm_dataset *out, ncm_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *dir = spec;
+    if (strcmp(spec, "fashion-mnist") == 0) {
+        dir = getenv("NCM_FASHION_MNIST_DIR");
+        if (!dir)
+            dir = NCM_FASHION_MNIST_DIR;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        if (strcmp(spec, "fashion-mnist") == 0)
+            return ncm_error_set(err, NCM_ERR_IO,
+                                 "--data fashion-mnist: %s not found (install the Debian package "
+                                 "dataset-fashion-mnist, or give --data DIR)", dir);
+        return ncm_error_set(err, NCM_ERR_IO, "--data %s: no such directory", spec);
+    }
+    char img[4096], lab[4096];
+    const char *prefix = train ? "train" : "t10k";
+    char name[64];
+    snprintf(name, sizeof name, "%s-images-idx3-ubyte", prefix);
+    find_idx(img, sizeof img, dir, name);
+    snprintf(name, sizeof name, "%s-labels-idx1-ubyte", prefix);
+    find_idx(lab, sizeof lab, dir, name);
+    if (img[0] && lab[0])
+        return ncm_dataset_from_idx(img, lab, out, err);
+
+    char cifar[5][4096];
+    const char *paths[5];
+    int n = 0;
+    if (train) {
+        for (int i = 1; i <= 5; i++) {
+            snprintf(cifar[n], sizeof cifar[n], "%s/data_batch_%d.bin", dir, i);
+            if (exists(cifar[n])) {
+                paths[n] = cifar[n];
+                n++;
+            }
+        }
+    } else {
+        snprintf(cifar[0], sizeof cifar[0], "%s/test_batch.bin", dir);
+        if (exists(cifar[0]))
+            paths[n++] = cifar[0];
+    }
+    if (n > 0)
+        return ncm_dataset_from_cifar(paths, n, out, err);
+    return ncm_error_set(err, NCM_ERR_IO,
+                         "--data %s: no %s set found (expected %s-images-idx3-ubyte[.gz] and "
+                         "%s-labels-idx1-ubyte[.gz], or CIFAR-10 %s)",
+                         spec, train ? "training" : "test", prefix, prefix,
+                         train ? "data_batch_N.bin" : "test_batch.bin");
+}
+
+void ncm_dataset_truncate(ncm_dataset *d, int64_t n)
+{
+    if (n >= 0 && n < d->n)
+        d->n = n;
+}
+
+void ncm_dataset_free(ncm_dataset *d)
+{
+    free(d->pixels);
+    free(d->labels);
+    memset(d, 0, sizeof *d);
+}
