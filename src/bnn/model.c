@@ -296,31 +296,43 @@ typedef struct {
 
 static int popcount64(uint64_t v) { return __builtin_popcountll(v); }
 
-/* Sum of one neuron over an input vector v[0..fan_in) (pad entries already in v). */
-static int32_t neuron_sum(const ncm_model_layer *L, const uint64_t *wrow, const int32_t *v,
-                          uint64_t *bits)
+/* Packs a +-1 vector into bits (1 = +1); bits past n stay zero. */
+static void pack_signs(const int32_t *v, int n, uint64_t *bits, int words)
 {
-    if (L->first) {
-        int32_t s = 0;
-        for (int j = 0; j < L->fan_in; j++)
-            s += (wrow[j / 64] >> (j % 64) & 1) ? v[j] : -v[j];
-        return s;
-    }
-    memset(bits, 0, (size_t)L->words * sizeof(uint64_t));
-    for (int j = 0; j < L->fan_in; j++)
+    memset(bits, 0, (size_t)words * sizeof(uint64_t));
+    for (int j = 0; j < n; j++)
         if (v[j] > 0)
             bits[j / 64] |= 1ull << (j % 64);
-    int mism = 0;
-    for (int k = 0; k < L->words; k++)
-        mism += popcount64(bits[k] ^ wrow[k]);
-    return L->fan_in - 2 * mism;
+}
+
+/* Every neuron's sum over one input vector v (pad entries already in v): an int8 dot product
+ * with +-1 weights in the first layer, fan_in - 2 * popcount(x XOR w) after it. Writes the sum
+ * of neuron c to out[c * stride]. */
+static void neuron_sums(const ncm_model_layer *L, const int32_t *v, uint64_t *bits, int32_t *out,
+                        int64_t stride)
+{
+    if (!L->first)
+        pack_signs(v, L->fan_in, bits, L->words);
+    for (int c = 0; c < L->cout; c++) {
+        const uint64_t *wrow = L->wbits + (int64_t)c * L->words;
+        int32_t sum = 0;
+        if (L->first) {
+            for (int j = 0; j < L->fan_in; j++)
+                sum += (wrow[j / 64] >> (j % 64) & 1) ? v[j] : -v[j];
+        } else {
+            int mism = 0;
+            for (int k = 0; k < L->words; k++)
+                mism += popcount64(bits[k] ^ wrow[k]);
+            sum = L->fan_in - 2 * mism;
+        }
+        out[c * stride] = sum;
+    }
 }
 
 static void layer_sums(const ncm_model_layer *L, scratch *s, int32_t *patch)
 {
     if (L->kind == NCM_LAYER_DENSE) {
-        for (int c = 0; c < L->cout; c++)
-            s->a[c] = neuron_sum(L, L->wbits + (int64_t)c * L->words, s->x, s->bits);
+        neuron_sums(L, s->x, s->bits, s->a, 1);
         return;
     }
     const int H = L->hin, W = L->win;
@@ -332,9 +344,7 @@ static void layer_sums(const ncm_model_layer *L, scratch *s, int32_t *patch)
                 patch[r] = (ys >= 0 && ys < H && xs >= 0 && xs < W) ? s->x[(c * H + ys) * W + xs]
                                                                     : pad;
             }
-            for (int c = 0; c < L->cout; c++)
-                s->a[(c * H + y) * W + x] =
-                    neuron_sum(L, L->wbits + (int64_t)c * L->words, patch, s->bits);
+            neuron_sums(L, patch, s->bits, s->a + y * W + x, (int64_t)H * W);
         }
 }
 

@@ -4,9 +4,9 @@
  * stage's forward next to its backward (im2col/convolution, max-pool, batch norm, sign), the
  * optimiser, one epoch, prediction, and checkpoints.
  *
- * Layouts: a fully connected block holds its activations as [batch][features]; a convolutional
- * block as [channels][batch][rows][columns], so that one sgemm covers the whole batch and its
- * output needs no reordering. Dense algebra goes through OpenBLAS sgemm; the rest is OpenMP with
+ * Layout: activations are channel-major, [channels][batch][rows][columns], a fully connected
+ * block being the case of 1x1 images ([features][batch]). One sgemm then covers the whole batch
+ * with no reordering of its output, and batch norm reads each channel contiguously. Dense algebra goes through OpenBLAS sgemm; the rest is OpenMP with
  * no reductions across threads, so results do not depend on the thread count. */
 #include "nanocim/bnn.h"
 
@@ -43,9 +43,9 @@ typedef struct {
     float *gamma, *beta, *mg, *vg, *mb, *vb, *rmean, *rvar;
     /* work buffers, sized for max_batch */
     float *wb, *gw, *ggamma, *gbeta;    /* binarized weights; gradients */
-    float *in, *din;    /* input (and its gradient) in this block's layout */
+    float *in, *din;    /* input (and its gradient), [cin][B][hin * win] */
     float *col, *dcol;  /* conv: im2col patches [fan_in][B * hc * wc] */
-    float *z, *dz;      /* dense: [B][cout]; conv: [cout][B * hc * wc] */
+    float *z, *dz;      /* sums [cout][B * hc * wc] */
     float *a, *da;      /* after pooling (aliases z, dz without pooling) */
     int32_t *arg;       /* pooling: index in z of each window's maximum */
     float *xhat, *y, *dy, *out;
@@ -60,7 +60,7 @@ struct ncm_bnn {
     int64_t step;        /* Adam steps taken */
     int n;               /* blocks */
     block b[NCM_MAX_LAYERS];
-    float *probs;        /* softmax of the last block, [B][classes] */
+    float *probs;        /* one image's class scores */
 };
 
 /* ---- set-up ------------------------------------------------------------------------------ */
@@ -210,7 +210,7 @@ static ncm_bnn *bnn_alloc(const ncm_arch *arch, const ncm_train_opts *opts, int 
         ok &= (k->xhat = falloc(nout)) && (k->y = falloc(nout)) && (k->dy = falloc(nout)) &&
               (k->out = falloc(nout));
     }
-    ok = ok && (net->probs = falloc(B * arch->n_classes));
+    ok = ok && (net->probs = falloc(arch->n_classes));
     if (!ok) {
         ncm_bnn_free(net);
         ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for the network's buffers");
@@ -260,7 +260,7 @@ void ncm_bnn_layer_params(const ncm_bnn *net, int l, const float **w_latent, con
 
 /* ---- input ------------------------------------------------------------------------------- */
 
-/* Copies images idx[0..B) into the first block's input, as pixel - 128, in the block's layout;
+/* Copies images idx[0..B) into the first block's input, as pixel - 128, channel-major;
  * with augmentation, each image is flipped left-right with probability 1/2 and shifted by up to
  * 2 pixels each way (uncovered pixels are background, 0), drawn from the image's own stream. */
 static void load_batch(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx, int B, int augment)
@@ -290,14 +290,14 @@ static void load_batch(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx, i
                     if (ys >= 0 && ys < H && xs >= 0 && xs < W)
                         v = (float)(img[c * P + ys * W + xs] - NCM_PIXEL_OFFSET);
                     int64_t o = conv ? ((int64_t)c * B + i) * P + y * W + x
-                                     : (int64_t)i * C * P + c * P + y * W + x;
+                                     : ((int64_t)c * P + y * W + x) * B + i;
                     k->in[o] = v;
                 }
     }
 }
 
 /* Moves block l's output into block l+1's input (backward = 0), or block l+1's input gradient
- * into block l's output gradient (backward = 1). conv -> dense flattens [C][B][P] to [B][C*P]. */
+ * into block l's output gradient (backward = 1). conv -> dense flattens [C][B][P] to [C*P][B]. */
 static void pass_between(block *k, block *next, int B, int backward)
 {
     const int64_t n = (int64_t)B * k->cout * k->ho * k->wo;
@@ -313,7 +313,7 @@ static void pass_between(block *k, block *next, int B, int backward)
     for (int c = 0; c < C; c++)
         for (int i = 0; i < B; i++)
             for (int p = 0; p < P; p++) {
-                int64_t cm = ((int64_t)c * B + i) * P + p, bm = (int64_t)i * C * P + c * P + p;
+                int64_t cm = ((int64_t)c * B + i) * P + p, bm = ((int64_t)c * P + p) * B + i;
                 if (backward)
                     k->dy[cm] = next->din[bm];
                 else
@@ -372,39 +372,31 @@ static void col2im(const block *k, int B)
     }
 }
 
-/* z = W_b * x for the whole batch. */
+/* z = W_b * x for the whole batch: x is the im2col matrix (conv) or the input (dense). */
 static void linear_forward(block *k, int B)
 {
-    if (k->kind == NCM_LAYER_CONV) {
-        const int BP = B * k->hc * k->wc;
+    const int BP = B * k->hc * k->wc;
+    if (k->kind == NCM_LAYER_CONV)
         im2col(k, B);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k->cout, BP, k->fan_in, 1.0f, k->wb,
-                    k->fan_in, k->col, BP, 0.0f, k->z, BP);
-    } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, k->cout, k->fan_in, 1.0f, k->in,
-                    k->fan_in, k->wb, k->fan_in, 0.0f, k->z, k->cout);
-    }
+    const float *x = k->kind == NCM_LAYER_CONV ? k->col : k->in;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k->cout, BP, k->fan_in, 1.0f, k->wb,
+                k->fan_in, x, BP, 0.0f, k->z, BP);
 }
 
-/* From dz: the weight gradient, and (except for the first block) the input gradient. */
+/* From dz: the weight gradient dz x^T and, except for the first block, the input gradient
+ * W_b^T dz (through col2im for a convolution). */
 static void linear_backward(block *k, int B)
 {
-    if (k->kind == NCM_LAYER_CONV) {
-        const int BP = B * k->hc * k->wc;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k->cout, k->fan_in, BP, 1.0f, k->dz,
-                    BP, k->col, BP, 0.0f, k->gw, k->fan_in);
-        if (!k->first) {
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k->fan_in, BP, k->cout, 1.0f,
-                        k->wb, k->fan_in, k->dz, BP, 0.0f, k->dcol, BP);
-            col2im(k, B);
-        }
-    } else {
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k->cout, k->fan_in, B, 1.0f, k->dz,
-                    k->cout, k->in, k->fan_in, 0.0f, k->gw, k->fan_in);
-        if (!k->first)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, k->fan_in, k->cout, 1.0f,
-                        k->dz, k->cout, k->wb, k->fan_in, 0.0f, k->din, k->fan_in);
-    }
+    const int BP = B * k->hc * k->wc;
+    const int conv = k->kind == NCM_LAYER_CONV;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k->cout, k->fan_in, BP, 1.0f, k->dz, BP,
+                conv ? k->col : k->in, BP, 0.0f, k->gw, k->fan_in);
+    if (k->first)
+        return;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k->fan_in, BP, k->cout, 1.0f, k->wb,
+                k->fan_in, k->dz, BP, 0.0f, conv ? k->dcol : k->din, BP);
+    if (conv)
+        col2im(k, B);
 }
 
 /* ---- 2x2 max-pooling --------------------------------------------------------------------- */
@@ -444,40 +436,25 @@ static void pool_backward(block *k, int B)
 
 /* ---- batch norm -------------------------------------------------------------------------- */
 
-/* Element j of channel c sits at base + j * step: dense [B][C] or conv [C][B * P]. */
-static void bn_layout(const block *k, int B, int c, int64_t *base, int64_t *step, int64_t *n)
-{
-    if (k->kind == NCM_LAYER_CONV) {
-        *n = (int64_t)B * k->ho * k->wo;
-        *base = c * *n;
-        *step = 1;
-    } else {
-        *n = B;
-        *base = c;
-        *step = k->cout;
-    }
-}
-
 static void bn_forward(block *k, int B, int train)
 {
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < k->cout; c++) {
-        int64_t base, step, n;
-        bn_layout(k, B, c, &base, &step, &n);
+        const int64_t n = (int64_t)B * k->ho * k->wo, base = c * n;
         if (!train) {
             const float scale = ncm_bn_scale(k->gamma[c], k->rvar[c]);
             for (int64_t j = 0; j < n; j++) {
-                const int64_t e = base + j * step;
+                const int64_t e = base + j;
                 k->y[e] = ncm_bn_apply(k->a[e], k->rmean[c], scale, k->beta[c]);
             }
             continue;
         }
         double s = 0.0, ss = 0.0;
         for (int64_t j = 0; j < n; j++)
-            s += k->a[base + j * step];
+            s += k->a[base + j];
         const double mean = s / (double)n;
         for (int64_t j = 0; j < n; j++) {
-            double dv = k->a[base + j * step] - mean;
+            double dv = k->a[base + j] - mean;
             ss += dv * dv;
         }
         const double var = ss / (double)n;
@@ -485,7 +462,7 @@ static void bn_forward(block *k, int B, int train)
         k->bmean[c] = (float)mean;
         k->binvstd[c] = invstd;
         for (int64_t j = 0; j < n; j++) {
-            const int64_t e = base + j * step;
+            const int64_t e = base + j;
             k->xhat[e] = (k->a[e] - (float)mean) * invstd;
             k->y[e] = k->gamma[c] * k->xhat[e] + k->beta[c];
         }
@@ -501,11 +478,10 @@ static void bn_backward(block *k, int B)
 {
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < k->cout; c++) {
-        int64_t base, step, n;
-        bn_layout(k, B, c, &base, &step, &n);
+        const int64_t n = (int64_t)B * k->ho * k->wo, base = c * n;
         double sdy = 0.0, sdyx = 0.0;
         for (int64_t j = 0; j < n; j++) {
-            const int64_t e = base + j * step;
+            const int64_t e = base + j;
             sdy += k->dy[e];
             sdyx += (double)k->dy[e] * k->xhat[e];
         }
@@ -514,7 +490,7 @@ static void bn_backward(block *k, int B)
         const float f = k->gamma[c] * k->binvstd[c] / (float)n;
         const float mdy = (float)(sdy / (double)n), mdyx = (float)(sdyx / (double)n);
         for (int64_t j = 0; j < n; j++) {
-            const int64_t e = base + j * step;
+            const int64_t e = base + j;
             k->da[e] = f * (float)n * (k->dy[e] - mdy - k->xhat[e] * mdyx);
         }
     }
@@ -584,9 +560,10 @@ static double softmax_xent(ncm_bnn *net, int B, const uint8_t *labels, const int
     const int K = k->cout;
     double loss = 0.0;
     *correct = 0;
+    float *s = net->probs;
     for (int i = 0; i < B; i++) {
-        const float *s = k->y + (int64_t)i * K;
-        float *p = net->probs + (int64_t)i * K;
+        for (int j = 0; j < K; j++)
+            s[j] = k->y[(int64_t)j * B + i];
         int best = 0;
         for (int j = 1; j < K; j++)
             if (s[j] > s[best])
@@ -598,8 +575,8 @@ static double softmax_xent(ncm_bnn *net, int B, const uint8_t *labels, const int
         loss += log(sum) - (double)(s[y] - s[best]);
         *correct += best == y;
         for (int j = 0; j < K; j++) {
-            p[j] = (float)(exp((double)(s[j] - s[best])) / sum);
-            k->dy[(int64_t)i * K + j] = (p[j] - (j == y ? 1.0f : 0.0f)) / (float)B;
+            float p = (float)(exp((double)(s[j] - s[best])) / sum);
+            k->dy[(int64_t)j * B + i] = (p - (j == y ? 1.0f : 0.0f)) / (float)B;
         }
     }
     return loss;
@@ -628,7 +605,9 @@ static void adam(float *p, float *m, float *v, const float *g, int64_t n, float 
         m[i] = ADAM_B1 * m[i] + (1.0f - ADAM_B1) * g[i];
         v[i] = ADAM_B2 * v[i] + (1.0f - ADAM_B2) * g[i] * g[i];
         float x = p[i] - lr * (m[i] / c1) / (sqrtf(v[i] / c2) + ADAM_EPS);
-        p[i] = clip ? fminf(1.0f, fmaxf(-1.0f, x)) : x;
+        if (clip)
+            x = x > 1.0f ? 1.0f : x < -1.0f ? -1.0f : x;
+        p[i] = x;
     }
 }
 
@@ -730,14 +709,15 @@ ncm_status ncm_bnn_predict(ncm_bnn *net, const ncm_dataset *d, int32_t *pred, fl
         load_batch(net, d, idx, B, 0);
         forward(net, B, 0);
         for (int i = 0; i < B; i++) {
-            const float *sc = last->y + (int64_t)i * K;
+            const float *sc = last->y + i;  /* class j's score at sc[j * B] */
             int best = 0;
             for (int j = 1; j < K; j++)
-                if (sc[j] > sc[best])
+                if (sc[(int64_t)j * B] > sc[(int64_t)best * B])
                     best = j;
             pred[i0 + i] = best;
             if (scores)
-                memcpy(scores + (i0 + i) * K, sc, (size_t)K * sizeof(float));
+                for (int j = 0; j < K; j++)
+                    scores[(i0 + i) * K + j] = sc[(int64_t)j * B];
         }
     }
     free(idx);
