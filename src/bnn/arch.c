@@ -53,8 +53,11 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
         return ncm_error_set(err, NCM_ERR_ARG, "--arch: architecture string too long");
     strcpy(buf, body);
     int h = in_h, w = in_w, seen_dense = 0;
-    char *save = NULL;
-    for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    /* Split on commas by hand: strtok would skip empty tokens such as the one in "mlp:10,". */
+    for (char *tok = buf, *next; tok && *body; tok = next) {
+        next = strchr(tok, ',');
+        if (next)
+            *next++ = '\0';
         while (isspace((unsigned char)*tok))
             tok++;
         if (arch->n_layers >= NCM_MAX_LAYERS - 1)

@@ -16,4 +16,15 @@
 void ncm_bnn_write_arch(ncm_wbuf *w, const ncm_arch *a);
 ncm_status ncm_bnn_read_arch(ncm_rbuf *r, const char *path, ncm_arch *a, ncm_error *err);
 
+/* Test hooks. A layer's batch-norm state and gradients. */
+typedef struct {
+    float *gamma, *beta, *rmean, *rvar, *ggamma, *gbeta;
+    int n;
+} ncm_bn_view;
+ncm_bn_view ncm_bnn_bn_view(ncm_bnn *net, int l);
+/* Loss of one batch (images idx[0..B), no augmentation, no weight flips) in training mode, and
+ * with backward = 1 the gradients (no update). Returns the mean loss. */
+double ncm_bnn_batch_loss(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx, int B,
+                          int backward);
+
 #endif

@@ -582,7 +582,7 @@ static double softmax_xent(ncm_bnn *net, int B, const uint8_t *labels, const int
     return loss;
 }
 
-static void backward(ncm_bnn *net, int B)
+static void backward_pass(ncm_bnn *net, int B)
 {
     for (int l = net->n - 1; l >= 0; l--) {
         block *k = &net->b[l];
@@ -676,7 +676,7 @@ ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss,
         tot_loss += softmax_xent(net, Bb, d->labels, bidx, &correct);
         tot_correct += correct;
         seen += Bb;
-        backward(net, Bb);
+        backward_pass(net, Bb);
         update(net, lr);
         if (progress)
             ncm_progress_update(progress, bi + 1, NULL);
@@ -688,6 +688,26 @@ ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss,
     if (acc)
         *acc = (double)tot_correct / (double)seen;
     return NCM_OK;
+}
+
+ncm_bn_view ncm_bnn_bn_view(ncm_bnn *net, int l)
+{
+    block *k = &net->b[l];
+    ncm_bn_view v = {k->gamma, k->beta, k->rmean, k->rvar, k->ggamma, k->gbeta, k->cout};
+    return v;
+}
+
+double ncm_bnn_batch_loss(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx, int B,
+                          int backward)
+{
+    int correct;
+    load_batch(net, d, idx, B, 0);
+    binarize(net, 0);
+    forward(net, B, 1);
+    double loss = softmax_xent(net, B, d->labels, idx, &correct);
+    if (backward)
+        backward_pass(net, B);
+    return loss / B;
 }
 
 ncm_status ncm_bnn_predict(ncm_bnn *net, const ncm_dataset *d, int32_t *pred, float *scores,
