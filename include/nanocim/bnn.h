@@ -57,6 +57,8 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
 /* Writes the canonical string ("cnn:64,64,p,f512") of an architecture. */
 void ncm_arch_format(const ncm_arch *arch, char *buf, size_t n);
 
+enum { NCM_AUGMENT_FLIP = 1, NCM_AUGMENT_SHIFT = 2 };
+
 /* Training options. */
 typedef struct {
     int epochs;          /* total epochs */
@@ -64,12 +66,12 @@ typedef struct {
     float lr;            /* Adam learning rate of the first epoch */
     float lr_end;        /* learning rate of the last epoch (exponential decay in between) */
     uint64_t seed;       /* initialisation, shuffling and augmentation */
-    int augment;         /* 1: random horizontal flips and shifts of up to 2 pixels */
+    int augment;         /* NCM_AUGMENT_* flags: random left-right flips, shifts of up to 2 px */
     float flip_p;        /* error-aware training: probability of flipping each binary weight in
                             the forward pass (0 = off) */
 } ncm_train_opts;
 
-/* Sensible defaults (epochs 30, batch 100, lr 5e-3 -> 5e-5, seed 1, augment on). */
+/* Sensible defaults (epochs 30, batch 100, lr 5e-3 -> 5e-5, seed 1, flips). */
 void ncm_train_opts_default(ncm_train_opts *o);
 /* Checks every option's range; names the offending one. */
 ncm_status ncm_train_opts_check(const ncm_train_opts *o, ncm_error *err);

@@ -72,7 +72,7 @@ void ncm_train_opts_default(ncm_train_opts *o)
     o->lr = 5e-3f;
     o->lr_end = 5e-5f;
     o->seed = 1;
-    o->augment = 1;
+    o->augment = NCM_AUGMENT_FLIP;
     o->flip_p = 0.0f;
 }
 
@@ -87,6 +87,8 @@ ncm_status ncm_train_opts_check(const ncm_train_opts *o, ncm_error *err)
     if (!(o->lr_end > 0.0f && o->lr_end <= o->lr))
         return ncm_error_set(err, NCM_ERR_ARG, "--lr-end %g: expected a number in (0, lr]",
                              o->lr_end);
+    if (o->augment < 0 || o->augment > (NCM_AUGMENT_FLIP | NCM_AUGMENT_SHIFT))
+        return ncm_error_set(err, NCM_ERR_ARG, "--augment: unknown augmentation code %d", o->augment);
     if (!(o->flip_p >= 0.0f && o->flip_p < 0.5f))
         return ncm_error_set(err, NCM_ERR_ARG, "--flip %g: expected a probability in [0, 0.5)",
                              o->flip_p);
@@ -260,9 +262,10 @@ void ncm_bnn_layer_params(const ncm_bnn *net, int l, const float **w_latent, con
 
 /* ---- input ------------------------------------------------------------------------------- */
 
-/* Copies images idx[0..B) into the first block's input, as pixel - 128, channel-major;
- * with augmentation, each image is flipped left-right with probability 1/2 and shifted by up to
- * 2 pixels each way (uncovered pixels are background, 0), drawn from the image's own stream. */
+/* Copies images idx[0..B) into the first block's input, as pixel - 128, channel-major. With
+ * augmentation, each image is flipped left-right with probability 1/2 (NCM_AUGMENT_FLIP) and
+ * shifted by up to 2 pixels each way (NCM_AUGMENT_SHIFT; uncovered pixels are background, 0),
+ * drawn from the image's own random stream. */
 static void load_batch(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx, int B, int augment)
 {
     block *k = &net->b[0];
@@ -276,9 +279,12 @@ static void load_batch(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx, i
             ncm_rng r;
             ncm_rng_init(&r, net->opts.seed, STREAM_AUGMENT(net->epoch, idx[i]));
             uint32_t u = ncm_rng_u32(&r);
-            flip = u & 1;
-            sx = (int)((u >> 1) % 5) - 2;
-            sy = (int)((u >> 4) % 5) - 2;
+            if (augment & NCM_AUGMENT_FLIP)
+                flip = u & 1;
+            if (augment & NCM_AUGMENT_SHIFT) {
+                sx = (int)((u >> 1) % 5) - 2;
+                sy = (int)((u >> 4) % 5) - 2;
+            }
         }
         for (int c = 0; c < C; c++)
             for (int y = 0; y < H; y++)
@@ -323,6 +329,8 @@ static void pass_between(block *k, block *next, int B, int backward)
 
 /* ---- convolution: im2col and its adjoint ------------------------------------------------- */
 
+/* Row r = c*9 + ky*3 + kx of the patch matrix holds input channel c shifted by (ky-1, kx-1);
+ * rows are copied in runs, with the border filled with the padding value. */
 static void im2col(const block *k, int B)
 {
     const int H = k->hin, W = k->win, P = H * W;
@@ -330,22 +338,31 @@ static void im2col(const block *k, int B)
     const float pad = k->first ? (float)NCM_PAD_INPUT : (float)NCM_PAD_BINARY;
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < k->fan_in; r++) {
-        const int c = r / 9, ky = r % 9 / 3 - 1, kx = r % 3 - 1;
-        float *dst = k->col + r * BP;
+        const int c = r / 9, dy = r % 9 / 3 - 1, dx = r % 3 - 1;
+        const int x0 = dx < 0 ? 1 : 0, x1 = dx > 0 ? W - 1 : W; /* valid x: [x0, x1) */
         for (int i = 0; i < B; i++) {
             const float *src = k->in + ((int64_t)c * B + i) * P;
+            float *dst = k->col + r * BP + (int64_t)i * P;
             for (int y = 0; y < H; y++) {
-                const int ys = y + ky;
-                for (int x = 0; x < W; x++) {
-                    const int xs = x + kx;
-                    dst[(int64_t)i * P + y * W + x] =
-                        (ys >= 0 && ys < H && xs >= 0 && xs < W) ? src[ys * W + xs] : pad;
+                float *d = dst + y * W;
+                const int ys = y + dy;
+                if (ys < 0 || ys >= H) {
+                    for (int x = 0; x < W; x++)
+                        d[x] = pad;
+                    continue;
                 }
+                if (x0)
+                    d[0] = pad;
+                memcpy(d + x0, src + ys * W + x0 + dx, (size_t)(x1 - x0) * sizeof(float));
+                if (x1 < W)
+                    d[W - 1] = pad;
             }
         }
     }
 }
 
+/* Adjoint of im2col: each input position accumulates the gradients of the patch entries that
+ * copied it (channels in parallel, rows of a channel in a fixed order). */
 static void col2im(const block *k, int B)
 {
     const int H = k->hin, W = k->win, P = H * W;
@@ -355,19 +372,21 @@ static void col2im(const block *k, int B)
         float *dst = k->din + (int64_t)c * BP;
         memset(dst, 0, (size_t)BP * sizeof(float));
         for (int r = c * 9; r < c * 9 + 9; r++) {
-            const int ky = r % 9 / 3 - 1, kx = r % 3 - 1;
-            const float *src = k->dcol + r * BP;
-            for (int i = 0; i < B; i++)
+            const int dy = r % 9 / 3 - 1, dx = r % 3 - 1;
+            const int x0 = dx < 0 ? 1 : 0, x1 = dx > 0 ? W - 1 : W;
+            for (int i = 0; i < B; i++) {
+                const float *src = k->dcol + r * BP + (int64_t)i * P;
+                float *di = dst + (int64_t)i * P;
                 for (int y = 0; y < H; y++) {
-                    const int ys = y + ky;
+                    const int ys = y + dy;
                     if (ys < 0 || ys >= H)
                         continue;
-                    for (int x = 0; x < W; x++) {
-                        const int xs = x + kx;
-                        if (xs >= 0 && xs < W)
-                            dst[(int64_t)i * P + ys * W + xs] += src[(int64_t)i * P + y * W + x];
-                    }
+                    float *d = di + ys * W + dx;
+                    const float *q = src + y * W;
+                    for (int x = x0; x < x1; x++)
+                        d[x] += q[x];
                 }
+            }
         }
     }
 }

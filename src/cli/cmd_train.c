@@ -14,7 +14,8 @@ static const char *USAGE =
     "  --epochs N        (30)     --batch N (100)    --seed N (1)\n"
     "  --lr X            first-epoch Adam learning rate (5e-3)\n"
     "  --lr-end X        last-epoch learning rate (5e-5)\n"
-    "  --no-augment      no random flips and shifts\n"
+    "  --augment A       none, flip (left-right, default), shift (up to 2 px) or all\n"
+    "  --no-augment      same as --augment none\n"
     "  --flip P          error-aware training: flip each binary weight with probability P\n"
     "  --checkpoint PATH checkpoint file (default MODEL.ckpt)\n"
     "  --resume          continue from the checkpoint after a kill\n"
@@ -42,6 +43,18 @@ int cmd_train(int argc, char **argv)
             cfg.resume = 1;
         } else if (cli_flag(argv, i, "--no-augment")) {
             cfg.opts.augment = 0;
+        } else if ((r = cli_opt(argc, argv, &i, "--augment", &v))) {
+            static const char *names[] = {"none", "flip", "shift", "all"};
+            int found = -1;
+            for (int k = 0; r > 0 && k < 4; k++)
+                if (!strcmp(v, names[k]))
+                    found = k;
+            if (found < 0) {
+                if (r > 0)
+                    cli_error("--augment %s: expected none, flip, shift or all", v);
+                return CLI_USAGE;
+            }
+            cfg.opts.augment = found;
         } else if ((r = cli_opt(argc, argv, &i, "--data", &v))) {
             if (r < 0)
                 return CLI_USAGE;

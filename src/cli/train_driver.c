@@ -27,7 +27,8 @@ static char *provenance_json(const ncm_bnn *net, const cli_train_cfg *cfg)
     cJSON_AddNumberToObject(m, "lr", o->lr);
     cJSON_AddNumberToObject(m, "lr_end", o->lr_end);
     cJSON_AddNumberToObject(m, "seed", (double)o->seed);
-    cJSON_AddBoolToObject(m, "augment", o->augment);
+    static const char *augment[] = {"none", "flip", "shift", "all"};
+    cJSON_AddStringToObject(m, "augment", augment[o->augment & 3]);
     cJSON_AddNumberToObject(m, "flip_p", o->flip_p);
     char *s = cJSON_PrintUnformatted(m);
     cJSON_Delete(m);
