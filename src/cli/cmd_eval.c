@@ -101,7 +101,7 @@ int cmd_eval(int argc, char **argv)
         }
     }
     if (rc)
-        cli_error("%s", err.msg);
+        cli_error("%s: --data %s: %s", model_path, data, err.msg);
     free(pred);
     ncm_dataset_free(&test);
     ncm_model_free(&m);

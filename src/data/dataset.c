@@ -51,11 +51,12 @@ static ncm_status expect_eof(gzFile g, const char *path, ncm_error *err)
     if (got > 0)
         return ncm_error_set(err, NCM_ERR_FORMAT,
                              "%s: trailing bytes after the data the header announces", path);
-    if (got < 0) {
-        int zerr;
-        const char *m = gzerror(g, &zerr);
-        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: corrupt compressed data (%s)", path, m);
-    }
+    /* gzread returns 0, not -1, when the stream ends inside the gzip trailer: ask gzerror. */
+    int zerr;
+    const char *m = gzerror(g, &zerr);
+    if (got < 0 || zerr != Z_OK)
+        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: corrupt or truncated compressed data (%s)",
+                             path, m);
     return NCM_OK;
 }
 

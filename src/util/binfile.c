@@ -78,7 +78,8 @@ uint32_t ncm_rbuf_u32(ncm_rbuf *b)
 uint64_t ncm_rbuf_u64(ncm_rbuf *b)
 {
     uint64_t lo = ncm_rbuf_u32(b);
-    return lo | ((uint64_t)ncm_rbuf_u32(b) << 32);
+    uint64_t v = lo | ((uint64_t)ncm_rbuf_u32(b) << 32);
+    return b->short_read ? 0 : v;
 }
 
 void ncm_rbuf_f32(ncm_rbuf *b, float *v, size_t n)
@@ -115,7 +116,8 @@ ncm_status ncm_binfile_save(const char *path, const char magic[8], uint32_t vers
     }
     uLong crc = crc32(0L, Z_NULL, 0);
     crc = crc32_z(crc, head.p, head.len);
-    crc = crc32_z(crc, payload->p, payload->len);
+    if (payload->len) /* zlib takes a NULL buffer as a request for the initial value */
+        crc = crc32_z(crc, payload->p, payload->len);
     ncm_wbuf tail = {0};
     ncm_wbuf_u32(&tail, (uint32_t)crc);
     ncm_afile f;
