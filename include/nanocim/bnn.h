@@ -54,6 +54,22 @@ typedef struct {
  * The class layer is added at the end. */
 ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_classes,
                           ncm_arch *arch, ncm_error *err);
+/* Shape of one layer: input, sums before pooling, output after pooling, weights per neuron.
+ * A dense layer sees its input flattened (cin = features, hin = win = 1) and has 1x1 outputs. */
+typedef struct {
+    int cin, hin, win;
+    int cout, hc, wc;
+    int ho, wo;
+    int fan_in;  /* features, or cin * 9 for a 3x3 convolution (index c*9 + ky*3 + kx) */
+} ncm_layer_shape;
+
+/* Checks that every layer's sums stay exact in float (|sum| < 2^24: fan_in below 2^24 for
+ * binary inputs, below 2^17 for the 8-bit first layer) and that sizes fit in 32-bit counts. */
+ncm_status ncm_arch_check(const ncm_arch *arch, ncm_error *err);
+
+/* Fills shape[0 .. arch->n_layers) from the architecture. */
+void ncm_arch_shapes(const ncm_arch *arch, ncm_layer_shape *shape);
+
 /* Writes the canonical string ("cnn:64,64,p,f512") of an architecture. */
 void ncm_arch_format(const ncm_arch *arch, char *buf, size_t n);
 

@@ -98,7 +98,54 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
     ncm_layer_spec *last = &arch->layer[arch->n_layers++];
     last->kind = NCM_LAYER_DENSE;
     last->out = n_classes;
+    ncm_error inner;
+    if (ncm_arch_check(arch, &inner))
+        return ncm_error_set(err, NCM_ERR_ARG, "--arch %s: %s", spec, inner.msg);
     return NCM_OK;
+}
+
+ncm_status ncm_arch_check(const ncm_arch *arch, ncm_error *err)
+{
+    int64_t c = arch->in_c, h = arch->in_h, w = arch->in_w;
+    for (int l = 0; l < arch->n_layers; l++) {
+        const ncm_layer_spec *L = &arch->layer[l];
+        int64_t fan = L->kind == NCM_LAYER_CONV ? c * 9 : c * h * w;
+        int64_t limit = l == 0 ? (int64_t)1 << 17 : (int64_t)1 << 24;
+        if (fan >= limit || fan * L->out >= (int64_t)1 << 31 || c * h * w >= (int64_t)1 << 31)
+            return ncm_error_set(err, NCM_ERR_ARG,
+                                 "layer %d has %lld inputs per neuron and %d neurons: too large "
+                                 "for exact integer sums", l + 1, (long long)fan, L->out);
+        c = L->out;
+        if (L->kind == NCM_LAYER_CONV) {
+            if (L->pool)
+                h /= 2, w /= 2;
+        } else {
+            h = w = 1;
+        }
+    }
+    return NCM_OK;
+}
+
+void ncm_arch_shapes(const ncm_arch *arch, ncm_layer_shape *shape)
+{
+    int c = arch->in_c, h = arch->in_h, w = arch->in_w;
+    for (int l = 0; l < arch->n_layers; l++) {
+        const ncm_layer_spec *L = &arch->layer[l];
+        ncm_layer_shape *s = &shape[l];
+        s->cout = L->out;
+        if (L->kind == NCM_LAYER_CONV) {
+            s->cin = c, s->hin = h, s->win = w;
+            s->hc = h, s->wc = w;
+            s->ho = L->pool ? h / 2 : h;
+            s->wo = L->pool ? w / 2 : w;
+            s->fan_in = c * 9;
+        } else {
+            s->cin = c * h * w, s->hin = s->win = 1;
+            s->hc = s->wc = s->ho = s->wo = 1;
+            s->fan_in = s->cin;
+        }
+        c = s->cout, h = s->ho, w = s->wo;
+    }
 }
 
 void ncm_arch_format(const ncm_arch *arch, char *buf, size_t n)

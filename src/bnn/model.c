@@ -39,27 +39,19 @@ static ncm_status model_layout(ncm_model *m, const ncm_arch *arch, ncm_error *er
     m->layer = calloc((size_t)arch->n_layers, sizeof *m->layer);
     if (!m->layer)
         return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
-    int c = arch->in_c, h = arch->in_h, w = arch->in_w, ok = 1;
+    ncm_layer_shape shape[NCM_MAX_LAYERS];
+    ncm_arch_shapes(arch, shape);
+    int ok = 1;
     for (int l = 0; l < m->n_layers; l++) {
         ncm_model_layer *L = &m->layer[l];
-        const ncm_layer_spec *S = &arch->layer[l];
-        L->kind = S->kind;
+        const ncm_layer_shape *S = &shape[l];
+        L->kind = arch->layer[l].kind;
         L->first = l == 0;
         L->last = l == m->n_layers - 1;
-        L->pool = S->pool;
-        L->cout = S->out;
-        if (S->kind == NCM_LAYER_CONV) {
-            L->cin = c, L->hin = h, L->win = w, L->hc = h, L->wc = w;
-            L->ho = S->pool ? h / 2 : h;
-            L->wo = S->pool ? w / 2 : w;
-            L->fan_in = c * 9;
-            c = L->cout, h = L->ho, w = L->wo;
-        } else {
-            L->cin = c * h * w, L->hin = L->win = 1;
-            L->hc = L->wc = L->ho = L->wo = 1;
-            L->fan_in = L->cin;
-            c = L->cout, h = w = 1;
-        }
+        L->pool = arch->layer[l].pool;
+        L->cin = S->cin, L->hin = S->hin, L->win = S->win;
+        L->cout = S->cout, L->hc = S->hc, L->wc = S->wc, L->ho = S->ho, L->wo = S->wo;
+        L->fan_in = S->fan_in;
         L->words = (L->fan_in + 63) / 64;
         ok &= (L->wbits = calloc((size_t)L->cout * L->words, sizeof(uint64_t))) != NULL;
         if (L->last) {
@@ -219,21 +211,11 @@ ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err)
     }
     /* Check the payload size before allocating what the header asks for. */
     int64_t need = 0;
-    {
-        int c = arch.in_c, h = arch.in_h, w = arch.in_w;
-        for (int l = 0; l < arch.n_layers; l++) {
-            const ncm_layer_spec *S = &arch.layer[l];
-            int64_t fan = S->kind == NCM_LAYER_CONV ? (int64_t)c * 9 : (int64_t)c * h * w;
-            need += (int64_t)S->out * ((fan + 63) / 64) * 8;
-            need += l == arch.n_layers - 1 ? (int64_t)S->out * 12 : (int64_t)S->out * 5;
-            c = S->out;
-            if (S->kind == NCM_LAYER_CONV) {
-                if (S->pool)
-                    h /= 2, w /= 2;
-            } else {
-                h = w = 1;
-            }
-        }
+    ncm_layer_shape shape[NCM_MAX_LAYERS];
+    ncm_arch_shapes(&arch, shape);
+    for (int l = 0; l < arch.n_layers; l++) { /* packed weights, then 5 or 12 bytes a neuron */
+        need += (int64_t)shape[l].cout * ((shape[l].fan_in + 63) / 64) * 8;
+        need += (int64_t)shape[l].cout * (l == arch.n_layers - 1 ? 12 : 5);
     }
     if ((int64_t)(r.len - r.pos - mlen) != need) {
         s = ncm_error_set(err, NCM_ERR_FORMAT,

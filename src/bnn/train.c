@@ -162,29 +162,19 @@ static ncm_bnn *bnn_alloc(const ncm_arch *arch, const ncm_train_opts *opts, int 
     net->max_batch = max_batch;
     net->n = arch->n_layers;
     const int64_t B = max_batch;
-    int c = arch->in_c, h = arch->in_h, w = arch->in_w;
+    ncm_layer_shape shape[NCM_MAX_LAYERS];
+    ncm_arch_shapes(arch, shape);
     int ok = 1;
     for (int l = 0; l < net->n && ok; l++) {
         block *k = &net->b[l];
-        const ncm_layer_spec *L = &arch->layer[l];
-        k->kind = L->kind;
+        const ncm_layer_shape *S = &shape[l];
+        k->kind = arch->layer[l].kind;
         k->first = l == 0;
         k->last = l == net->n - 1;
-        k->pool = L->pool;
-        k->cout = L->out;
-        if (L->kind == NCM_LAYER_CONV) {
-            k->cin = c, k->hin = h, k->win = w;
-            k->hc = h, k->wc = w;
-            k->ho = k->pool ? h / 2 : h;
-            k->wo = k->pool ? w / 2 : w;
-            k->fan_in = c * 9;
-            c = k->cout, h = k->ho, w = k->wo;
-        } else {
-            k->cin = c * h * w, k->hin = k->win = 1;
-            k->hc = k->wc = k->ho = k->wo = 1;
-            k->fan_in = k->cin;
-            c = k->cout, h = w = 1;
-        }
+        k->pool = arch->layer[l].pool;
+        k->cin = S->cin, k->hin = S->hin, k->win = S->win;
+        k->cout = S->cout, k->hc = S->hc, k->wc = S->wc, k->ho = S->ho, k->wo = S->wo;
+        k->fan_in = S->fan_in;
         k->n_w = (int64_t)k->cout * k->fan_in;
         float **p[11];
         int64_t len[11];
@@ -838,6 +828,9 @@ ncm_status ncm_bnn_read_arch(ncm_rbuf *r, const char *path, ncm_arch *a, ncm_err
     if (a->layer[a->n_layers - 1].kind != NCM_LAYER_DENSE ||
         a->layer[a->n_layers - 1].out != a->n_classes)
         return ncm_error_set(err, NCM_ERR_FORMAT, "%s: last layer is not the class layer", path);
+    ncm_error inner;
+    if (ncm_arch_check(a, &inner))
+        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: %s", path, inner.msg);
     return NCM_OK;
 }
 
@@ -867,26 +860,22 @@ ncm_bnn *ncm_bnn_load_checkpoint(const char *path, int max_batch, ncm_error *err
         ncm_error_set(err, NCM_ERR_FORMAT, "%s: invalid training state in checkpoint", path);
         goto done;
     }
+    /* Check the parameter count against the file before allocating what the header asks. */
+    ncm_layer_shape shape[NCM_MAX_LAYERS];
+    ncm_arch_shapes(&arch, shape);
+    int64_t need = 0;
+    for (int l = 0; l < arch.n_layers; l++) /* 3 weight tensors, 8 per-channel ones */
+        need += 4 * (3 * (int64_t)shape[l].cout * shape[l].fan_in + 8 * (int64_t)shape[l].cout);
+    if ((int64_t)(r.len - r.pos) != need) {
+        ncm_error_set(err, NCM_ERR_FORMAT, "%s: checkpoint holds %zu bytes of parameters, the "
+                      "network needs %lld", path, r.len - r.pos, (long long)need);
+        goto done;
+    }
     net = bnn_alloc(&arch, &o, max_batch > 0 ? max_batch : o.batch, err);
     if (!net)
         goto done;
     net->epoch = epoch;
     net->step = step;
-    int64_t need = 0;
-    for (int l = 0; l < net->n; l++) {
-        float **p[11];
-        int64_t len[11];
-        int np = block_params(&net->b[l], p, len);
-        for (int i = 0; i < np; i++)
-            need += len[i] * 4;
-    }
-    if ((int64_t)(r.len - r.pos) != need) {
-        ncm_error_set(err, NCM_ERR_FORMAT, "%s: checkpoint holds %zu bytes of parameters, the "
-                      "network needs %lld", path, r.len - r.pos, (long long)need);
-        ncm_bnn_free(net);
-        net = NULL;
-        goto done;
-    }
     for (int l = 0; l < net->n; l++) {
         float **p[11];
         int64_t len[11];
