@@ -1,8 +1,9 @@
-/* Tests of binarized-network training and folding (bnn.h, model.h): architecture strings, the
- * sgemm forward pass against a plain reference, batch-norm and softmax gradients against finite
- * differences, learning on generated and real data, folded integer inference against the
- * forward pass (bit for bit, negative and zero batch-norm scales included), reproducibility
- * across thread counts, and checkpoint/resume. */
+/* Tests of binarized-network training and folding (bnn.h, model.h, packed.h): architecture
+ * strings, the sgemm forward pass against a plain reference, batch-norm and softmax gradients
+ * against finite differences, learning on generated and real data, folded integer inference
+ * against the forward pass and packed-bit inference with every kernel against both (bit for
+ * bit, negative and zero batch-norm scales included), reproducibility across thread counts, and
+ * checkpoint/resume. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "nanocim/io.h"
 #include "nanocim/metrics.h"
 #include "nanocim/model.h"
+#include "nanocim/packed.h"
 #include "nanocim/rng.h"
 
 static const char *tmpdir(void)
@@ -332,6 +334,18 @@ static void check_folded(ncm_bnn *net, const ncm_dataset *d)
     assert_int_equal(ncm_model_predict(&m, d, p2, s2, &err), NCM_OK);
     assert_memory_equal(p1, p2, sizeof(int32_t) * d->n);
     assert_memory_equal(s1, s2, sizeof(float) * d->n * K);
+    /* the packed engine, with every kernel this CPU has, gives the same scores */
+    for (int kern = NCM_KERNEL_PORTABLE; kern <= NCM_KERNEL_AVX512; kern++) {
+        if (!ncm_kernel_supported((ncm_kernel)kern))
+            continue;
+        ncm_packed *pk = ncm_packed_build(&m, (ncm_kernel)kern, &err);
+        assert_non_null(pk);
+        memset(s2, 0, sizeof(float) * d->n * K);
+        assert_int_equal(ncm_packed_predict(pk, d, p2, s2, &err), NCM_OK);
+        assert_memory_equal(p1, p2, sizeof(int32_t) * d->n);
+        assert_memory_equal(s1, s2, sizeof(float) * d->n * K);
+        ncm_packed_free(pk);
+    }
     /* and through the file */
     char path[512];
     snprintf(path, sizeof path, "%s/fold_test.ncm", tmpdir());
@@ -378,6 +392,19 @@ static void folded_mlp_equals_forward_pass(void **state)
         scramble_bn(net, s);
         check_folded(net, &d);
     }
+    ncm_bnn_free(net);
+    ncm_dataset_free(&d);
+}
+
+static void folded_deep_cnn_equals_forward_pass(void **state)
+{
+    (void)state;
+    ncm_dataset d = make_quadrants(100, 1, 12);
+    ncm_bnn *net = make_net("cnn:70,65,p,3,f130,f64", &d, 1, 13);
+    train_all(net, &d);
+    check_folded(net, &d);
+    scramble_bn(net, 99);
+    check_folded(net, &d);
     ncm_bnn_free(net);
     ncm_dataset_free(&d);
 }
@@ -506,6 +533,7 @@ int main(void)
         cmocka_unit_test(mlp_learns_fashion_mnist),
         cmocka_unit_test(folded_mlp_equals_forward_pass),
         cmocka_unit_test(folded_cnn_equals_forward_pass),
+        cmocka_unit_test(folded_deep_cnn_equals_forward_pass),
         cmocka_unit_test(training_is_identical_for_one_and_two_threads),
         cmocka_unit_test(resumed_training_equals_uninterrupted_training),
         cmocka_unit_test(training_options_out_of_range_are_refused),

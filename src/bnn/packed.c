@@ -1,0 +1,344 @@
+/* Whole-network inference on packed bits (see include/nanocim/packed.h for the method).
+ *
+ * Each thread takes chunks of images through all layers with single-threaded binary products;
+ * activations are packed bits, channel-packed per position for convolutions. */
+#include "nanocim/packed.h"
+
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bnn/bnn_internal.h"
+
+typedef struct {
+    const ncm_model_layer *L;
+    int in_cw;           /* words of channels per input position (binary layers) */
+    int out_cw;          /* words of channels per output position */
+    int rows_per_img;    /* rows of the binary product per image */
+    int row_words;       /* words per row */
+    int corr;            /* zero padding bits inside a row: kernel sum - corr = true sum */
+    ncm_bmat w;
+    int32_t *pcu;        /* first layer: popcount of each neuron's weight bits */
+    uint64_t *or_mask;   /* out_cw words: 1 = the neuron fires on a >= T (pool with OR) */
+} player;
+
+struct ncm_packed {
+    const ncm_model *m;
+    ncm_kernel kernel;
+    int n;
+    player *pl;
+    int chunk;                  /* images per chunk */
+    int64_t max_rows_words;     /* per chunk */
+    int64_t max_sums;           /* per chunk */
+    int64_t max_act;            /* activation words per image */
+};
+
+static int words_of(int bits) { return (bits + 63) / 64; }
+
+void ncm_packed_free(ncm_packed *p)
+{
+    if (!p)
+        return;
+    for (int l = 0; p->pl && l < p->n; l++) {
+        ncm_bmat_free(&p->pl[l].w);
+        free(p->pl[l].pcu);
+        free(p->pl[l].or_mask);
+    }
+    free(p->pl);
+    free(p);
+}
+
+ncm_kernel ncm_packed_kernel(const ncm_packed *p) { return p->kernel; }
+
+ncm_packed *ncm_packed_build(const ncm_model *m, ncm_kernel kernel, ncm_error *err)
+{
+    ncm_packed *p = calloc(1, sizeof *p);
+    if (!p || !(p->pl = calloc((size_t)m->n_layers, sizeof *p->pl))) {
+        free(p);
+        ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    p->m = m;
+    p->n = m->n_layers;
+    p->kernel = kernel == NCM_KERNEL_AUTO ? ncm_kernel_select(NULL) : kernel;
+    if (!ncm_kernel_supported(p->kernel)) {
+        ncm_error_set(err, NCM_ERR_ARG, "kernel %s: not supported by this CPU",
+                      ncm_kernel_name(p->kernel));
+        ncm_packed_free(p);
+        return NULL;
+    }
+    int max_rows = 1;
+    /* Shape of the previous layer's packed output: positions and channel words. */
+    int prev_pos = 1, prev_cw = 0;
+    for (int l = 0; l < p->n; l++) {
+        const ncm_model_layer *L = &m->layer[l];
+        player *q = &p->pl[l];
+        q->L = L;
+        q->out_cw = words_of(L->cout);
+        const int conv = L->kind == NCM_LAYER_CONV;
+        int kbits;
+        if (L->first) {
+            q->rows_per_img = conv ? 8 * L->hc * L->wc : 8;
+            kbits = L->fan_in;
+        } else if (conv) {
+            q->in_cw = prev_cw;
+            q->rows_per_img = L->hc * L->wc;
+            kbits = 9 * prev_cw * 64;
+        } else {
+            q->in_cw = prev_cw;
+            q->rows_per_img = 1;
+            kbits = prev_pos * prev_cw * 64;
+        }
+        q->row_words = words_of(kbits);
+        q->corr = L->first ? 0 : kbits - L->fan_in;
+        /* Reorder the weight bits into the kernel layout. */
+        uint64_t *rows = calloc((size_t)L->cout * q->row_words, sizeof(uint64_t));
+        q->pcu = calloc((size_t)L->cout, sizeof(int32_t));
+        q->or_mask = calloc((size_t)q->out_cw, sizeof(uint64_t));
+        if (!rows || !q->pcu || !q->or_mask) {
+            free(rows);
+            ncm_packed_free(p);
+            ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        for (int c = 0; c < L->cout; c++) {
+            const uint64_t *src = L->wbits + (int64_t)c * L->words;
+            uint64_t *dst = rows + (int64_t)c * q->row_words;
+            for (int j = 0; j < L->fan_in; j++)
+                if (src[j / 64] >> (j % 64) & 1) {
+                    /* Kernel bit of model weight j. Convolution: model c*9 + t, kernel
+                     * t * cw*64 + c. Dense: model c*P + pos, kernel pos * cw*64 + c (the
+                     * identity after a dense layer, P = 1). First layer: model order. */
+                    int64_t t = j;
+                    if (!L->first && conv)
+                        t = (int64_t)(j % 9) * q->in_cw * 64 + j / 9;
+                    else if (!L->first)
+                        t = (int64_t)(j % prev_pos) * prev_cw * 64 + j / prev_pos;
+                    dst[t / 64] |= 1ull << (t % 64);
+                    q->pcu[c]++;
+                }
+            if (!L->last && L->dir[c] > 0)
+                q->or_mask[c / 64] |= 1ull << (c % 64);
+        }
+        ncm_status s = ncm_bmat_pack(&q->w, rows, L->cout, kbits, q->row_words, err);
+        free(rows);
+        if (s) {
+            ncm_packed_free(p);
+            return NULL;
+        }
+        if (q->rows_per_img > max_rows)
+            max_rows = q->rows_per_img;
+        prev_pos = L->ho * L->wo;
+        prev_cw = q->out_cw;
+    }
+    /* Chunks of about 4096 rows keep a thread's working set in L2. */
+    p->chunk = 4096 / max_rows;
+    p->chunk = p->chunk < 1 ? 1 : p->chunk > 64 ? 64 : p->chunk;
+    for (int l = 0; l < p->n; l++) {
+        const player *q = &p->pl[l];
+        int64_t rw = (int64_t)p->chunk * q->rows_per_img * q->row_words;
+        int64_t sm = (int64_t)p->chunk * q->rows_per_img * q->w.n8;
+        int64_t act = (int64_t)q->L->hc * q->L->wc * q->out_cw;
+        p->max_rows_words = rw > p->max_rows_words ? rw : p->max_rows_words;
+        p->max_sums = sm > p->max_sums ? sm : p->max_sums;
+        p->max_act = act > p->max_act ? act : p->max_act;
+    }
+    return p;
+}
+
+/* ---- rows of the binary product ---------------------------------------------------------- */
+
+/* First layer: the 8 bit planes of each input vector (the image, or each 3x3 patch of it with
+ * pixel 0 as padding), in model order. */
+static void first_rows(const player *q, const uint8_t *img, uint64_t *rows)
+{
+    const ncm_model_layer *L = q->L;
+    const int rw = q->row_words;
+    const int npos = L->kind == NCM_LAYER_CONV ? L->hc * L->wc : 1;
+    memset(rows, 0, (size_t)npos * 8 * rw * sizeof(uint64_t));
+    const int H = L->hin, W = L->win, P = H * W;
+    for (int pos = 0; pos < npos; pos++) {
+        uint64_t *r = rows + (int64_t)pos * 8 * rw;
+        const int y = pos / W, x = pos % W;
+        for (int j = 0; j < L->fan_in; j++) {
+            int v;
+            if (L->kind == NCM_LAYER_CONV) {
+                const int c = j / 9, ys = y + j % 9 / 3 - 1, xs = x + j % 3 - 1;
+                v = (ys >= 0 && ys < H && xs >= 0 && xs < W) ? img[c * P + ys * W + xs] : 0;
+            } else {
+                v = img[j];
+            }
+            for (int b = 0; v; b++, v >>= 1)
+                if (v & 1)
+                    r[b * rw + j / 64] |= 1ull << (j % 64);
+        }
+    }
+}
+
+/* Binary convolution: per position, the nine neighbours' channel words (zero words, i.e. -1,
+ * outside the image). */
+static void conv_rows(const player *q, const uint64_t *act, uint64_t *rows)
+{
+    const ncm_model_layer *L = q->L;
+    const int H = L->hin, W = L->win, cw = q->in_cw;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            uint64_t *r = rows + (int64_t)(y * W + x) * q->row_words;
+            for (int t = 0; t < 9; t++) {
+                const int ys = y + t / 3 - 1, xs = x + t % 3 - 1;
+                if (ys >= 0 && ys < H && xs >= 0 && xs < W)
+                    memcpy(r + t * cw, act + (int64_t)(ys * W + xs) * cw, (size_t)cw * 8);
+                else
+                    memset(r + t * cw, 0, (size_t)cw * 8);
+            }
+        }
+}
+
+/* ---- thresholds and pooling on bits ------------------------------------------------------ */
+
+/* Packs the thresholded sums of one position (cout neurons) into out_cw words. */
+static void threshold_bits(const ncm_model_layer *L, const int32_t *s, uint64_t *out, int cw)
+{
+    memset(out, 0, (size_t)cw * 8);
+    for (int c = 0; c < L->cout; c++) {
+        const int on = L->dir[c] > 0 ? s[c] >= L->thresh[c] : s[c] <= L->thresh[c];
+        out[c / 64] |= (uint64_t)on << (c % 64);
+    }
+}
+
+/* 2x2 max-pool of thresholded bits: OR for neurons that fire on a >= T, AND for a <= T. */
+static void pool_bits(const player *q, const uint64_t *in, uint64_t *out)
+{
+    const ncm_model_layer *L = q->L;
+    const int cw = q->out_cw, Wc = L->wc;
+    for (int y = 0; y < L->ho; y++)
+        for (int x = 0; x < L->wo; x++) {
+            const uint64_t *a = in + (int64_t)((2 * y) * Wc + 2 * x) * cw, *b = a + cw;
+            const uint64_t *c = a + (int64_t)Wc * cw, *d = c + cw;
+            uint64_t *o = out + (int64_t)(y * L->wo + x) * cw;
+            for (int k = 0; k < cw; k++) {
+                const uint64_t any = a[k] | b[k] | c[k] | d[k], all = a[k] & b[k] & c[k] & d[k];
+                o[k] = (any & q->or_mask[k]) | (all & ~q->or_mask[k]);
+            }
+        }
+}
+
+/* ---- one chunk of images through the network ---------------------------------------------- */
+
+typedef struct {
+    uint64_t *rows, *act, *act2, *bits;
+    int32_t *sums;
+} work;
+
+static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int nimg, work *wk,
+                      int32_t *pred, float *scores)
+{
+    const int P0 = d->c * d->h * d->w;
+    const int64_t act_stride = p->max_act;
+    for (int l = 0; l < p->n; l++) {
+        const player *q = &p->pl[l];
+        const ncm_model_layer *L = q->L;
+        const int rpi = q->rows_per_img, rw = q->row_words, ldc = q->w.n8;
+        /* rows of this layer's product */
+        for (int i = 0; i < nimg; i++) {
+            uint64_t *r = wk->rows + (int64_t)i * rpi * rw;
+            const uint64_t *a = wk->act + i * act_stride;
+            if (L->first)
+                first_rows(q, d->pixels + (i0 + i) * P0, r);
+            else if (L->kind == NCM_LAYER_CONV)
+                conv_rows(q, a, r);
+            else
+                memcpy(r, a, (size_t)rw * 8);
+        }
+        ncm_xnor_gemm(p->kernel, wk->rows, nimg * rpi, rw, &q->w, wk->sums, ldc, 1);
+        /* true sums, per image and position */
+        const int npos = L->hc * L->wc;
+        for (int i = 0; i < nimg; i++)
+            for (int pos = 0; pos < npos; pos++) {
+                int32_t *s = wk->sums + ((int64_t)i * npos + pos) * (L->first ? 8 : 1) * ldc;
+                if (L->first) { /* a = 128 n - pcu - sum_b 2^b X_b, X_b = (n - dot_b) / 2 */
+                    for (int c = 0; c < L->cout; c++) {
+                        int64_t acc = 0;
+                        for (int b = 0; b < 8; b++)
+                            acc += (int64_t)((L->fan_in - s[b * ldc + c]) / 2) << b;
+                        s[c] = (int32_t)((int64_t)NCM_PIXEL_OFFSET * L->fan_in - q->pcu[c] - acc);
+                    }
+                } else if (q->corr) {
+                    for (int c = 0; c < L->cout; c++)
+                        s[c] -= q->corr;
+                }
+            }
+        if (L->last) {
+            const int K = L->cout;
+            for (int i = 0; i < nimg; i++) {
+                const int32_t *s = wk->sums + (int64_t)i * (L->first ? 8 : 1) * ldc;
+                int best = 0;
+                float bestv = 0.0f;
+                for (int c = 0; c < K; c++) {
+                    float v = ncm_bn_apply((float)s[c], L->mean[c], L->scale[c], L->beta[c]);
+                    if (scores)
+                        scores[(i0 + i) * K + c] = v;
+                    if (c == 0 || v > bestv)
+                        best = c, bestv = v;
+                }
+                pred[i0 + i] = best;
+            }
+            return;
+        }
+        /* threshold (and pool) into the next activations */
+        for (int i = 0; i < nimg; i++) {
+            uint64_t *out = wk->act2 + i * act_stride;
+            uint64_t *tb = L->pool ? wk->bits : out;
+            for (int pos = 0; pos < npos; pos++)
+                threshold_bits(L, wk->sums + ((int64_t)i * npos + pos) * (L->first ? 8 : 1) * ldc,
+                               tb + (int64_t)pos * q->out_cw, q->out_cw);
+            if (L->pool)
+                pool_bits(q, tb, out);
+        }
+        uint64_t *t = wk->act;
+        wk->act = wk->act2;
+        wk->act2 = t;
+    }
+}
+
+ncm_status ncm_packed_predict(const ncm_packed *p, const ncm_dataset *d, int32_t *pred,
+                              float *scores, ncm_error *err)
+{
+    const ncm_arch *a = &p->m->arch;
+    if (d->c != a->in_c || d->h != a->in_h || d->w != a->in_w)
+        return ncm_error_set(err, NCM_ERR_DATA,
+                             "dataset images are %dx%dx%d, the model expects %dx%dx%d", d->c, d->h,
+                             d->w, a->in_c, a->in_h, a->in_w);
+    const int64_t nchunks = (d->n + p->chunk - 1) / p->chunk;
+    int failed = 0;
+#pragma omp parallel
+    {
+        work wk;
+        wk.rows = malloc((size_t)p->max_rows_words * sizeof(uint64_t));
+        wk.sums = malloc((size_t)p->max_sums * sizeof(int32_t));
+        wk.act = malloc((size_t)(p->chunk * p->max_act + 1) * 8);
+        wk.act2 = malloc((size_t)(p->chunk * p->max_act + 1) * 8);
+        wk.bits = malloc((size_t)(p->max_act + 1) * 8);
+        const int ok = wk.rows && wk.sums && wk.act && wk.act2 && wk.bits;
+        if (!ok) {
+#pragma omp atomic write
+            failed = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t ch = 0; ch < nchunks; ch++) {
+            if (!ok)
+                continue;
+            const int64_t i0 = ch * p->chunk;
+            const int nimg = (int)(d->n - i0 < p->chunk ? d->n - i0 : p->chunk);
+            run_chunk(p, d, i0, nimg, &wk, pred, scores);
+        }
+        free(wk.rows);
+        free(wk.sums);
+        free(wk.act);
+        free(wk.act2);
+        free(wk.bits);
+    }
+    if (failed)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for packed inference");
+    return NCM_OK;
+}

@@ -1,0 +1,71 @@
+/* AVX2 binary-product kernel: popcount by nibble lookup (VPSHUFB), bytes summed with VPSADBW
+ * (Mula, Kurz and Lemire, Computer Journal 61(1), 2018). Compiled with -mavx2; called only when
+ * the CPU has AVX2.
+ *
+ * A 256-bit register holds one word of 4 neurons, so a block of 8 neurons is two registers.
+ * Register blocking: 2 rows x 1 block (4 byte-count accumulators). Byte counts grow by at most
+ * 8 a word, so they are folded into 64-bit sums every 31 words, before a byte can overflow. */
+#include <immintrin.h>
+
+#include "bnn/xnor_kernels.h"
+
+static inline __m256i popcount_bytes(__m256i v, __m256i lut, __m256i low4)
+{
+    __m256i lo = _mm256_and_si256(v, low4);
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+    return _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi));
+}
+
+static inline __attribute__((always_inline)) void micro(const uint64_t *a, int lda, int r,
+                                                        const uint64_t *w, int words, int k,
+                                                        int32_t *c, int ldc)
+{
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1,
+                                         2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    const __m256i zero = _mm256_setzero_si256();
+    __m256i sum[2][2], bytes[2][2];
+    for (int i = 0; i < r; i++)
+        for (int h = 0; h < 2; h++)
+            sum[i][h] = bytes[i][h] = zero;
+    for (int q0 = 0; q0 < words; q0 += 31) {
+        const int q1 = q0 + 31 < words ? q0 + 31 : words;
+        for (int q = q0; q < q1; q++) {
+            const __m256i w0 = _mm256_load_si256((const __m256i *)(w + q * 8));
+            const __m256i w1 = _mm256_load_si256((const __m256i *)(w + q * 8 + 4));
+            for (int i = 0; i < r; i++) {
+                const __m256i av = _mm256_set1_epi64x((long long)a[(int64_t)i * lda + q]);
+                bytes[i][0] = _mm256_add_epi8(bytes[i][0],
+                                              popcount_bytes(_mm256_xor_si256(av, w0), lut, low4));
+                bytes[i][1] = _mm256_add_epi8(bytes[i][1],
+                                              popcount_bytes(_mm256_xor_si256(av, w1), lut, low4));
+            }
+        }
+        for (int i = 0; i < r; i++)
+            for (int h = 0; h < 2; h++) {
+                sum[i][h] = _mm256_add_epi64(sum[i][h], _mm256_sad_epu8(bytes[i][h], zero));
+                bytes[i][h] = zero;
+            }
+    }
+    for (int i = 0; i < r; i++)
+        for (int h = 0; h < 2; h++) {
+            long long s[4];
+            _mm256_storeu_si256((__m256i *)s, sum[i][h]);
+            for (int l = 0; l < 4; l++)
+                c[(int64_t)i * ldc + h * 4 + l] = k - 2 * (int32_t)s[l];
+        }
+}
+
+void ncm_xnor_avx2(const uint64_t *a, int m, int lda, const ncm_bmat *w, int jb0, int jb1,
+                   int32_t *c, int ldc)
+{
+    const int words = w->words;
+    for (int jb = jb0; jb < jb1; jb++) {
+        const uint64_t *wb = w->w + (int64_t)jb * words * 8;
+        int i = 0;
+        for (; i + 2 <= m; i += 2)
+            micro(a + (int64_t)i * lda, lda, 2, wb, words, w->k, c + (int64_t)i * ldc + jb * 8, ldc);
+        if (i < m)
+            micro(a + (int64_t)i * lda, lda, 1, wb, words, w->k, c + (int64_t)i * ldc + jb * 8, ldc);
+    }
+}
