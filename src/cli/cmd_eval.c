@@ -2,24 +2,66 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "nanocim/blas.h"
 #include "nanocim/io.h"
 #include "nanocim/metrics.h"
 #include "nanocim/model.h"
+#include "nanocim/packed.h"
 
 static const char *USAGE =
-    "usage: nanocim eval MODEL --data SPEC [--json PATH] [--limit N] [--threads N] [-q]\n"
+    "usage: nanocim eval MODEL --data SPEC [options]\n"
     "  Runs the folded integer network (popcount(XNOR(x, w)) >= T per neuron) on the test split\n"
-    "  and prints its accuracy; --json writes accuracy, per-class accuracy and the confusion\n"
-    "  matrix.\n";
+    "  and prints its accuracy.\n"
+    "  --engine E    packed (bit-packed kernels, default), reference (plain C), or check (both,\n"
+    "                and their predictions compared image by image)\n"
+    "  --kernel K    packed engine's kernel: auto (default), avx512, avx2, portable\n"
+    "                (also NCM_KERNEL=K)\n"
+    "  --json PATH   accuracy, per-class accuracy, confusion matrix, timing\n"
+    "  --limit N     first N test images only     --threads N     -q  quiet\n";
+
+enum { ENGINE_PACKED, ENGINE_REFERENCE, ENGINE_CHECK };
+
+/* Runs the chosen engine; for ENGINE_CHECK both, failing if they disagree anywhere. */
+static ncm_status run_engine(const ncm_model *m, const ncm_dataset *test, int engine,
+                             ncm_kernel kernel, int32_t *pred, const char **kname, ncm_error *err)
+{
+    *kname = "reference";
+    if (engine == ENGINE_REFERENCE)
+        return ncm_model_predict(m, test, pred, NULL, err);
+    ncm_packed *pk = ncm_packed_build(m, kernel, err);
+    if (!pk)
+        return err ? err->code : NCM_ERR_STATE;
+    *kname = ncm_kernel_name(ncm_packed_kernel(pk));
+    ncm_status s = ncm_packed_predict(pk, test, pred, NULL, err);
+    ncm_packed_free(pk);
+    if (s || engine != ENGINE_CHECK)
+        return s;
+    int32_t *ref = malloc((size_t)test->n * sizeof *ref);
+    if (!ref)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+    s = ncm_model_predict(m, test, ref, NULL, err);
+    int64_t differ = 0;
+    for (int64_t i = 0; !s && i < test->n; i++)
+        differ += ref[i] != pred[i];
+    free(ref);
+    if (!s && differ)
+        return ncm_error_set(err, NCM_ERR_STATE, "packed and reference engines disagree on %lld "
+                             "of %lld images", (long long)differ, (long long)test->n);
+    if (!s)
+        printf("packed (%s) and reference engines agree on all %lld images\n", *kname,
+               (long long)test->n);
+    return s;
+}
 
 int cmd_eval(int argc, char **argv)
 {
     const char *model_path = NULL, *data = NULL, *json = NULL, *v;
     long limit = 0, threads = 0;
-    int quiet = 0, r;
+    int quiet = 0, r, engine = ENGINE_PACKED;
+    ncm_kernel kernel = NCM_KERNEL_AUTO;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv, i, "-h") || cli_flag(argv, i, "--help")) {
             fputs(USAGE, stdout);
@@ -34,6 +76,32 @@ int cmd_eval(int argc, char **argv)
             if (r < 0)
                 return CLI_USAGE;
             json = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--engine", &v))) {
+            if (r < 0)
+                return CLI_USAGE;
+            if (!strcmp(v, "packed"))
+                engine = ENGINE_PACKED;
+            else if (!strcmp(v, "reference"))
+                engine = ENGINE_REFERENCE;
+            else if (!strcmp(v, "check"))
+                engine = ENGINE_CHECK;
+            else {
+                cli_error("--engine %s: expected packed, reference or check", v);
+                return CLI_USAGE;
+            }
+        } else if ((r = cli_opt(argc, argv, &i, "--kernel", &v))) {
+            if (r < 0)
+                return CLI_USAGE;
+            int k = ncm_kernel_parse(v);
+            if (k < 0) {
+                cli_error("--kernel %s: expected auto, avx512, avx2 or portable", v);
+                return CLI_USAGE;
+            }
+            if (!ncm_kernel_supported((ncm_kernel)k) && k != NCM_KERNEL_AUTO) {
+                cli_error("--kernel %s: this CPU cannot run it", v);
+                return CLI_USAGE;
+            }
+            kernel = (ncm_kernel)k;
         } else if ((r = cli_opt(argc, argv, &i, "--limit", &v))) {
             if (r < 0 || cli_long("--limit", v, 1, 1L << 40, &limit))
                 return CLI_USAGE;
@@ -68,16 +136,19 @@ int cmd_eval(int argc, char **argv)
     int rc = CLI_FAIL;
     int32_t *pred = malloc((size_t)test.n * sizeof *pred);
     double t = ncm_now();
+    const char *kname = "";
     if (!pred) {
         ncm_error_set(&err, NCM_ERR_NOMEM, "out of memory");
-    } else if (!ncm_model_predict(&m, &test, pred, NULL, &err)) {
+    } else if (!run_engine(&m, &test, engine, kernel, pred, &kname, &err)) {
         t = ncm_now() - t;
         double acc = ncm_accuracy(pred, test.labels, test.n);
         char arch[512];
         ncm_arch_format(&m.arch, arch, sizeof arch);
         if (!quiet)
-            printf("%s: %s, test accuracy %.4f on %lld images (%.0f images/s, %d threads)\n",
-                   model_path, arch, acc, (long long)test.n, (double)test.n / t, ncm_threads());
+            printf("%s: %s, test accuracy %.4f on %lld images (%s engine, %.0f images/s, %d "
+                   "threads)\n",
+                   model_path, arch, acc, (long long)test.n, kname, (double)test.n / t,
+                   ncm_threads());
         else
             printf("%.4f\n", acc);
         rc = 0;
@@ -92,6 +163,7 @@ int cmd_eval(int argc, char **argv)
             cJSON_AddItemToObject(o, "test", ncm_metrics_json(pred, test.labels, test.n, test.n_classes));
             cJSON *tm = cJSON_AddObjectToObject(o, "timing");
             cJSON_AddNumberToObject(tm, "seconds", t);
+            cJSON_AddStringToObject(tm, "engine", kname);
             cJSON_AddNumberToObject(tm, "threads", ncm_threads());
             char *txt = cJSON_Print(o);
             if (ncm_write_text_atomic(json, txt, &err))
