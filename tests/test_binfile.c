@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "testdir.h"
 #include "nanocim/binfile.h"
 #include "nanocim/io.h"
 
@@ -29,51 +30,12 @@ enum { VERSION = 3, HEAD = 8 + 4 + 8, TAIL = 4 };
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static char g_dir[1024];
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
-    const char *base = getenv("NCM_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
-    snprintf(g_dir, sizeof g_dir, "%s/test_binfile.XXXXXX", base);
-    if (!mkdtemp(g_dir)) {
-        fprintf(stderr, "cannot create a temporary directory under %s\n", base);
-        return -1;
-    }
-    return 0;
+    return testdir_create("test_binfile");
 }
 
-static int group_teardown(void **state)
-{
-    (void)state;
-    nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return 0;
-}
-
-static const char *tpath(const char *name)
-{
-    static char bufs[8][4096];
-    static int k;
-    char *b = bufs[k++ % 8];
-    snprintf(b, sizeof bufs[0], "%s/%s", g_dir, name);
-    return b;
-}
-
-static void write_raw(const char *path, const void *data, size_t n)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, n, fp), n);
-    assert_int_equal(fclose(fp), 0);
-}
 
 static uint8_t *read_all(const char *path, size_t *n)
 {

@@ -19,47 +19,15 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "testdir.h"
 #include "nanocim/dataset.h"
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
-static char g_dir[1024]; /* this run's temporary directory */
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
-    const char *base = getenv("NCM_TEST_TMP");
-    if (!base || !*base)
-        base = "/tmp";
-    snprintf(g_dir, sizeof g_dir, "%s/test_dataset.XXXXXX", base);
-    if (!mkdtemp(g_dir)) {
-        fprintf(stderr, "cannot create a temporary directory under %s\n", base);
-        return -1;
-    }
-    return 0;
-}
-
-static int group_teardown(void **state)
-{
-    (void)state;
-    nftw(g_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    return 0;
-}
-
-/* g_dir/name in a static rotating buffer (several paths can be live at once). */
-static const char *tpath(const char *name)
-{
-    static char bufs[8][4096];
-    static int k;
-    char *b = bufs[k++ % 8];
-    snprintf(b, sizeof bufs[0], "%s/%s", g_dir, name);
-    return b;
+    return testdir_create("test_dataset");
 }
 
 static void make_dir(const char *name)
@@ -67,13 +35,6 @@ static void make_dir(const char *name)
     assert_int_equal(mkdir(tpath(name), 0700), 0);
 }
 
-static void write_raw(const char *path, const void *data, size_t n)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, n, fp), n);
-    assert_int_equal(fclose(fp), 0);
-}
 
 static void write_gz(const char *path, const void *data, size_t n)
 {
