@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# `nanocim train --resume` after a real kill: a run killed (SIGKILL) right after its first
+# checkpoint, then resumed, must write exactly the model file of the run that was never
+# interrupted; and the JSON results must carry accuracy, per-class accuracy, the confusion
+# matrix, the seed and timing. Needs Debian's dataset-fashion-mnist (skipped without it).
+# usage: bash tests/cli_resume_test.sh NANOCIM TMPDIR
+set -u
+NANOCIM=${1:?usage: cli_resume_test.sh NANOCIM TMPDIR}
+TMP=${2:?usage: cli_resume_test.sh NANOCIM TMPDIR}
+if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    echo "SKIP: Fashion-MNIST not installed (Debian package dataset-fashion-mnist)"
+    exit 77
+fi
+rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
+passed=0 failed=0
+check() { if eval "$2"; then passed=$((passed + 1)); echo "ok    $1"; else failed=$((failed + 1)); echo "FAIL  $1"; fi; }
+
+args=(train --data fashion-mnist --arch mlp:256 --epochs 3 --train-limit 30000 --test-limit 500
+      --seed 7 -q)
+"$NANOCIM" "${args[@]}" -o "$TMP/straight.ncm" --json "$TMP/straight.json"
+check "uninterrupted run writes its model" '[ -s "$TMP/straight.ncm" ]'
+
+# Start the same run, kill it as soon as its first checkpoint lands.
+"$NANOCIM" "${args[@]}" -o "$TMP/killed.ncm" &
+pid=$!
+for _ in $(seq 1 3000); do
+    [ -e "$TMP/killed.ncm.ckpt" ] && break
+    sleep 0.01
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+check "killed run left a checkpoint" '[ -s "$TMP/killed.ncm.ckpt" ]'
+check "killed run left no model and no temporary file" \
+      '[ ! -e "$TMP/killed.ncm" ] && [ -z "$(ls "$TMP" | grep "\.tmp\.")" ]'
+
+"$NANOCIM" "${args[@]}" -o "$TMP/killed.ncm" --resume
+check "resumed run writes its model" '[ -s "$TMP/killed.ncm" ]'
+check "resumed model is byte for byte the uninterrupted one" 'cmp -s "$TMP/straight.ncm" "$TMP/killed.ncm"'
+
+for key in accuracy per_class_accuracy confusion seed train_seconds folded_agreement; do
+    check "results JSON has $key" 'grep -q "\"$key\"" "$TMP/straight.json"'
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
