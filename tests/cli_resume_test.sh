@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `nanocim train --resume` after a real kill: a run killed (SIGKILL) right after its first
 # checkpoint, then resumed, must write exactly the model file of the run that was never
-# interrupted; and the JSON results must carry accuracy, per-class accuracy, the confusion
+# interrupted; the packed engine must agree with the folded reference on all 10,000 test images;
+# and the JSON results must carry accuracy, per-class accuracy, the confusion
 # matrix, the seed and timing. Needs Debian's dataset-fashion-mnist (skipped without it).
 # usage: bash tests/cli_resume_test.sh NANOCIM TMPDIR
 set -u
@@ -36,6 +37,10 @@ check "killed run left no model and no temporary file" \
 "$NANOCIM" "${args[@]}" -o "$TMP/killed.ncm" --resume
 check "resumed run writes its model" '[ -s "$TMP/killed.ncm" ]'
 check "resumed model is byte for byte the uninterrupted one" 'cmp -s "$TMP/straight.ncm" "$TMP/killed.ncm"'
+
+"$NANOCIM" eval "$TMP/straight.ncm" --data fashion-mnist --engine check > "$TMP/check.txt" 2>&1
+check "packed and reference engines agree on the whole test set" \
+      'grep -q "agree on all 10000 images" "$TMP/check.txt"'
 
 for key in accuracy per_class_accuracy confusion seed train_seconds folded_agreement; do
     check "results JSON has $key" 'grep -q "\"$key\"" "$TMP/straight.json"'
