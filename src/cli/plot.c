@@ -1,0 +1,110 @@
+/* Line plots with PLplot (see plot.h). */
+#include "cli/plot.h"
+
+#include <float.h>
+#include <math.h>
+#include <plplot/plplot.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *device_for(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot)
+        return NULL;
+    if (!strcmp(dot, ".png"))
+        return "pngcairo";
+    if (!strcmp(dot, ".svg"))
+        return "svgcairo";
+    if (!strcmp(dot, ".pdf"))
+        return "pdfcairo";
+    return NULL;
+}
+
+ncm_status cli_plot(const char *path, const char *title, const char *xlabel, const char *ylabel,
+                    int logx, int logy, const cli_series *s, int ns, ncm_error *err)
+{
+    const char *dev = device_for(path);
+    if (!dev)
+        return ncm_error_set(err, NCM_ERR_ARG, "%s: figure type unknown (use .png, .svg or .pdf)",
+                             path);
+    double x0 = DBL_MAX, x1 = -DBL_MAX, y0 = DBL_MAX, y1 = -DBL_MAX;
+    int total = 0;
+    for (int k = 0; k < ns; k++)
+        for (int i = 0; i < s[k].n; i++) {
+            double x = s[k].x[i], y = s[k].y[i];
+            if ((logx && !(x > 0)) || (logy && !(y > 0)) || !isfinite(x) || !isfinite(y))
+                continue;
+            x = logx ? log10(x) : x;
+            y = logy ? log10(y) : y;
+            x0 = fmin(x0, x), x1 = fmax(x1, x), y0 = fmin(y0, y), y1 = fmax(y1, y);
+            total++;
+        }
+    if (total == 0)
+        return ncm_error_set(err, NCM_ERR_DATA, "%s: nothing to plot", path);
+    if (x1 <= x0)
+        x0 -= 0.5, x1 += 0.5;
+    if (y1 <= y0)
+        y0 -= 0.5, y1 += 0.5;
+    if (logy)
+        y0 = floor(y0), y1 = ceil(y1);
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    plsdev(dev);
+    plsfnam(tmp);
+    plscolbg(255, 255, 255);
+    plspage(0, 0, 900, 640, 0, 0);
+    plinit();
+    plcol0(15); /* black on white: colour 15 is white in map0, swap 0 and 15 */
+    plscol0(0, 255, 255, 255);
+    plscol0(15, 0, 0, 0);
+    plcol0(15);
+    plenv(x0, x1, y0, y1, 0, (logx ? 10 : 0) + (logy ? 20 : 0) + 2);
+    pllab(xlabel, ylabel, title);
+    static const int colours[] = {1, 3, 9, 8, 12, 4, 2, 13};
+    PLINT opt[16], lc[16], ls[16], sc[16], tc[16];
+    PLFLT lw[16], ss[16];
+    const char *text[16], *sym[16];
+    int nl = ns < 16 ? ns : 16;
+    for (int k = 0; k < ns; k++) {
+        PLFLT *x = malloc(sizeof(PLFLT) * (size_t)(s[k].n + 1));
+        PLFLT *y = malloc(sizeof(PLFLT) * (size_t)(s[k].n + 1));
+        int m = 0;
+        for (int i = 0; x && y && i < s[k].n; i++) {
+            double xv = s[k].x[i], yv = s[k].y[i];
+            if ((logx && !(xv > 0)) || (logy && !(yv > 0)) || !isfinite(xv) || !isfinite(yv))
+                continue;
+            x[m] = logx ? log10(xv) : xv;
+            y[m] = logy ? log10(yv) : yv;
+            m++;
+        }
+        plcol0(colours[k % 8]);
+        plwidth(2.0);
+        if (m > 1)
+            plline(m, x, y);
+        plpoin(m, x, y, 17);
+        free(x);
+        free(y);
+        if (k < 16) {
+            opt[k] = PL_LEGEND_LINE | PL_LEGEND_SYMBOL;
+            lc[k] = sc[k] = tc[k] = colours[k % 8];
+            ls[k] = 1;
+            lw[k] = 2.0;
+            ss[k] = 1.0;
+            text[k] = s[k].label;
+            sym[k] = "#(728)";
+        }
+    }
+    PLFLT lw_out, lh_out;
+    plcol0(15);
+    pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, 0, 0.0, 0.0, 0.1, 0,
+             15, 1, 0, 0, nl, opt, 1.0, 1.0, 2.0, 1.0, tc, text, NULL, NULL, NULL, NULL, lc, ls,
+             lw, sc, ss, NULL, sym);
+    plend();
+    if (rename(tmp, path) != 0) {
+        remove(tmp);
+        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot write the figure", path);
+    }
+    return NCM_OK;
+}
