@@ -103,7 +103,9 @@ const ncm_train_opts *ncm_bnn_opts(const ncm_bnn *net);
 /* Epochs completed so far. */
 int ncm_bnn_epoch(const ncm_bnn *net);
 
-/* Trains one epoch (the next one) on d; returns the mean training loss and accuracy. */
+/* Trains one epoch (the next one) on d; returns the mean training loss and accuracy. Ends by
+ * setting the evaluation batch-norm statistics to their population averages over the first
+ * 10,000 images (Ioffe and Szegedy 2015, algorithm 2). */
 ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss, double *acc,
                                ncm_progress *progress, ncm_error *err);
 

@@ -20,6 +20,12 @@
 #include "nanocim/rng.h"
 
 #define BN_MOMENTUM 0.1f
+/* Images whose batch statistics are averaged into the evaluation statistics after each epoch. */
+#define BN_ESTIMATE_IMAGES 10000
+
+/* Batch-norm modes: evaluation (running statistics), training (batch statistics, running ones
+ * updated with momentum), estimation (batch statistics, accumulated for a population average). */
+enum { BN_EVAL, BN_TRAIN, BN_ESTIMATE };
 #define ADAM_B1 0.9f
 #define ADAM_B2 0.999f
 #define ADAM_EPS 1e-8f
@@ -50,6 +56,7 @@ typedef struct {
     int32_t *arg;       /* pooling: index in z of each window's maximum */
     float *xhat, *y, *dy, *out;
     float *bmean, *binvstd;
+    double *est_mean, *est_var;         /* sums over batches in BN_ESTIMATE mode */
 } block;
 
 struct ncm_bnn {
@@ -129,6 +136,8 @@ static void block_free(block *k)
         free(k->da);
     }
     free(k->arg);
+    free(k->est_mean);
+    free(k->est_var);
 }
 
 void ncm_bnn_free(ncm_bnn *net)
@@ -187,6 +196,8 @@ static ncm_bnn *bnn_alloc(const ncm_arch *arch, const ncm_train_opts *opts, int 
         ok &= (k->wb = falloc(k->n_w)) && (k->gw = falloc(k->n_w));
         ok &= (k->ggamma = falloc(k->cout)) && (k->gbeta = falloc(k->cout));
         ok &= (k->bmean = falloc(k->cout)) && (k->binvstd = falloc(k->cout));
+        ok &= (k->est_mean = calloc((size_t)k->cout, sizeof(double))) != NULL;
+        ok &= (k->est_var = calloc((size_t)k->cout, sizeof(double))) != NULL;
         ok &= (k->in = falloc(nin)) && (k->din = falloc(nin));
         if (k->kind == NCM_LAYER_CONV) {
             int64_t ncol = (int64_t)k->fan_in * B * k->hc * k->wc;
@@ -445,12 +456,12 @@ static void pool_backward(block *k, int B)
 
 /* ---- batch norm -------------------------------------------------------------------------- */
 
-static void bn_forward(block *k, int B, int train)
+static void bn_forward(block *k, int B, int mode)
 {
 #pragma omp parallel for schedule(static)
     for (int c = 0; c < k->cout; c++) {
         const int64_t n = (int64_t)B * k->ho * k->wo, base = c * n;
-        if (!train) {
+        if (mode == BN_EVAL) {
             const float scale = ncm_bn_scale(k->gamma[c], k->rvar[c]);
             for (int64_t j = 0; j < n; j++) {
                 const int64_t e = base + j;
@@ -475,10 +486,15 @@ static void bn_forward(block *k, int B, int train)
             k->xhat[e] = (k->a[e] - (float)mean) * invstd;
             k->y[e] = k->gamma[c] * k->xhat[e] + k->beta[c];
         }
-        /* Running statistics for evaluation; unbiased variance as in Ioffe and Szegedy (2015). */
+        /* Statistics for evaluation; unbiased variance as in Ioffe and Szegedy (2015). */
+        const double uvar = n > 1 ? var * (double)n / (double)(n - 1) : var;
+        if (mode == BN_ESTIMATE) {
+            k->est_mean[c] += mean;
+            k->est_var[c] += uvar;
+            continue;
+        }
         k->rmean[c] = (1.0f - BN_MOMENTUM) * k->rmean[c] + BN_MOMENTUM * (float)mean;
-        k->rvar[c] = (1.0f - BN_MOMENTUM) * k->rvar[c] +
-                     BN_MOMENTUM * (float)(n > 1 ? var * (double)n / (double)(n - 1) : var);
+        k->rvar[c] = (1.0f - BN_MOMENTUM) * k->rvar[c] + BN_MOMENTUM * (float)uvar;
     }
 }
 
@@ -545,14 +561,14 @@ static void binarize(ncm_bnn *net, int flip)
     }
 }
 
-static void forward(ncm_bnn *net, int B, int train)
+static void forward(ncm_bnn *net, int B, int mode)
 {
     for (int l = 0; l < net->n; l++) {
         block *k = &net->b[l];
         linear_forward(k, B);
         if (k->pool)
             pool_forward(k, B);
-        bn_forward(k, B, train);
+        bn_forward(k, B, mode);
         if (!k->last) {
             sign_forward(k, (int64_t)B * k->cout * k->ho * k->wo);
             pass_between(k, &net->b[l + 1], B, 0);
@@ -649,6 +665,37 @@ static ncm_status check_data(const ncm_bnn *net, const ncm_dataset *d, ncm_error
     return NCM_OK;
 }
 
+/* Population statistics for evaluation (Ioffe and Szegedy 2015, algorithm 2): the mean of the
+ * batch means and of the unbiased batch variances over the first BN_ESTIMATE_IMAGES training
+ * images, in training-size batches with the current binary weights. The momentum averages that
+ * training keeps lag behind the weights, whose sign flips move the statistics in jumps; the
+ * population average matches the network that is evaluated. */
+static void estimate_bn(ncm_bnn *net, const ncm_dataset *d, int B, int32_t *idx)
+{
+    const int64_t n = d->n < BN_ESTIMATE_IMAGES ? d->n : BN_ESTIMATE_IMAGES;
+    const int64_t nb = n / B;
+    if (nb < 1)
+        return; /* too few images for a full batch: keep the running statistics */
+    for (int l = 0; l < net->n; l++) {
+        memset(net->b[l].est_mean, 0, (size_t)net->b[l].cout * sizeof(double));
+        memset(net->b[l].est_var, 0, (size_t)net->b[l].cout * sizeof(double));
+    }
+    binarize(net, 0);
+    for (int64_t bi = 0; bi < nb; bi++) {
+        for (int i = 0; i < B; i++)
+            idx[i] = (int32_t)(bi * B + i);
+        load_batch(net, d, idx, B, 0);
+        forward(net, B, BN_ESTIMATE);
+    }
+    for (int l = 0; l < net->n; l++) {
+        block *k = &net->b[l];
+        for (int c = 0; c < k->cout; c++) {
+            k->rmean[c] = (float)(k->est_mean[c] / (double)nb);
+            k->rvar[c] = (float)(k->est_var[c] / (double)nb);
+        }
+    }
+}
+
 ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss, double *acc,
                                ncm_progress *progress, ncm_error *err)
 {
@@ -680,7 +727,7 @@ ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss,
         const int32_t *bidx = idx + bi * Bb;
         load_batch(net, d, bidx, Bb, o->augment);
         binarize(net, 1);
-        forward(net, Bb, 1);
+        forward(net, Bb, BN_TRAIN);
         int correct;
         tot_loss += softmax_xent(net, Bb, d->labels, bidx, &correct);
         tot_correct += correct;
@@ -690,6 +737,7 @@ ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss,
         if (progress)
             ncm_progress_update(progress, bi + 1, NULL);
     }
+    estimate_bn(net, d, Bb, idx);
     free(idx);
     net->epoch++;
     if (loss)
@@ -712,7 +760,7 @@ double ncm_bnn_batch_loss(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx
     int correct;
     load_batch(net, d, idx, B, 0);
     binarize(net, 0);
-    forward(net, B, 1);
+    forward(net, B, BN_TRAIN);
     double loss = softmax_xent(net, B, d->labels, idx, &correct);
     if (backward)
         backward_pass(net, B);
@@ -736,7 +784,7 @@ ncm_status ncm_bnn_predict(ncm_bnn *net, const ncm_dataset *d, int32_t *pred, fl
         for (int i = 0; i < B; i++)
             idx[i] = (int32_t)(i0 + i);
         load_batch(net, d, idx, B, 0);
-        forward(net, B, 0);
+        forward(net, B, BN_EVAL);
         for (int i = 0; i < B; i++) {
             const float *sc = last->y + i;  /* class j's score at sc[j * B] */
             int best = 0;
