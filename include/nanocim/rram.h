@@ -114,10 +114,12 @@ void ncm_rram_default(ncm_rram_params *p);
  * the field as "group.field" after `where` (a file name, or NULL for "device parameters"). */
 ncm_status ncm_rram_check(const ncm_rram_params *p, const char *where, ncm_error *err);
 
-/* Reads a device file: every field is required, unknown fields and wrong types are refused, and
- * values are checked as by ncm_rram_check(). Errors name the file and the field (or, for JSON
- * syntax errors, the byte offset, line and column). NCM_ERR_IO, NCM_ERR_FORMAT, NCM_ERR_VERSION
- * or NCM_ERR_ARG (a value out of range). On error *p is left zeroed. */
+/* Reads a device file: every field is required (only the free-text "description" is optional),
+ * unknown fields and wrong types are refused, and values are checked as by ncm_rram_check().
+ * Errors name the file and the field (or, for JSON syntax errors, the byte offset, line and
+ * column): NCM_ERR_IO, NCM_ERR_FORMAT (syntax, missing or unknown field, wrong type),
+ * NCM_ERR_VERSION or NCM_ERR_ARG (a value out of range, an unknown distribution). On error *p is
+ * left zeroed. */
 ncm_status ncm_rram_load(const char *path, ncm_rram_params *p, ncm_error *err);
 
 /* Writes p as a device file, atomically (include/nanocim/io.h); numbers round-trip exactly. */
@@ -127,7 +129,7 @@ ncm_status ncm_rram_save(const char *path, const ncm_rram_params *p, ncm_error *
 const char *ncm_rram_family_name(ncm_rram_family f);
 int ncm_rram_family_parse(const char *name);
 
-/* ---- programming conditions and state statistics ------------------------------------------- */
+/* ---- programming conditions and state statistics --------------------------------------------- */
 
 typedef struct {
     double i_cc_ua;   /* SET compliance current, uA, > 0 */

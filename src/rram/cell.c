@@ -33,7 +33,7 @@ int ncm_pcsa_xnor(const ncm_rram_params *p, double r_a_ohm, double r_b_ohm, int 
     return x ? ncm_pcsa_read(p, r_a_ohm, r_b_ohm, rng) : ncm_pcsa_read(p, r_b_ohm, r_a_ohm, rng);
 }
 
-/* ---- analytic BER ------------------------------------------------------------------------------ */
+/* ---- analytic BER ---------------------------------------------------------------------------- */
 
 /* 1T1R at reference ln R_ref. Without failures: BER = 0.5 P(LRS above) + 0.5 P(HRS below)
  * (models.md section 3). A stuck device (fraction F, at LRS with probability q) reads as the

@@ -14,21 +14,22 @@ ncm_rram_cond ncm_rram_cond_ref(const ncm_rram_params *p)
     return c;
 }
 
+static ncm_status bad_cond(const char *field, const char *want, double v, ncm_error *err)
+{
+    return ncm_error_set(err, NCM_ERR_ARG, "programming condition: %s must be %s, found %g", field,
+                         want, v);
+}
+
 ncm_status ncm_rram_cond_check(const ncm_rram_cond *c, ncm_error *err)
 {
     if (!(isfinite(c->i_cc_ua) && c->i_cc_ua > 0))
-        return ncm_error_set(err, NCM_ERR_ARG, "programming condition: i_cc_ua must be > 0, found %g",
-                             c->i_cc_ua);
+        return bad_cond("i_cc_ua", "> 0", c->i_cc_ua, err);
     if (!(isfinite(c->v_reset_v) && c->v_reset_v != 0))
-        return ncm_error_set(err, NCM_ERR_ARG,
-                             "programming condition: v_reset_v must be non-zero, found %g",
-                             c->v_reset_v);
+        return bad_cond("v_reset_v", "non-zero", c->v_reset_v, err);
     if (!(isfinite(c->t_p_ns) && c->t_p_ns > 0))
-        return ncm_error_set(err, NCM_ERR_ARG, "programming condition: t_p_ns must be > 0, found %g",
-                             c->t_p_ns);
+        return bad_cond("t_p_ns", "> 0", c->t_p_ns, err);
     if (!(isfinite(c->cycles) && c->cycles >= 0))
-        return ncm_error_set(err, NCM_ERR_ARG, "programming condition: cycles must be >= 0, found %g",
-                             c->cycles);
+        return bad_cond("cycles", ">= 0", c->cycles, err);
     return NCM_OK;
 }
 
@@ -45,7 +46,8 @@ void ncm_rram_stats_at(const ncm_rram_params *p, const ncm_rram_cond *c, ncm_rra
     s->mu_lrs = log(p->v_c_v / (c->i_cc_ua * 1e-6)) + p->drift_lrs * age;
     s->sigma_lrs = p->sigma_lrs * pow(ri, -p->sigma_lrs_exp);
     /* HRS: a stronger or longer RESET opens a wider gap; exponential in |V_reset| (ibid.). */
-    s->mu_hrs = log(p->r_hrs_ref_ohm) + p->hrs_ln_r_per_v * (fabs(c->v_reset_v) - p->v_reset_ref_v) +
+    s->mu_hrs = log(p->r_hrs_ref_ohm) +
+                p->hrs_ln_r_per_v * (fabs(c->v_reset_v) - p->v_reset_ref_v) +
                 p->hrs_ln_r_per_ln_t * log(c->t_p_ns / p->t_p_ref_ns) - p->drift_hrs * age;
     s->sigma_hrs = p->sigma_hrs;
     double ps = p->stuck_p_ref * pow(ri, p->stuck_exp_icc) * pow(rv, p->stuck_exp_vreset);
@@ -54,7 +56,7 @@ void ncm_rram_stats_at(const ncm_rram_params *p, const ncm_rram_cond *c, ncm_rra
                                             : -expm1(c->cycles * log1p(-s->stuck_p_cycle));
 }
 
-/* ---- one device -------------------------------------------------------------------------------- */
+/* ---- one device ------------------------------------------------------------------------------ */
 
 void ncm_rram_device_init(ncm_rram_device *d, const ncm_rram_params *p, ncm_rng *rng)
 {
@@ -104,7 +106,7 @@ double ncm_rram_program(ncm_rram_device *d, const ncm_rram_params *p, const ncm_
     return d->r_ohm;
 }
 
-/* ---- energy ------------------------------------------------------------------------------------ */
+/* ---- energy ---------------------------------------------------------------------------------- */
 
 ncm_rram_energy ncm_rram_energy_at(const ncm_rram_params *p, const ncm_rram_cond *c,
                                    ncm_cell_type type)

@@ -5,7 +5,7 @@
 
 #include <threads.h>
 
-/* ---- incomplete beta and the t tail ----------------------------------------------------------- */
+/* ---- incomplete beta and the t tail ---------------------------------------------------------- */
 
 /* Continued fraction of I_x(a, b) (Abramowitz and Stegun 26.5.8), evaluated by the modified
  * Lentz method (Press et al., Numerical Recipes, 3rd ed., section 6.4); converges fast for
@@ -72,7 +72,7 @@ double ncm_student_t_sf(double t, double nu)
     return t >= 0 ? half_tail : 1.0 - half_tail;
 }
 
-/* ---- ziggurat normal -------------------------------------------------------------------------- */
+/* ---- ziggurat normal ------------------------------------------------------------------------- */
 
 /* Marsaglia and Tsang (2000), 128 layers: r = start of the tail, v = area of each layer. */
 static const double ZIG_R = 3.442619855899, ZIG_V = 9.91256303526217e-3;
@@ -120,7 +120,7 @@ double ncm_zig_slow(ncm_rng *r, uint32_t w)
     }
 }
 
-/* ---- gamma ------------------------------------------------------------------------------------ */
+/* ---- gamma ----------------------------------------------------------------------------------- */
 
 double ncm_gamma(ncm_rng *r, double a)
 {

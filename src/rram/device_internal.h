@@ -32,7 +32,7 @@ static inline double ncm_rram_sf(const ncm_rram_params *p, double z)
 ncm_status ncm_rram_check_inputs(const ncm_rram_params *p, const ncm_rram_cond *c,
                                  const ncm_rram_cell *cell, ncm_error *err);
 
-/* ---- sampling ------------------------------------------------------------------------------- */
+/* ---- sampling -------------------------------------------------------------------------------- */
 
 /* Ziggurat tables, 128 layers (Marsaglia and Tsang, "The Ziggurat Method for Generating Random
  * Variables", J. Stat. Softw. 5(8), 2000): zig_x[i] the right edge of layer i, zig_f[i] =
@@ -62,8 +62,8 @@ static inline uint32_t ncm_u32(ncm_rng *r)
 /* Uniform double in (0, 1) from one 32-bit word (enough resolution for rejection tests). */
 static inline double ncm_u01_32(ncm_rng *r) { return ((double)ncm_u32(r) + 0.5) * 0x1p-32; }
 
-/* Standard normal deviate: one 32-bit word in 98.8 % of the draws. Layer from bits 0-6, sign from
- * bit 7, position from bits 8-31: independent bits for layer and value (Doornik, "An Improved
+/* Standard normal deviate: one 32-bit word in about 97 % of the draws. Layer from bits 0-6, sign
+ * from bit 7, position from bits 8-31: independent bits for layer and value (Doornik, "An Improved
  * Ziggurat Method to Generate Normal Random Samples", 2005). ncm_zig_init() must have run. */
 static inline double ncm_zig_normal(ncm_rng *r)
 {

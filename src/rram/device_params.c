@@ -68,10 +68,17 @@ static const char *const GROUPS[] = {"distribution", "reference_condition", "lrs
                                      "variability", "endurance", "energy", "sensing"};
 enum { N_GROUPS = sizeof GROUPS / sizeof GROUPS[0] };
 
-static double *field_ptr(ncm_rram_params *p, const field *f) { return (double *)((char *)p + f->off); }
+/* The numeric member a field names (memcpy: the table holds byte offsets). */
+static void field_set(ncm_rram_params *p, const field *f, double v)
+{
+    memcpy((char *)p + f->off, &v, sizeof v);
+}
+
 static double field_get(const ncm_rram_params *p, const field *f)
 {
-    return *(const double *)((const char *)p + f->off);
+    double v;
+    memcpy(&v, (const char *)p + f->off, sizeof v);
+    return v;
 }
 
 void ncm_rram_default(ncm_rram_params *p)
@@ -143,8 +150,9 @@ ncm_status ncm_rram_check(const ncm_rram_params *p, const char *where, ncm_error
     if (!where)
         where = "device parameters";
     if (p->family != NCM_RRAM_LOGNORMAL && p->family != NCM_RRAM_STUDENT_T)
-        return ncm_error_set(err, NCM_ERR_ARG, "%s: field \"distribution.family\": unknown family %d",
-                             where, (int)p->family);
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "%s: field \"distribution.family\": unknown family %d", where,
+                             (int)p->family);
     for (int i = 0; i < N_FIELDS; i++) {
         double v = field_get(p, &FIELDS[i]);
         const char *want = rule_violation(v, FIELDS[i].rule);
@@ -155,7 +163,7 @@ ncm_status ncm_rram_check(const ncm_rram_params *p, const char *where, ncm_error
     return NCM_OK;
 }
 
-/* ---- reading ----------------------------------------------------------------------------------- */
+/* ---- reading --------------------------------------------------------------------------------- */
 
 static const char *json_type_name(const cJSON *it)
 {
@@ -204,8 +212,9 @@ static ncm_status check_unknown(const cJSON *root, const char *path, ncm_error *
         if (!known_group(k))
             return ncm_error_set(err, NCM_ERR_FORMAT, "%s: unknown field \"%s\"", path, k);
         if (!cJSON_IsObject(it))
-            return ncm_error_set(err, NCM_ERR_FORMAT, "%s: field \"%s\" must be an object, found %s",
-                                 path, k, json_type_name(it));
+            return ncm_error_set(err, NCM_ERR_FORMAT,
+                                 "%s: field \"%s\" must be an object, found %s", path, k,
+                                 json_type_name(it));
         const cJSON *sub;
         cJSON_ArrayForEach(sub, it) {
             if (!known_key(k, sub->string))
@@ -216,17 +225,19 @@ static ncm_status check_unknown(const cJSON *root, const char *path, ncm_error *
     return NCM_OK;
 }
 
-/* The member `key` of `group` (case-sensitive), or an error naming it. */
+/* The member `key` of `group` (case-sensitive), or NCM_ERR_FORMAT naming it (*out is then NULL). */
 static ncm_status get_member(const cJSON *root, const char *group, const char *key,
                              const char *path, const cJSON **out, ncm_error *err)
 {
     const cJSON *g = cJSON_GetObjectItemCaseSensitive(root, group);
+    *out = g ? cJSON_GetObjectItemCaseSensitive(g, key) : NULL;
+    if (*out)
+        return NCM_OK;
     if (!g)
-        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: missing field \"%s\"", path, group);
-    *out = cJSON_GetObjectItemCaseSensitive(g, key);
-    if (!*out)
-        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: missing field \"%s.%s\"", path, group, key);
-    return NCM_OK;
+        ncm_error_set(err, NCM_ERR_FORMAT, "%s: missing field \"%s\"", path, group);
+    else
+        ncm_error_set(err, NCM_ERR_FORMAT, "%s: missing field \"%s.%s\"", path, group, key);
+    return NCM_ERR_FORMAT;
 }
 
 static ncm_status parse_params(const cJSON *root, const char *path, ncm_rram_params *p,
@@ -238,14 +249,15 @@ static ncm_status parse_params(const cJSON *root, const char *path, ncm_rram_par
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, FORMAT_NAME) != 0)
         return ncm_error_set(err, NCM_ERR_FORMAT,
-                             "%s: field \"format\" must be \"" FORMAT_NAME "\" (not a device file?)",
+                             "%s: field \"format\" must be \"" FORMAT_NAME
+                             "\" (not a device file?)",
                              path);
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
     if (!cJSON_IsNumber(ver))
         return ncm_error_set(err, NCM_ERR_FORMAT, "%s: missing field \"version\" (a number)", path);
     if (ver->valuedouble != floor(ver->valuedouble) || ver->valuedouble < 1)
-        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: field \"version\" must be a positive integer",
-                             path);
+        return ncm_error_set(err, NCM_ERR_FORMAT,
+                             "%s: field \"version\" must be a positive integer", path);
     if (ver->valuedouble > FORMAT_VERSION)
         return ncm_error_set(err, NCM_ERR_VERSION,
                              "%s: device file version %g, this nanocim reads up to %d", path,
@@ -258,11 +270,12 @@ static ncm_status parse_params(const cJSON *root, const char *path, ncm_rram_par
     if (!name)
         return ncm_error_set(err, NCM_ERR_FORMAT, "%s: missing field \"name\"", path);
     if (!cJSON_IsString(name) || strlen(name->valuestring) >= sizeof p->name)
-        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: field \"name\" must be a string of at most %d "
-                             "characters", path, (int)sizeof p->name - 1);
+        return ncm_error_set(err, NCM_ERR_FORMAT,
+                             "%s: field \"name\" must be a string of at most %d characters", path,
+                             (int)sizeof p->name - 1);
     snprintf(p->name, sizeof p->name, "%s", name->valuestring);
 
-    const cJSON *it;
+    const cJSON *it = NULL;
     if ((st = get_member(root, "distribution", "family", path, &it, err)))
         return st;
     if (!cJSON_IsString(it))
@@ -282,9 +295,10 @@ static ncm_status parse_params(const cJSON *root, const char *path, ncm_rram_par
         if ((st = get_member(root, f->group, f->key, path, &it, err)))
             return st;
         if (!cJSON_IsNumber(it))
-            return ncm_error_set(err, NCM_ERR_FORMAT, "%s: field \"%s.%s\" must be a number, found %s",
-                                 path, f->group, f->key, json_type_name(it));
-        *field_ptr(p, f) = it->valuedouble;
+            return ncm_error_set(err, NCM_ERR_FORMAT,
+                                 "%s: field \"%s.%s\" must be a number, found %s", path, f->group,
+                                 f->key, json_type_name(it));
+        field_set(p, f, it->valuedouble);
     }
     return ncm_rram_check(p, path, err);
 }
@@ -312,8 +326,8 @@ ncm_status ncm_rram_load(const char *path, ncm_rram_params *p, ncm_error *err)
                 col++;
             }
         }
-        st = ncm_error_set(err, NCM_ERR_FORMAT,
-                           "%s: invalid JSON at byte %zu (line %d, column %d)", path, off, line, col);
+        st = ncm_error_set(err, NCM_ERR_FORMAT, "%s: invalid JSON at byte %zu (line %d, column %d)",
+                           path, off, line, col);
     } else {
         st = parse_params(root, path, p, err);
     }
@@ -324,7 +338,20 @@ ncm_status ncm_rram_load(const char *path, ncm_rram_params *p, ncm_error *err)
     return st;
 }
 
-/* ---- writing ----------------------------------------------------------------------------------- */
+/* ---- writing --------------------------------------------------------------------------------- */
+
+/* Adds v printed with the fewest digits that read back to exactly v. (cJSON's own printer accepts
+ * a one-ulp difference and would write 0.30000000000000004 as 0.3.) */
+static int add_number_exact(cJSON *obj, const char *key, double v)
+{
+    char buf[32];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return cJSON_AddRawToObject(obj, key, buf) != NULL;
+}
 
 ncm_status ncm_rram_save(const char *path, const ncm_rram_params *p, ncm_error *err)
 {
@@ -343,8 +370,7 @@ ncm_status ncm_rram_save(const char *path, const ncm_rram_params *p, ncm_error *
             ok = cJSON_AddStringToObject(grp, "family", ncm_rram_family_name(p->family)) != NULL;
         for (int i = 0; ok && i < N_FIELDS; i++)
             if (strcmp(FIELDS[i].group, GROUPS[g]) == 0)
-                /* cJSON prints %.15g, or %.17g when that does not read back exactly */
-                ok = cJSON_AddNumberToObject(grp, FIELDS[i].key, field_get(p, &FIELDS[i])) != NULL;
+                ok = add_number_exact(grp, FIELDS[i].key, field_get(p, &FIELDS[i]));
     }
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
