@@ -74,3 +74,82 @@ int cli_unknown(const char *cmd, const char *arg)
         cli_error("%s: unexpected argument %s (see nanocim %s --help)", cmd, arg, cmd);
     return CLI_USAGE;
 }
+
+int cli_range(const char *opt, const char *s, double lo, double hi, double **vals, int *n)
+{
+    *vals = NULL;
+    *n = 0;
+    char *copy = strdup(s);
+    if (!copy)
+        return -1;
+    double a, b, step;
+    int geometric = 0;
+    char *c1 = strchr(copy, ':');
+    int ok = 1;
+    if (c1) { /* START:STOP:STEP or START:STOP:xFACTOR */
+        char *c2 = strchr(c1 + 1, ':');
+        *c1 = '\0';
+        if (!c2) {
+            ok = 0;
+        } else {
+            *c2 = '\0';
+            char *e1, *e2, *e3;
+            const char *st = c2 + 1;
+            geometric = *st == 'x';
+            a = strtod(copy, &e1);
+            b = strtod(c1 + 1, &e2);
+            step = strtod(st + geometric, &e3);
+            ok = e1 != copy && !*e1 && e2 != c1 + 1 && !*e2 && e3 != st + geometric && !*e3 &&
+                 isfinite(a) && isfinite(b) && isfinite(step) &&
+                 (geometric ? step > 1.0 && a > 0 : step > 0.0);
+        }
+        if (ok && b < a) {
+            cli_error("%s %s: empty range (stop below start)", opt, s);
+            free(copy);
+            return -1;
+        }
+        if (ok) {
+            const int cap = 100000; /* more points than any sweep needs */
+            *vals = malloc(sizeof(double) * cap);
+            for (int i = 0; *vals && *n < cap; i++) {
+                const double v = geometric ? a * pow(step, i) : a + step * i;
+                if (v > b * (1 + 1e-12))
+                    break;
+                (*vals)[(*n)++] = v;
+            }
+        }
+    } else { /* a list: V1,V2,... */
+        int cap = 1;
+        for (const char *q = copy; *q; q++)
+            cap += *q == ',';
+        *vals = malloc(sizeof(double) * (size_t)cap);
+        char *save = NULL;
+        for (char *tok = copy; ok && *vals && tok; tok = save) {
+            save = strchr(tok, ',');
+            if (save)
+                *save++ = '\0';
+            char *end;
+            double v = strtod(tok, &end);
+            if (end == tok || *end || !isfinite(v))
+                ok = 0;
+            else
+                (*vals)[(*n)++] = v;
+        }
+    }
+    free(copy);
+    if (!ok || !*vals || *n == 0) {
+        cli_error("%s %s: expected a value, a list V1,V2,..., START:STOP:STEP or START:STOP:xFACTOR",
+                  opt, s);
+        free(*vals);
+        *vals = NULL;
+        return -1;
+    }
+    for (int i = 0; i < *n; i++)
+        if ((*vals)[i] < lo || (*vals)[i] > hi) {
+            cli_error("%s %s: value %g outside [%g, %g]", opt, s, (*vals)[i], lo, hi);
+            free(*vals);
+            *vals = NULL;
+            return -1;
+        }
+    return 0;
+}

@@ -22,6 +22,9 @@ int cli_flag(char **argv, int i, const char *name);
 /* Strict numbers: the whole string, finite, within [lo, hi]; print a message naming opt. */
 int cli_long(const char *opt, const char *s, long lo, long hi, long *out);
 int cli_double(const char *opt, const char *s, double lo, double hi, double *out);
+/* A list of values: "V", "V1,V2,...", "START:STOP:STEP" or "START:STOP:xFACTOR" (geometric);
+ * every value within [lo, hi]. *vals is malloc'd. Prints a message naming opt on error. */
+int cli_range(const char *opt, const char *s, double lo, double hi, double **vals, int *n);
 /* Reports an unknown option or stray argument of `cmd`. */
 int cli_unknown(const char *cmd, const char *arg);
 
@@ -46,5 +49,6 @@ int cli_run_training(const cli_train_cfg *cfg, double *test_acc);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_rram(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ static const char *USAGE =
     "  demo      the embedded default, end to end, in about a minute\n"
     "  train     train a binarized neural network and fold it into a model file\n"
     "  eval      run a model file's integer network on a dataset's test split\n"
+    "  rram      HfO2 RRAM devices and cells: bit error rates, energy (rram ber)\n"
     "  version   print the version and the OpenBLAS kernel in use\n";
 
 int main(int argc, char **argv)
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
         return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval"))
         return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "rram"))
+        return cmd_rram(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo"))
         return cmd_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

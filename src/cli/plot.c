@@ -49,6 +49,7 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
         y0 -= 0.5, y1 += 0.5;
     if (logy)
         y0 = floor(y0), y1 = ceil(y1);
+    y1 += 0.06 * (ns + 1) * (y1 - y0); /* headroom for the legend, top right */
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     plsdev(dev);
@@ -63,7 +64,7 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
     plenv(x0, x1, y0, y1, 0, (logx ? 10 : 0) + (logy ? 20 : 0) + 2);
     pllab(xlabel, ylabel, title);
     static const int colours[] = {1, 3, 9, 8, 12, 4, 2, 13};
-    PLINT opt[16], lc[16], ls[16], sc[16], tc[16];
+    PLINT opt[16], lc[16], ls[16], sc[16], tc[16], sn[16];
     PLFLT lw[16], ss[16];
     const char *text[16], *sym[16];
     int nl = ns < 16 ? ns : 16;
@@ -92,6 +93,7 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
             ls[k] = 1;
             lw[k] = 2.0;
             ss[k] = 1.0;
+            sn[k] = 1;
             text[k] = s[k].label;
             sym[k] = "#(728)";
         }
@@ -99,8 +101,8 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
     PLFLT lw_out, lh_out;
     plcol0(15);
     pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, 0, 0.0, 0.0, 0.1, 0,
-             15, 1, 0, 0, nl, opt, 1.0, 1.0, 2.0, 1.0, tc, text, NULL, NULL, NULL, NULL, lc, ls,
-             lw, sc, ss, NULL, sym);
+             15, 1, 0, 0, nl, opt, 1.0, 0.8, 2.0, 1.0, tc, text, NULL, NULL, NULL, NULL, lc, ls,
+             lw, sc, ss, sn, sym);
     plend();
     if (rename(tmp, path) != 0) {
         remove(tmp);
