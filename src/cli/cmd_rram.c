@@ -210,7 +210,7 @@ static int cmd_rram_ber(int argc, char **argv)
     int nicc, nvr, ntp, ncy, rc = CLI_USAGE;
     row *rows = NULL;
     ncm_storage cells[16];
-    char names[16][64];
+    char names[16][64], ids[16][32];
     int ncells = 0;
     if (cli_range("--icc", icc_s, 1e-3, 1e6, &icc, &nicc) ||
         cli_range("--vreset", vreset_s ? vreset_s : vbuf, -100, 100, &vr, &nvr) ||
@@ -229,6 +229,12 @@ static int cmd_rram_ber(int argc, char **argv)
                 goto out;
             }
             ncm_storage_name(&cells[ncells], names[ncells], sizeof names[0]);
+            /* a comma-free id for the CSV: 1t1r, 1t1r-secded:64, 2t2r */
+            if (cells[ncells].ecc_k)
+                snprintf(ids[ncells], sizeof ids[0], "1t1r-secded:%d", cells[ncells].ecc_k);
+            else
+                snprintf(ids[ncells], sizeof ids[0], "%s",
+                         cells[ncells].cell == NCM_CELL_2T2R ? "2t2r" : "1t1r");
             ncells++;
         }
         free(list);
@@ -290,7 +296,7 @@ static int cmd_rram_ber(int argc, char **argv)
                       "ci95_lo,ci95_hi,reads,errors,devices_per_bit,e_program_bit_pj,"
                       "e_read_bit_pj,decoder_gates\n");
         for (int i = 0; i < nrows; i++)
-            write_csv_row(f.fp, &rows[i], names[rows[i].cell]);
+            write_csv_row(f.fp, &rows[i], ids[rows[i].cell]);
         if (ncm_afile_commit(&f, &err))
             goto fail;
     }
@@ -307,7 +313,8 @@ static int cmd_rram_ber(int argc, char **argv)
         for (int i = 0; i < nrows; i++) {
             const row *q = &rows[i];
             cJSON *e = cJSON_CreateObject();
-            cJSON_AddStringToObject(e, "cell", names[q->cell]);
+            cJSON_AddStringToObject(e, "cell", ids[q->cell]);
+            cJSON_AddStringToObject(e, "name", names[q->cell]);
             cJSON_AddNumberToObject(e, "i_cc_ua", q->icc);
             cJSON_AddNumberToObject(e, "v_reset_v", q->vreset);
             cJSON_AddNumberToObject(e, "t_p_ns", q->tp);

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# `nanocim rram ber` end to end: a sweep writes its CSV, JSON and figures and reproduces the
+# papers' qualitative claims with the built-in technology (BER rises as the compliance current
+# falls; 2T2R without ECC at least as good as 1T1R with SECDED wherever 1T1R's raw BER is below
+# 1e-2; weak programming closes the window more slowly with cycling); bad input (empty range,
+# unknown cell, device file with a negative resistance or NaN) exits non-zero with one line naming
+# the option or field, and leaves no output file behind.
+# usage: bash tests/cli_rram_test.sh NANOCIM TMPDIR
+set -u
+NANOCIM=${1:?usage: cli_rram_test.sh NANOCIM TMPDIR}
+TMP=${2:?usage: cli_rram_test.sh NANOCIM TMPDIR}
+rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
+passed=0 failed=0
+check() { if eval "$2"; then passed=$((passed + 1)); echo "ok    $1"; else failed=$((failed + 1)); echo "FAIL  $1"; fi; }
+
+"$NANOCIM" rram ber --icc 10:200:10 --reads 2e5 -q -o "$TMP/ber.csv" --json "$TMP/ber.json" \
+    --plot "$TMP/fig"
+check "sweep exits 0" '[ $? -eq 0 ]'
+check "CSV has a header and 60 rows" '[ "$(wc -l < "$TMP/ber.csv")" -eq 61 ]'
+check "JSON lists 60 points" '[ "$(grep -c "\"cell\":" "$TMP/ber.json")" -eq 60 ]'
+check "figures written" '[ -s "$TMP/fig-icc.png" ] && [ -s "$TMP/fig-compare.png" ]'
+# columns: 1 cell, 2 i_cc_ua, 8 ber
+check "BER rises as I_cc falls, every cell" \
+      'awk -F, "NR>1 { if ((\$1 in last) && \$8 > last[\$1]) bad=1; last[\$1]=\$8 } END { exit bad }" "$TMP/ber.csv"'
+check "2T2R <= 1T1R+SECDED where 1T1R raw BER < 1e-2" \
+      'awk -F, "NR>1 { b[\$1\",\"\$2]=\$8 } END { for (k in b) { split(k, a, \",\"); if (a[1]==\"1t1r\" && b[k] < 1e-2 && b[\"2t2r,\"a[2]] > b[\"1t1r-secded:64,\"a[2]]) bad=1 } exit bad }" "$TMP/ber.csv"'
+
+"$NANOCIM" rram ber --icc 20,200 --cycles 0,1e6 --cells 2t2r --reads 0 -q -o "$TMP/cyc.csv"
+check "BER at 1e6 cycles grows less for weak (20 uA) than strong (200 uA) programming" \
+      'awk -F, "NR>1 { b[\$2\",\"\$5]=\$8 } END { exit !(b[\"20,1e+06\"]/b[\"20,0\"] < b[\"200,1e+06\"]/b[\"200,0\"]) }" "$TMP/cyc.csv"'
+
+# expect_fail NAME NEEDLE ARGS...: exit in [1, 127], one stderr line "nanocim: ..." with NEEDLE
+expect_fail() {
+    local name=$1 needle=$2
+    shift 2
+    "$NANOCIM" "$@" >/dev/null 2>"$TMP/err"
+    local rc=$?
+    check "$name: exit code $rc" '[ $rc -ge 1 ] && [ $rc -lt 128 ]'
+    check "$name: one line naming $needle" \
+          '[ "$(wc -l < "$TMP/err")" -eq 1 ] && grep -q "^nanocim: .*$needle" "$TMP/err"'
+}
+expect_fail "empty range" "--icc" rram ber --icc 200:10:20 -o "$TMP/x.csv"
+expect_fail "unknown cell" "--cells" rram ber --cells 1t1r,3t3r -o "$TMP/x.csv"
+expect_fail "bad cycles" "--cycles" rram ber --cycles -5 -o "$TMP/x.csv"
+expect_fail "unknown option" "--bogus" rram ber --bogus
+sed 's/"r_median_ohm": *[0-9.e+]*/"r_median_ohm": -100000/' "$(dirname "$0")/../data/hfo2.json" > "$TMP/neg.json"
+expect_fail "negative resistance in device file" "r_median_ohm" rram ber --device "$TMP/neg.json" -o "$TMP/x.csv"
+sed 's/"v_c_v": *[0-9.e+]*/"v_c_v": "nan"/' "$(dirname "$0")/../data/hfo2.json" > "$TMP/nan.json"
+expect_fail "NaN in device file" "v_c_v" rram ber --device "$TMP/nan.json" -o "$TMP/x.csv"
+check "no output file left by the failures" '[ ! -e "$TMP/x.csv" ] && [ -z "$(ls "$TMP" | grep "\.tmp")" ]'
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
