@@ -2,9 +2,10 @@
 # `nanocim rram ber` end to end: a sweep writes its CSV, JSON and figures and reproduces the
 # papers' qualitative claims with the built-in technology (BER rises as the compliance current
 # falls; 2T2R without ECC at least as good as 1T1R with SECDED wherever 1T1R's raw BER is below
-# 1e-2; weak programming closes the window more slowly with cycling); bad input (empty range,
-# unknown cell, device file with a negative resistance or NaN) exits non-zero with one line naming
-# the option or field, and leaves no output file behind.
+# 1e-2; weak programming closes the window more slowly with cycling); `rram fit` recovers the
+# device its measurements were sampled from; bad input (empty range, unknown cell, device file
+# with a negative resistance or NaN, CSV with a missing column or a non-numeric cell) exits
+# non-zero with one line naming the option, field or line, and leaves no output file behind.
 # usage: bash tests/cli_rram_test.sh NANOCIM TMPDIR
 set -u
 NANOCIM=${1:?usage: cli_rram_test.sh NANOCIM TMPDIR}
@@ -29,6 +30,17 @@ check "2T2R <= 1T1R+SECDED where 1T1R raw BER < 1e-2" \
 check "BER at 1e6 cycles grows less for weak (20 uA) than strong (200 uA) programming" \
       'awk -F, "NR>1 { b[\$2\",\"\$5]=\$8 } END { exit !(b[\"20,1e+06\"]/b[\"20,0\"] < b[\"200,1e+06\"]/b[\"200,0\"]) }" "$TMP/cyc.csv"'
 
+# calibration: fitting data sampled from the built-in device recovers it
+"$NANOCIM" rram sample -o "$TMP/meas.csv" --icc 10,20,50,100,200 --vreset 1.2,1.5,1.8 --tp 50,100 \
+    --devices 300 --seed 3
+"$NANOCIM" rram fit "$TMP/meas.csv" -o "$TMP/fit.json" --report "$TMP/fitrep.json" > "$TMP/fit.txt"
+check "fit writes a device file and a report" '[ -s "$TMP/fit.json" ] && [ -s "$TMP/fitrep.json" ]'
+check "fitted V_c within 2 % of the true 0.4 V" \
+      'awk "/^lrs.v_c_v/ { exit !(\$2 > 0.392 && \$2 < 0.408) }" "$TMP/fit.txt"'
+check "fitted sigma of ln R_HRS within 3 % of the true 0.5" \
+      'awk "/^hrs.sigma_ln_r/ { exit !(\$2 > 0.485 && \$2 < 0.515) }" "$TMP/fit.txt"'
+check "fitted device file is usable" '"$NANOCIM" rram ber --device "$TMP/fit.json" --icc 50 --reads 0 -q'
+
 # expect_fail NAME NEEDLE ARGS...: exit in [1, 127], one stderr line "nanocim: ..." with NEEDLE
 expect_fail() {
     local name=$1 needle=$2
@@ -47,6 +59,10 @@ sed 's/"r_median_ohm": *[0-9.e+]*/"r_median_ohm": -100000/' "$(dirname "$0")/../
 expect_fail "negative resistance in device file" "r_median_ohm" rram ber --device "$TMP/neg.json" -o "$TMP/x.csv"
 sed 's/"v_c_v": *[0-9.e+]*/"v_c_v": "nan"/' "$(dirname "$0")/../data/hfo2.json" > "$TMP/nan.json"
 expect_fail "NaN in device file" "v_c_v" rram ber --device "$TMP/nan.json" -o "$TMP/x.csv"
+printf 'condition,cycle\nlrs@10,0\n' > "$TMP/nocol.csv"
+expect_fail "CSV without the resistance column" "resistance" rram fit "$TMP/nocol.csv" -o "$TMP/x.csv"
+printf 'condition,cycle,resistance_ohm\nlrs@10,0,1000\nlrs@10,0,abc\nlrs@10,0,1200\n' > "$TMP/nonnum.csv"
+expect_fail "CSV with a non-numeric cell" "line 3" rram fit "$TMP/nonnum.csv" -o "$TMP/x.csv"
 check "no output file left by the failures" '[ ! -e "$TMP/x.csv" ] && [ -z "$(ls "$TMP" | grep "\.tmp")" ]'
 
 echo "$passed passed, $failed failed"

@@ -1,7 +1,9 @@
 /* `nanocim rram`: device-level studies of HfO2 RRAM storage.
- *   rram ber   bit error rates of 1T1R, 1T1R+SECDED and 2T2R cells over programming conditions
- *              and cycling (analytic and Monte Carlo), with energy and cost per bit; CSV, JSON,
- *              figures. */
+ *   rram ber      bit error rates of 1T1R, 1T1R+SECDED and 2T2R cells over programming conditions
+ *                 and cycling (analytic and Monte Carlo), with energy and cost per bit; CSV,
+ *                 JSON, figures.
+ *   rram fit      calibrate the statistical device model to measured resistances (CSV).
+ *   rram sample   draw synthetic measurements from a device file, in the CSV that fit reads. */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,7 +15,9 @@
 #include "nanocim/blas.h"
 #include "nanocim/io.h"
 #include "nanocim/progress.h"
+#include "nanocim/rng.h"
 #include "nanocim/rram.h"
+#include "nanocim/rram_fit.h"
 #include "nanocim/storage.h"
 
 static const char *BER_USAGE =
@@ -381,15 +385,189 @@ out:
     return rc;
 }
 
+static const char *FIT_USAGE =
+    "usage: nanocim rram fit MEASURED.csv -o DEVICE.json [options]\n"
+    "  Fits the device model to measured resistances (columns condition, cycle, resistance_ohm;\n"
+    "  condition STATE@I_CC_UA[@V_RESET_V[@T_P_NS]], STATE lrs or hrs; docs/calibration.md) and\n"
+    "  writes the fitted device file, with each parameter's standard error and each condition's\n"
+    "  Kolmogorov-Smirnov distance to the fitted model.\n"
+    "  --device FILE   base device: its other parameters are kept (default: built-in HfO2)\n"
+    "  --report FILE   fit report (JSON)     --all-cycles   fit every cycle, not only fresh ones\n"
+    "  -q              quiet\n";
+
+static int cmd_rram_fit(int argc, char **argv)
+{
+    const char *csv = NULL, *out = NULL, *device = NULL, *report = NULL;
+    int quiet = 0, all = 0, r;
+    const string_option sopts[] = {{"-o", &out}, {"--device", &device}, {"--report", &report}};
+    for (int i = 1; i < argc; i++) {
+        if (cli_flag(argv, i, "-h") || cli_flag(argv, i, "--help")) {
+            fputs(FIT_USAGE, stdout);
+            return 0;
+        } else if (cli_flag(argv, i, "-q")) {
+            quiet = 1;
+        } else if (cli_flag(argv, i, "--all-cycles")) {
+            all = 1;
+        } else if ((r = string_opt(argc, argv, &i, sopts, sizeof sopts / sizeof *sopts))) {
+            if (r < 0)
+                return CLI_USAGE;
+        } else if (argv[i][0] != '-' && !csv) {
+            csv = argv[i];
+        } else {
+            return cli_unknown("rram fit", argv[i]);
+        }
+    }
+    if (!csv || !out) {
+        cli_error("rram fit: needs a MEASURED.csv file and -o DEVICE.json");
+        return CLI_USAGE;
+    }
+    ncm_error err = {0};
+    ncm_rram_params base, fitted;
+    ncm_rram_measurements m;
+    ncm_rram_fit_report rep;
+    memset(&m, 0, sizeof m);
+    memset(&rep, 0, sizeof rep);
+    int rc = CLI_FAIL;
+    if (device ? ncm_rram_load(device, &base, &err) : (ncm_rram_default(&base), NCM_OK))
+        goto fail;
+    if (ncm_rram_meas_read(csv, &base, &m, &err))
+        goto fail;
+    ncm_rram_fit_opts o;
+    ncm_rram_fit_opts_default(&o);
+    if (all)
+        o.fresh_n0_frac = INFINITY;
+    if (ncm_rram_fit(&m, &base, &o, &fitted, &rep, &err))
+        goto fail;
+    if (report && ncm_rram_fit_report_save(report, &rep, &err))
+        goto fail;
+    if (ncm_rram_save(out, &fitted, &err))
+        goto fail;
+    if (!quiet) {
+        printf("%s: %lld measurements, %lld fresh ones fitted, %d conditions -> %s\n", csv,
+               (long long)rep.n_meas, (long long)rep.n_fit, rep.n_groups, out);
+        printf("%-24s %14s %12s %14s  %s\n", "parameter", "fitted", "std error", "base", "note");
+        for (int k = 0; k < NCM_RRAM_FIT_N_PARAMS; k++) {
+            const ncm_rram_fit_param *q = &rep.params[k];
+            printf("%-24s %14.6g %12.3g %14.6g  %s\n", q->field, q->value, q->se, q->base_value,
+                   q->fitted ? "" : q->note);
+        }
+        printf("\n%-5s %8s %7s %8s %7s %9s %9s %9s %9s %9s\n", "state", "Icc_uA", "Vrst_V",
+               "tp_ns", "n", "mu", "sigma", "mu_model", "KS_model", "p_model");
+        for (int g = 0; g < rep.n_groups; g++) {
+            const ncm_rram_fit_group *q = &rep.groups[g];
+            printf("%-5s %8g %7g %8g %7lld %9.4f %9.4f %9.4f %9.4f %9.3g\n", q->lrs ? "lrs" : "hrs",
+                   q->i_cc_ua, q->v_reset_v, q->t_p_ns, (long long)q->n_fit, q->mu, q->sigma,
+                   q->mu_model, q->ks_model, q->p_model);
+        }
+    }
+    rc = 0;
+    goto out;
+fail:
+    cli_error("%s", err.msg);
+out:
+    ncm_rram_meas_free(&m);
+    ncm_rram_fit_report_free(&rep);
+    return rc;
+}
+
+static const char *SAMPLE_USAGE =
+    "usage: nanocim rram sample -o MEASURED.csv [options]\n"
+    "  Synthetic measurements: fresh devices drawn from a device file, programmed once to LRS and\n"
+    "  once to HRS at each condition, in the CSV format `rram fit` reads.\n"
+    "  --device FILE   (default: built-in HfO2)     --devices N   per condition (default 1000)\n"
+    "  --icc R --vreset R --tp R   conditions (defaults 10:200:50, the device's reference)\n"
+    "  --seed N\n";
+
+static int cmd_rram_sample(int argc, char **argv)
+{
+    const char *out = NULL, *device = NULL, *icc_s = "10:200:50", *vr_s = NULL, *tp_s = NULL, *v;
+    long devices = 1000, seed = 1;
+    int r;
+    const string_option sopts[] = {{"-o", &out},      {"--device", &device}, {"--icc", &icc_s},
+                                   {"--vreset", &vr_s}, {"--tp", &tp_s}};
+    for (int i = 1; i < argc; i++) {
+        if (cli_flag(argv, i, "-h") || cli_flag(argv, i, "--help")) {
+            fputs(SAMPLE_USAGE, stdout);
+            return 0;
+        } else if ((r = string_opt(argc, argv, &i, sopts, sizeof sopts / sizeof *sopts))) {
+            if (r < 0)
+                return CLI_USAGE;
+        } else if ((r = cli_opt(argc, argv, &i, "--devices", &v))) {
+            if (r < 0 || cli_long("--devices", v, 3, 100000000L, &devices))
+                return CLI_USAGE;
+        } else if ((r = cli_opt(argc, argv, &i, "--seed", &v))) {
+            if (r < 0 || cli_long("--seed", v, 0, 2147483647L, &seed))
+                return CLI_USAGE;
+        } else {
+            return cli_unknown("rram sample", argv[i]);
+        }
+    }
+    if (!out) {
+        cli_error("rram sample: needs -o MEASURED.csv");
+        return CLI_USAGE;
+    }
+    ncm_error err = {0};
+    ncm_rram_params p;
+    if (device ? ncm_rram_load(device, &p, &err) : (ncm_rram_default(&p), NCM_OK)) {
+        cli_error("%s", err.msg);
+        return CLI_FAIL;
+    }
+    char vbuf[32], tbuf[32];
+    snprintf(vbuf, sizeof vbuf, "%g", p.v_reset_ref_v);
+    snprintf(tbuf, sizeof tbuf, "%g", p.t_p_ref_ns);
+    double *icc = NULL, *vr = NULL, *tp = NULL;
+    int nicc, nvr, ntp, rc = CLI_USAGE;
+    if (cli_range("--icc", icc_s, 1e-3, 1e6, &icc, &nicc) ||
+        cli_range("--vreset", vr_s ? vr_s : vbuf, -100, 100, &vr, &nvr) ||
+        cli_range("--tp", tp_s ? tp_s : tbuf, 1e-6, 1e12, &tp, &ntp))
+        goto out;
+    rc = CLI_FAIL;
+    ncm_afile f;
+    if (ncm_afile_open(&f, out, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
+    }
+    fprintf(f.fp, "# synthetic measurements from %s (nanocim rram sample, seed %ld)\n",
+            device ? device : "the built-in HfO2 technology", seed);
+    fprintf(f.fp, "condition,cycle,resistance_ohm\n");
+    int64_t stream = 0;
+    for (int a = 0; a < nicc; a++)
+        for (int b = 0; b < nvr; b++)
+            for (int c = 0; c < ntp; c++)
+                for (long d = 0; d < devices; d++) {
+                    ncm_rram_cond cond = {icc[a], vr[b], tp[c], 0.0};
+                    ncm_rng rng;
+                    ncm_rng_init(&rng, (uint64_t)seed, (uint64_t)stream++);
+                    ncm_rram_device dev;
+                    ncm_rram_device_init(&dev, &p, &rng);
+                    double rl = ncm_rram_program(&dev, &p, &cond, 1, &rng, NULL);
+                    double rh = ncm_rram_program(&dev, &p, &cond, 0, &rng, NULL);
+                    fprintf(f.fp, "lrs@%g@%g@%g,0,%.6g\nhrs@%g@%g@%g,0,%.6g\n", icc[a], vr[b],
+                            tp[c], rl, icc[a], vr[b], tp[c], rh);
+                }
+    if (ncm_afile_commit(&f, &err)) {
+        cli_error("%s", err.msg);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(icc), free(vr), free(tp);
+    return rc;
+}
+
 int cmd_rram(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fputs("usage: nanocim rram ber [options]   (nanocim rram ber --help)\n",
+        fputs("usage: nanocim rram ber|fit|sample [options]   (nanocim rram ber --help, ...)\n",
               argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : 0;
     }
     if (!strcmp(argv[1], "ber"))
         return cmd_rram_ber(argc - 1, argv + 1);
-    cli_error("rram: unknown subcommand '%s' (expected ber)", argv[1]);
+    if (!strcmp(argv[1], "fit"))
+        return cmd_rram_fit(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "sample"))
+        return cmd_rram_sample(argc - 1, argv + 1);
+    cli_error("rram: unknown subcommand '%s' (expected ber, fit or sample)", argv[1]);
     return CLI_USAGE;
 }
