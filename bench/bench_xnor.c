@@ -81,8 +81,8 @@ static void run_bin(void *p)
 static void run_sgemm(void *p)
 {
     gemm_ctx *g = p;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->m, g->n, g->k, 1.0f, g->fa, g->k,
-                g->fw, g->k, 0.0f, g->fc, g->n);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->m, g->n, g->k, 1.0f, g->fa, g->k, g->fw,
+                g->k, 0.0f, g->fc, g->n);
 }
 
 static void bench_shape(const char *label, int m, int n, int k, int threads, double hz)
@@ -187,8 +187,8 @@ int main(int argc, char **argv)
     const double hz = measure_hz();
     const char *why;
     ncm_kernel_select(&why);
-    printf("nanocim bench_xnor: %d threads, clock %.2f GHz (measured), OpenBLAS %s (%s)\n",
-           threads, hz / 1e9, ncm_blas_kernel(), ncm_blas_origin());
+    printf("nanocim bench_xnor: %d threads, clock %.2f GHz (measured), OpenBLAS %s (%s)\n", threads,
+           hz / 1e9, ncm_blas_kernel(), ncm_blas_origin());
     printf("peak per core: %.3g binary MAC/s (341.3 a cycle), %.3g float32 MAC/s (32 a cycle)\n\n",
            BIN_MACS_PER_CYCLE * hz, F32_MACS_PER_CYCLE * hz);
     printf("%-24s %-9s %10s %8s   %10s %7s   %8s\n", "shape (m x n x k)", "kernel", "bin/core",

@@ -36,7 +36,6 @@ static int group_setup(void **state)
     return testdir_create("test_binfile");
 }
 
-
 static uint8_t *read_all(const char *path, size_t *n)
 {
     FILE *fp = fopen(path, "rb");

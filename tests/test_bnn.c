@@ -47,8 +47,9 @@ static ncm_dataset make_quadrants(int64_t n, int c, uint64_t seed)
                 for (int x = 0; x < 8; x++) {
                     int in = (y / 4) * 2 + x / 4 == k;
                     double v = (in ? 150.0 : 60.0) + 50.0 * ncm_rng_normal(&r);
-                    d.pixels[((i * c + ch) * 8 + y) * 8 + x] =
-                        (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+                    d.pixels[((i * c + ch) * 8 + y) * 8 + x] = (uint8_t)(v < 0     ? 0
+                                                                         : v > 255 ? 255
+                                                                                   : v);
                 }
     }
     return d;
@@ -101,8 +102,9 @@ static void arch_strings_parse_and_format_canonically(void **state)
 static void bad_arch_strings_are_refused_with_the_option_named(void **state)
 {
     (void)state;
-    const char *bad[] = {"foo",     "mlp:0",    "mlp:abc",  "mlp:10,",  "cnn:p",
-                         "cnn:f10,8", "cnn:8,p,p", "cnn:8,p,8,p,8,p,8,p,8,p", "mlp:-5", ""};
+    const char *bad[] = {"foo",    "mlp:0",     "mlp:abc",   "mlp:10,",
+                         "cnn:p",  "cnn:f10,8", "cnn:8,p,p", "cnn:8,p,8,p,8,p,8,p,8,p",
+                         "mlp:-5", ""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         ncm_arch a;
         ncm_error err;
@@ -113,7 +115,10 @@ static void bad_arch_strings_are_refused_with_the_option_named(void **state)
 
 /* ---- forward pass against a plain reference ---------------------------------------------- */
 
-static float sgnf(float v) { return v >= 0.0f ? 1.0f : -1.0f; }
+static float sgnf(float v)
+{
+    return v >= 0.0f ? 1.0f : -1.0f;
+}
 
 /* Evaluation-mode forward of one image by direct loops over the definition: binarized weights,
  * pixel - 128 input, 3x3 convolutions with the documented padding, 2x2 max-pool, batch norm
@@ -293,8 +298,9 @@ static void mlp_learns_fashion_mnist(void **state)
     ncm_dataset train, test;
     ncm_error err;
     if (ncm_dataset_load("fashion-mnist", 1, &train, &err)) {
-        printf("[  SKIP    ] Fashion-MNIST not installed (Debian package dataset-fashion-mnist): %s\n",
-               err.msg);
+        printf(
+            "[  SKIP    ] Fashion-MNIST not installed (Debian package dataset-fashion-mnist): %s\n",
+            err.msg);
         skip();
     }
     assert_int_equal(ncm_dataset_load("fashion-mnist", 0, &test, &err), NCM_OK);

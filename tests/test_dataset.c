@@ -35,7 +35,6 @@ static void make_dir(const char *name)
     assert_int_equal(mkdir(tpath(name), 0700), 0);
 }
 
-
 static void write_gz(const char *path, const void *data, size_t n)
 {
     gzFile g = gzopen(path, "wb");
@@ -93,8 +92,14 @@ static uint8_t *idx_bytes(uint8_t type, int ndims, const uint32_t *dims, const u
 /* The small test set: N images of H x W and their labels. */
 enum { N = 7, H = 5, W = 4 };
 
-static uint8_t pixel(int i, int r, int c) { return (uint8_t)(i * 37 + r * 11 + c * 3 + 1); }
-static uint8_t label(int i) { return (uint8_t)((i * 3) % 10); }
+static uint8_t pixel(int i, int r, int c)
+{
+    return (uint8_t)(i * 37 + r * 11 + c * 3 + 1);
+}
+static uint8_t label(int i)
+{
+    return (uint8_t)((i * 3) % 10);
+}
 
 static void images_data(uint8_t *px, int n)
 {
@@ -603,8 +608,14 @@ static void test_fashion_mnist_missing_dir_is_io_error_naming_package(void **sta
 
 enum { CPIX = 3 * 32 * 32, CREC = 1 + CPIX };
 
-static uint8_t cifar_pixel(int rec, int k) { return (uint8_t)(rec * 101 + k * 7 + (k >> 10)); }
-static uint8_t cifar_label(int rec) { return (uint8_t)((rec * 7 + 2) % 10); }
+static uint8_t cifar_pixel(int rec, int k)
+{
+    return (uint8_t)(rec * 101 + k * 7 + (k >> 10));
+}
+static uint8_t cifar_label(int rec)
+{
+    return (uint8_t)((rec * 7 + 2) % 10);
+}
 
 /* Writes records first..first+n-1; bad_rec >= 0 gets label `bad`; cut removes bytes at the end. */
 static void write_cifar(const char *path, int first, int n, int bad_rec, uint8_t bad, size_t cut)

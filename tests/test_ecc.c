@@ -35,7 +35,10 @@ static void random_data(ncm_rng *r, const ncm_secded *c, uint64_t *data)
         data[(k - 1) / 64] &= (1ull << (k % 64)) - 1;
 }
 
-static void flip(uint64_t *w, int j) { w[j / 64] ^= 1ull << (j % 64); }
+static void flip(uint64_t *w, int j)
+{
+    w[j / 64] ^= 1ull << (j % 64);
+}
 
 /* The rates as an array: ber, clean, corrected, detected, miscorrected, undetected. */
 static void rate_fields(const ncm_secded_rates *r, double v[6])
@@ -47,8 +50,8 @@ static void rate_fields(const ncm_secded_rates *r, double v[6])
 static void code_sizes_follow_the_hamming_bound(void **state)
 {
     (void)state;
-    static const int kn[][2] = {{1, 4},    {4, 8},    {8, 13},    {11, 16},   {16, 22},
-                                {26, 32},  {32, 39},  {57, 64},   {64, 72},   {120, 128},
+    static const int kn[][2] = {{1, 4},     {4, 8},     {8, 13},    {11, 16},    {16, 22},
+                                {26, 32},   {32, 39},   {57, 64},   {64, 72},    {120, 128},
                                 {128, 137}, {247, 256}, {256, 266}, {4096, 4110}};
     for (size_t t = 0; t < sizeof kn / sizeof *kn; t++) {
         ncm_secded *c = code_or_fail(kn[t][0]);
@@ -244,8 +247,8 @@ static void analytic_rates_equal_exhaustive_enumeration(void **state)
             rate_fields(&x, xv);
             for (int f = 0; f < 6; f++)
                 if (fabs(av[f] - xv[f]) > 1e-12 * xv[f] + 1e-300)
-                    fail_msg("(%d,%d) p=%g field %d: analytic %.17g, enumeration %.17g", n, k, p,
-                             f, av[f], xv[f]);
+                    fail_msg("(%d,%d) p=%g field %d: analytic %.17g, enumeration %.17g", n, k, p, f,
+                             av[f], xv[f]);
             assert_true(fabs(a.clean + a.corrected + a.detected + a.miscorrected + a.undetected -
                              1.0) < 1e-13);
         }
@@ -361,7 +364,7 @@ static void analytic_ber_agrees_with_monte_carlo_within_95ci(void **state)
         int k;
         double p;
         int64_t words;
-    } cases[] = {{32, 1e-1, 100000}, {32, 3e-2, 200000}, {32, 1e-2, 300000},   {32, 3e-3, 800000},
+    } cases[] = {{32, 1e-1, 100000},  {32, 3e-2, 200000}, {32, 1e-2, 300000}, {32, 3e-3, 800000},
                  {32, 5e-4, 4000000}, {64, 1e-1, 100000}, {64, 3e-2, 200000}, {64, 1e-2, 300000},
                  {64, 3e-3, 600000},  {64, 4e-4, 3000000}};
     int outside = 0;

@@ -127,9 +127,8 @@ static void expect_mc_matches(const ncm_rram_params *p, const ncm_rram_cond *c,
     int in95 = analytic >= r.ci95_lo && analytic <= r.ci95_hi;
     print_message("  %s %6.1f uA, %7.2g cycles: analytic %.4e  MC %.4e  95%% [%.4e, %.4e]%s "
                   "(%lld / %lld)\n",
-                  ncm_cell_type_name(cell->type), c->i_cc_ua, c->cycles, analytic, r.ber,
-                  r.ci95_lo, r.ci95_hi, in95 ? "" : " outside", (long long)r.errors,
-                  (long long)r.reads);
+                  ncm_cell_type_name(cell->type), c->i_cc_ua, c->cycles, analytic, r.ber, r.ci95_lo,
+                  r.ci95_hi, in95 ? "" : " outside", (long long)r.errors, (long long)r.reads);
     if (!(analytic >= lo && analytic <= hi))
         fail_msg("%s at %g uA: analytic BER %.4e outside the MC interval [%.4e, %.4e] (z = %.1f)",
                  ncm_cell_type_name(cell->type), c->i_cc_ua, analytic, lo, hi, Z_FAMILY);
@@ -137,7 +136,10 @@ static void expect_mc_matches(const ncm_rram_params *p, const ncm_rram_cond *c,
 
 /* Log-spaced compliance currents, 10 .. 200 uA. */
 enum { N_SWEEP = 24 };
-static double sweep_icc(int k) { return 10.0 * pow(20.0, (double)k / (N_SWEEP - 1)); }
+static double sweep_icc(int k)
+{
+    return 10.0 * pow(20.0, (double)k / (N_SWEEP - 1));
+}
 
 /* ---- analytic BER vs Monte Carlo ------------------------------------------------------------- */
 
@@ -337,8 +339,10 @@ static void test_mc_identical_for_1_and_2_threads(void **state)
         const ncm_rram_params *p;
         ncm_cell_type type;
         double icc, cycles;
-    } cases[] = {{&p, NCM_CELL_1T1R, 30, 0}, {&p, NCM_CELL_2T2R, 20, 0},
-                 {&p, NCM_CELL_2T2R, 200, 1e8}, {&t, NCM_CELL_2T2R, 50, 0}};
+    } cases[] = {{&p, NCM_CELL_1T1R, 30, 0},
+                 {&p, NCM_CELL_2T2R, 20, 0},
+                 {&p, NCM_CELL_2T2R, 200, 1e8},
+                 {&t, NCM_CELL_2T2R, 50, 0}};
     const int saved = omp_get_max_threads();
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         ncm_rram_cond c = cond_at(cases[k].p, cases[k].icc, cases[k].cycles);
@@ -673,8 +677,8 @@ static void test_device_file_negative_resistance_refused(void **state)
 {
     (void)state;
     ncm_error err = {0};
-    ncm_status s = load_altered("negr.json", "hrs", "r_median_ohm", cJSON_CreateNumber(-1e5),
-                                NULL, &err);
+    ncm_status s =
+        load_altered("negr.json", "hrs", "r_median_ohm", cJSON_CreateNumber(-1e5), NULL, &err);
     expect_refused(s, NCM_ERR_ARG, &err, "negr.json", "hrs.r_median_ohm");
     s = load_altered("negref.json", "sensing", "r_ref_ohm", cJSON_CreateNumber(-5), NULL, &err);
     expect_refused(s, NCM_ERR_ARG, &err, "negref.json", "sensing.r_ref_ohm");

@@ -160,15 +160,15 @@ static ncm_status parse_file(const char *name, const char *text, ncm_rram_measur
     return ncm_rram_meas_read(path, NULL, m, err);
 }
 
-static void expect_refused(const char *name, const char *text, ncm_status want,
-                           const char *needle1, const char *needle2)
+static void expect_refused(const char *name, const char *text, ncm_status want, const char *needle1,
+                           const char *needle2)
 {
     ncm_rram_measurements m;
     ncm_error err = {0};
     ncm_status got = parse_file(name, text, &m, &err);
     if (got != want)
-        fail_msg("%s: status %d (%s), expected %d; message \"%s\"", name, got,
-                 ncm_status_name(got), want, err.msg);
+        fail_msg("%s: status %d (%s), expected %d; message \"%s\"", name, got, ncm_status_name(got),
+                 want, err.msg);
     assert_contains(err.msg, name);
     if (needle1)
         assert_contains(err.msg, needle1);
@@ -261,8 +261,7 @@ static void test_fit_recovers_the_parameters_of_a_known_device(void **state)
     check_within("ln hrs.r_median_ohm", log(out.r_hrs_ref_ohm), log(t.r_hrs_ref_ohm), se_ln_rh,
                  q->se / q->value);
     q = param(&rep, "hrs.ln_r_per_v_reset");
-    check_within("hrs.ln_r_per_v_reset", out.hrs_ln_r_per_v, t.hrs_ln_r_per_v, sqrt(var_kv),
-                 q->se);
+    check_within("hrs.ln_r_per_v_reset", out.hrs_ln_r_per_v, t.hrs_ln_r_per_v, sqrt(var_kv), q->se);
     q = param(&rep, "hrs.ln_r_per_ln_t_p");
     check_within("hrs.ln_r_per_ln_t_p", out.hrs_ln_r_per_ln_t, t.hrs_ln_r_per_ln_t, sqrt(var_kt),
                  q->se);
@@ -293,12 +292,11 @@ static void test_ks_small_when_the_data_come_from_the_model(void **state)
         printf("  %s I=%-4g V=%-4g t=%-4g n=%lld  D_model sqrt(n) = %.3f (p %.3f)  "
                "D_own sqrt(n) = %.3f (p %.3f)\n",
                g->lrs ? "LRS" : "HRS", g->i_cc_ua, g->v_reset_v, g->t_p_ns, (long long)g->n_fit,
-               g->ks_model * sqrt((double)g->n_fit), g->p_model,
-               g->ks_own * sqrt((double)g->n_fit), g->p_own);
+               g->ks_model * sqrt((double)g->n_fit), g->p_model, g->ks_own * sqrt((double)g->n_fit),
+               g->p_own);
         assert_true(g->used);
         assert_int_equal(g->n_fit, N_DEV);
-        if (!(g->ks_model < 1.95 / sqrt((double)g->n_fit) && g->p_model > 1e-3 &&
-              g->p_own > 1e-3))
+        if (!(g->ks_model < 1.95 / sqrt((double)g->n_fit) && g->p_model > 1e-3 && g->p_own > 1e-3))
             fail_msg("condition %d: D_model %.4f (p %.3g), D_own %.4f (p %.3g)", k, g->ks_model,
                      g->p_model, g->ks_own, g->p_own);
         /* the model's prediction and the group's own fit agree within sampling error */
@@ -336,8 +334,7 @@ static void test_ks_large_for_a_bimodal_condition(void **state)
     ncm_rng rng;
     ncm_rng_init(&rng, 5, 0);
     for (int i = 0; i < 2000; i++)
-        fprintf(fp, "lrs@100,1,%.17g\n",
-                exp(log(i % 2 ? 4e3 : 16e3) + 0.1 * ncm_rng_normal(&rng)));
+        fprintf(fp, "lrs@100,1,%.17g\n", exp(log(i % 2 ? 4e3 : 16e3) + 0.1 * ncm_rng_normal(&rng)));
     assert_int_equal(fclose(fp), 0);
     ncm_rram_measurements m;
     read_ok(path, NULL, &m);
@@ -369,8 +366,8 @@ static void test_small_conditions_give_an_unbiased_sigma(void **state)
     ncm_rram_fit_report rep;
     sample_and_fit("small.csv", &t, c, N_C, 3, 3, &out, &rep);
     const double se = sqrt(M_PI * M_PI / 6 / 4 / N_C);
-    printf("  300 x 3: sigma_L fitted %.4f, true %.4f, se of ln %.3f\n", out.sigma_lrs,
-           t.sigma_lrs, se);
+    printf("  300 x 3: sigma_L fitted %.4f, true %.4f, se of ln %.3f\n", out.sigma_lrs, t.sigma_lrs,
+           se);
     expect_near(log(out.sigma_lrs), log(t.sigma_lrs), 4 * se);
     expect_near(param(&rep, "lrs.sigma_ln_r")->se / out.sigma_lrs, se, 0.05 * se);
     assert_false(param(&rep, "lrs.sigma_icc_exp")->fitted);
@@ -612,10 +609,12 @@ static void device_fields(const char *path, cJSON *arr)
     free(text);
     assert_non_null(root);
     const cJSON *g, *f;
-    cJSON_ArrayForEach(g, root) {
+    cJSON_ArrayForEach(g, root)
+    {
         if (!cJSON_IsObject(g))
             continue;
-        cJSON_ArrayForEach(f, g) {
+        cJSON_ArrayForEach(f, g)
+        {
             char name[128];
             snprintf(name, sizeof name, "%s.%s", g->string, f->string);
             cJSON_AddItemToArray(arr, cJSON_CreateString(name));
@@ -654,13 +653,16 @@ static void test_report_json_lists_every_device_field_and_every_condition(void *
     assert_int_equal(cJSON_GetArraySize(fields),
                      cJSON_GetArraySize(params) + cJSON_GetArraySize(kept));
     const cJSON *f;
-    cJSON_ArrayForEach(f, fields) {
+    cJSON_ArrayForEach(f, fields)
+    {
         int found = 0;
         const cJSON *it;
-        cJSON_ArrayForEach(it, params) {
+        cJSON_ArrayForEach(it, params)
+        {
             found += strcmp(cJSON_GetObjectItem(it, "field")->valuestring, f->valuestring) == 0;
         }
-        cJSON_ArrayForEach(it, kept) {
+        cJSON_ArrayForEach(it, kept)
+        {
             found += strcmp(it->valuestring, f->valuestring) == 0;
         }
         if (found != 1)
@@ -674,8 +676,8 @@ static void test_report_json_lists_every_device_field_and_every_condition(void *
     assert_string_equal(cJSON_GetObjectItem(c0, "state")->valuestring, "lrs");
     assert_int_equal((int)cJSON_GetObjectItem(c0, "n")->valuedouble, 100);
     assert_int_equal((int)cJSON_GetObjectItem(c0, "first_line")->valuedouble, 2);
-    const char *keys[] = {"mu_ln_r", "sigma_ln_r", "model_mu_ln_r", "model_sigma_ln_r",
-                          "ks_model", "ks_model_p", "ks_own", "ks_own_p_lilliefors"};
+    const char *keys[] = {"mu_ln_r",  "sigma_ln_r", "model_mu_ln_r", "model_sigma_ln_r",
+                          "ks_model", "ks_model_p", "ks_own",        "ks_own_p_lilliefors"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         assert_true(cJSON_IsNumber(cJSON_GetObjectItem(c0, keys[i])));
     expect_near(cJSON_GetObjectItem(c0, "ks_model")->valuedouble, rep.groups[0].ks_model, 1e-12);
@@ -790,8 +792,8 @@ static void test_csv_non_numeric_cell_refused(void **state)
                    NCM_ERR_FORMAT, "line 3, column \"resistance_ohm\"", "\"4k\"");
     expect_refused("hex.csv", "condition,cycle,resistance_ohm\nlrs@100,1,0x10\n", NCM_ERR_FORMAT,
                    "line 2, column \"resistance_ohm\"", NULL);
-    expect_refused("emptycell.csv", "condition,cycle,resistance_ohm\nlrs@100,1,\n",
-                   NCM_ERR_FORMAT, "line 2, column \"resistance_ohm\"", NULL);
+    expect_refused("emptycell.csv", "condition,cycle,resistance_ohm\nlrs@100,1,\n", NCM_ERR_FORMAT,
+                   "line 2, column \"resistance_ohm\"", NULL);
     expect_refused("cycle.csv", "condition,cycle,resistance_ohm\nlrs@100,1.5,4000\n",
                    NCM_ERR_FORMAT, "line 2, column \"cycle\"", "integer");
     expect_refused("negcycle.csv", "condition,cycle,resistance_ohm\nlrs@100,-1,4000\n",
@@ -814,27 +816,30 @@ static void test_csv_nan_and_infinity_refused(void **state)
                    "line 2, column \"resistance_ohm\"", "\"nan\"");
     expect_refused("inf.csv", "condition,cycle,resistance_ohm\nlrs@100,1,inf\n", NCM_ERR_FORMAT,
                    "line 2, column \"resistance_ohm\"", "finite");
-    expect_refused("huge.csv", "condition,cycle,resistance_ohm\nlrs@100,1,1e999\n",
-                   NCM_ERR_FORMAT, "line 2, column \"resistance_ohm\"", "finite");
+    expect_refused("huge.csv", "condition,cycle,resistance_ohm\nlrs@100,1,1e999\n", NCM_ERR_FORMAT,
+                   "line 2, column \"resistance_ohm\"", "finite");
 }
 
 static void test_csv_malformed_condition_refused(void **state)
 {
     (void)state;
     const char *bad[][2] = {
-        {"lrs", "no compliance current"},     {"lrs-100", "neither lrs nor hrs"},
+        {"lrs", "no compliance current"},
+        {"lrs-100", "neither lrs nor hrs"},
         {"set@100", "neither lrs nor hrs"},
-        {"lrs@", "I_CC_UA"},                  {"lrs@-5", "I_CC_UA"},
-        {"lrs@100@0", "V_RESET_V"},           {"hrs@100@1.5@0", "T_P_NS"},
-        {"hrs@100@1.5@x", "T_P_NS"},          {"hrs@100@1.5@100@7", "more than 4"},
+        {"lrs@", "I_CC_UA"},
+        {"lrs@-5", "I_CC_UA"},
+        {"lrs@100@0", "V_RESET_V"},
+        {"hrs@100@1.5@0", "T_P_NS"},
+        {"hrs@100@1.5@x", "T_P_NS"},
+        {"hrs@100@1.5@100@7", "more than 4"},
         {"lrs@@1.5", "I_CC_UA"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[256];
         snprintf(text, sizeof text, "condition,cycle,resistance_ohm\nlrs@100,1,4000\n%s,1,4000\n",
                  bad[i][0]);
-        expect_refused("cond.csv", text, NCM_ERR_FORMAT, "line 3, column \"condition\"",
-                       bad[i][1]);
+        expect_refused("cond.csv", text, NCM_ERR_FORMAT, "line 3, column \"condition\"", bad[i][1]);
     }
 }
 
@@ -843,8 +848,8 @@ static void test_csv_wrong_number_of_fields_refused(void **state)
     (void)state;
     expect_refused("few.csv", "condition,cycle,resistance_ohm\nlrs@100,1,4000\nlrs@100,2\n",
                    NCM_ERR_FORMAT, "line 3", "column \"resistance_ohm\" is missing");
-    expect_refused("many.csv", "condition,cycle,resistance_ohm\nlrs@100,1,4000,7\n",
-                   NCM_ERR_FORMAT, "line 2", "after column \"resistance_ohm\"");
+    expect_refused("many.csv", "condition,cycle,resistance_ohm\nlrs@100,1,4000,7\n", NCM_ERR_FORMAT,
+                   "line 2", "after column \"resistance_ohm\"");
     expect_refused("quote.csv", "condition,cycle,resistance_ohm\n\"lrs@100,1,4000\n",
                    NCM_ERR_FORMAT, "line 2, column \"condition\"", "quote");
 }
@@ -880,7 +885,8 @@ static void test_csv_overlong_line_and_binary_refused(void **state)
     strcpy(text + n + NCM_RRAM_CSV_MAX_LINE, "\n");
     expect_refused("long.csv", text, NCM_ERR_FORMAT, "line 2", "longer than 4096");
     free(text);
-    const char bin[] = "condition,cycle,resistance_ohm\nlrs@100,1,4\0" "000\n";
+    const char bin[] = "condition,cycle,resistance_ohm\nlrs@100,1,4\0"
+                       "000\n";
     write_raw(tpath("bin.csv"), bin, sizeof bin - 1);
     ncm_rram_measurements m;
     ncm_error err = {0};
@@ -925,8 +931,7 @@ int main(void)
         cmocka_unit_test(test_student_t_base_gives_a_lognormal_device_and_says_so),
         cmocka_unit_test(test_report_json_lists_every_device_field_and_every_condition),
         cmocka_unit_test(test_csv_with_crlf_line_ends_and_no_final_newline_is_accepted),
-        cmocka_unit_test(
-            test_csv_columns_in_any_order_with_extra_columns_and_the_resistance_alias),
+        cmocka_unit_test(test_csv_columns_in_any_order_with_extra_columns_and_the_resistance_alias),
         cmocka_unit_test(test_csv_missing_v_reset_and_t_p_come_from_the_base),
         cmocka_unit_test(test_csv_missing_column_refused),
         cmocka_unit_test(test_csv_non_numeric_cell_refused),

@@ -19,9 +19,9 @@ typedef struct {
     int m, n, k;
 } shape;
 
-static const shape shapes[] = {{1, 1, 1},     {1, 1, 64},    {1, 8, 65},    {2, 9, 63},
-                               {6, 32, 512},  {7, 33, 513},  {13, 100, 1000}, {1, 1024, 1024},
-                               {64, 40, 4096}, {25, 17, 3000}, {5, 3, 127},   {48, 64, 576}};
+static const shape shapes[] = {{1, 1, 1},      {1, 1, 64},     {1, 8, 65},      {2, 9, 63},
+                               {6, 32, 512},   {7, 33, 513},   {13, 100, 1000}, {1, 1024, 1024},
+                               {64, 40, 4096}, {25, 17, 3000}, {5, 3, 127},     {48, 64, 576}};
 
 static uint64_t *random_bits(ncm_rng *r, int rows, int k, int words)
 {
@@ -38,7 +38,10 @@ static uint64_t *random_bits(ncm_rng *r, int rows, int k, int words)
     return b;
 }
 
-static int bit(const uint64_t *row, int j) { return (int)(row[j / 64] >> (j % 64) & 1); }
+static int bit(const uint64_t *row, int j)
+{
+    return (int)(row[j / 64] >> (j % 64) & 1);
+}
 
 static void reference_equals_definition_of_the_dot_product(void **state)
 {
@@ -57,9 +60,11 @@ static void reference_equals_definition_of_the_dot_product(void **state)
             for (int j = 0; j < sh.n; j++) {
                 int dot = 0;
                 for (int b = 0; b < sh.k; b++)
-                    dot += (bit(a + (int64_t)i * lda, b) == bit(wr + (int64_t)j * words, b)) ? 1 : -1;
+                    dot +=
+                        (bit(a + (int64_t)i * lda, b) == bit(wr + (int64_t)j * words, b)) ? 1 : -1;
                 assert_int_equal(c[(int64_t)i * w.n8 + j], dot);
-                assert_int_equal(ncm_bmat_bit(&w, j, sh.k - 1), bit(wr + (int64_t)j * words, sh.k - 1));
+                assert_int_equal(ncm_bmat_bit(&w, j, sh.k - 1),
+                                 bit(wr + (int64_t)j * words, sh.k - 1));
             }
         free(a), free(wr), free(c);
         ncm_bmat_free(&w);

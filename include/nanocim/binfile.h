@@ -19,7 +19,7 @@ extern "C" {
 typedef struct {
     uint8_t *p;
     size_t len, cap;
-    int oom;  /* set when an append failed to allocate */
+    int oom; /* set when an append failed to allocate */
 } ncm_wbuf;
 
 void ncm_wbuf_u32(ncm_wbuf *b, uint32_t v);
@@ -31,7 +31,7 @@ void ncm_wbuf_free(ncm_wbuf *b);
 typedef struct {
     const uint8_t *p;
     size_t len, pos;
-    int short_read;  /* set when a read went past the end (the value read is 0) */
+    int short_read; /* set when a read went past the end (the value read is 0) */
 } ncm_rbuf;
 
 uint32_t ncm_rbuf_u32(ncm_rbuf *b);
@@ -46,8 +46,8 @@ ncm_status ncm_binfile_save(const char *path, const char magic[8], uint32_t vers
  * *payload reads its payload; *version is the file's format version. `what` names the kind of
  * file in messages ("model", "checkpoint"). */
 ncm_status ncm_binfile_load(const char *path, const char magic[8], uint32_t max_version,
-                            const char *what, uint8_t **data, ncm_rbuf *payload,
-                            uint32_t *version, ncm_error *err);
+                            const char *what, uint8_t **data, ncm_rbuf *payload, uint32_t *version,
+                            ncm_error *err);
 
 #ifdef __cplusplus
 }

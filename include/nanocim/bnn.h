@@ -34,14 +34,14 @@ typedef enum { NCM_LAYER_DENSE = 1, NCM_LAYER_CONV = 2 } ncm_layer_kind;
 
 typedef struct {
     ncm_layer_kind kind;
-    int out;   /* output features (dense) or channels (conv) */
-    int pool;  /* 1: 2x2 max-pool after the convolution */
+    int out;  /* output features (dense) or channels (conv) */
+    int pool; /* 1: 2x2 max-pool after the convolution */
 } ncm_layer_spec;
 
 typedef struct {
-    int n_layers;                          /* including the class layer */
+    int n_layers; /* including the class layer */
     ncm_layer_spec layer[NCM_MAX_LAYERS];
-    int in_c, in_h, in_w;                  /* input image shape */
+    int in_c, in_h, in_w; /* input image shape */
     int n_classes;
 } ncm_arch;
 
@@ -60,7 +60,7 @@ typedef struct {
     int cin, hin, win;
     int cout, hc, wc;
     int ho, wo;
-    int fan_in;  /* features, or cin * 9 for a 3x3 convolution (index c*9 + ky*3 + kx) */
+    int fan_in; /* features, or cin * 9 for a 3x3 convolution (index c*9 + ky*3 + kx) */
 } ncm_layer_shape;
 
 /* Checks that every layer's sums stay exact in float (|sum| < 2^24: fan_in below 2^24 for
@@ -77,14 +77,14 @@ enum { NCM_AUGMENT_FLIP = 1, NCM_AUGMENT_SHIFT = 2 };
 
 /* Training options. */
 typedef struct {
-    int epochs;          /* total epochs */
-    int batch;           /* minibatch size */
-    float lr;            /* Adam learning rate of the first epoch */
-    float lr_end;        /* learning rate of the last epoch (exponential decay in between) */
-    uint64_t seed;       /* initialisation, shuffling and augmentation */
-    int augment;         /* NCM_AUGMENT_* flags: random left-right flips, shifts of up to 2 px */
-    float flip_p;        /* error-aware training: probability of flipping each binary weight in
-                            the forward pass (0 = off) */
+    int epochs;    /* total epochs */
+    int batch;     /* minibatch size */
+    float lr;      /* Adam learning rate of the first epoch */
+    float lr_end;  /* learning rate of the last epoch (exponential decay in between) */
+    uint64_t seed; /* initialisation, shuffling and augmentation */
+    int augment;   /* NCM_AUGMENT_* flags: random left-right flips, shifts of up to 2 px */
+    float flip_p;  /* error-aware training: probability of flipping each binary weight in
+                      the forward pass (0 = off) */
 } ncm_train_opts;
 
 /* Sensible defaults (epochs 30, batch 100, lr 5e-3 -> 5e-5, seed 1, flips). */
@@ -125,7 +125,10 @@ void ncm_bnn_layer_params(const ncm_bnn *net, int l, const float **w_latent, con
                           float *scale_out, const float **beta);
 
 /* The evaluation-mode batch-norm scale gamma / sqrt(var + eps), as the forward pass computes it. */
-static inline float ncm_bn_scale(float gamma, float var) { return gamma / sqrtf(var + NCM_BN_EPS); }
+static inline float ncm_bn_scale(float gamma, float var)
+{
+    return gamma / sqrtf(var + NCM_BN_EPS);
+}
 /* The evaluation-mode batch-norm output, as the forward pass computes it. */
 static inline float ncm_bn_apply(float a, float mean, float scale, float beta)
 {

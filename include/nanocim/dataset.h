@@ -18,18 +18,18 @@ extern "C" {
 #define NCM_FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
 
 typedef struct {
-    int64_t n;          /* number of images */
-    int c, h, w;        /* channels, height, width */
-    int n_classes;      /* labels lie in [0, n_classes) */
-    uint8_t *pixels;    /* n * c * h * w bytes, image-major, then channel, row, column */
-    uint8_t *labels;    /* n bytes */
+    int64_t n;       /* number of images */
+    int c, h, w;     /* channels, height, width */
+    int n_classes;   /* labels lie in [0, n_classes) */
+    uint8_t *pixels; /* n * c * h * w bytes, image-major, then channel, row, column */
+    uint8_t *labels; /* n bytes */
 } ncm_dataset;
 
 /* An IDX array of unsigned bytes (type code 0x08). */
 typedef struct {
     int ndims;
     int64_t dims[4];
-    uint8_t *data;      /* product(dims) bytes */
+    uint8_t *data; /* product(dims) bytes */
 } ncm_idx;
 
 /* Reads an IDX file of unsigned bytes, gzip'd or raw (detected from the content). */
@@ -37,8 +37,8 @@ ncm_status ncm_idx_read(const char *path, ncm_idx *out, ncm_error *err);
 void ncm_idx_free(ncm_idx *a);
 
 /* Builds a dataset from an IDX image file (n x h x w) and an IDX label file (n). */
-ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path,
-                                ncm_dataset *out, ncm_error *err);
+ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path, ncm_dataset *out,
+                                ncm_error *err);
 
 /* Reads CIFAR-10 binary batch files (records of 1 label byte + 3072 pixel bytes). */
 ncm_status ncm_dataset_from_cifar(const char *const *paths, int n_paths, ncm_dataset *out,

@@ -169,8 +169,8 @@ typedef struct {
  * Devroye, Non-Uniform Random Variate Generation, 1986, sec. X.2), decodes and counts. Words are
  * split into fixed chunks of 8192, chunk i drawn from Philox stream i of `seed`, and spread over
  * `threads` OpenMP threads (<= 0: all): results are identical for any thread count. */
-ncm_status ncm_secded_mc(const ncm_secded *c, double p, int64_t n_words, uint64_t seed,
-                         int threads, ncm_secded_mc_result *out, ncm_error *err);
+ncm_status ncm_secded_mc(const ncm_secded *c, double p, int64_t n_words, uint64_t seed, int threads,
+                         ncm_secded_mc_result *out, ncm_error *err);
 
 #ifdef __cplusplus
 }

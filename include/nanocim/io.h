@@ -15,9 +15,9 @@ extern "C" {
 #endif
 
 typedef struct {
-    FILE *fp;        /* write here */
-    char *path;      /* final name */
-    char *tmp_path;  /* temporary name in the same directory */
+    FILE *fp;       /* write here */
+    char *path;     /* final name */
+    char *tmp_path; /* temporary name in the same directory */
 } ncm_afile;
 
 /* Opens a temporary file for `path`. */

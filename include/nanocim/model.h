@@ -28,22 +28,22 @@ extern "C" {
 typedef struct {
     ncm_layer_kind kind;
     int first, last, pool;
-    int cin, hin, win;      /* input shape (dense: cin = features) */
-    int cout, hc, wc;       /* sums computed per output channel and position, before pooling */
-    int ho, wo;             /* after pooling */
-    int fan_in;             /* weights per neuron: features, or cin * 9 (index c*9 + ky*3 + kx) */
-    int words;              /* 64-bit words per neuron's packed weights */
-    uint64_t *wbits;        /* [cout][words], bit j of the row = weight j is +1 */
-    int32_t *thresh;        /* hidden layers: threshold per neuron */
-    int8_t *dir;            /* hidden layers: +1 fires when a >= T, -1 when a <= T */
-    float *mean, *scale, *beta;  /* class layer: score = (a - mean) * scale + beta */
+    int cin, hin, win; /* input shape (dense: cin = features) */
+    int cout, hc, wc;  /* sums computed per output channel and position, before pooling */
+    int ho, wo;        /* after pooling */
+    int fan_in;        /* weights per neuron: features, or cin * 9 (index c*9 + ky*3 + kx) */
+    int words;         /* 64-bit words per neuron's packed weights */
+    uint64_t *wbits;   /* [cout][words], bit j of the row = weight j is +1 */
+    int32_t *thresh;   /* hidden layers: threshold per neuron */
+    int8_t *dir;       /* hidden layers: +1 fires when a >= T, -1 when a <= T */
+    float *mean, *scale, *beta; /* class layer: score = (a - mean) * scale + beta */
 } ncm_model_layer;
 
 typedef struct {
     ncm_arch arch;
     int n_layers;
     ncm_model_layer *layer;
-    char *meta;             /* JSON provenance (training options, accuracy, version) or NULL */
+    char *meta; /* JSON provenance (training options, accuracy, version) or NULL */
 } ncm_model;
 
 /* Folds a trained network (its evaluation-mode state) into a model; meta may be NULL. */
@@ -55,8 +55,8 @@ ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err);
 
 /* Reference integer inference (plain C, one image at a time, OpenMP across images): predicted
  * class of each image and optionally its class scores (n * n_classes). */
-ncm_status ncm_model_predict(const ncm_model *m, const ncm_dataset *d, int32_t *pred,
-                             float *scores, ncm_error *err);
+ncm_status ncm_model_predict(const ncm_model *m, const ncm_dataset *d, int32_t *pred, float *scores,
+                             ncm_error *err);
 
 #ifdef __cplusplus
 }

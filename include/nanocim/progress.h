@@ -10,7 +10,7 @@ extern "C" {
 #endif
 
 typedef struct {
-    int active;       /* 0: prints nothing */
+    int active; /* 0: prints nothing */
     int64_t total;
     int64_t last_drawn;
     double t_start;

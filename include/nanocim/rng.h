@@ -14,10 +14,10 @@ extern "C" {
 #endif
 
 typedef struct {
-    uint32_t key[2];  /* seed */
-    uint32_t ctr[4];  /* ctr[0..1]: position in the stream, ctr[2..3]: stream id */
-    uint32_t buf[4];  /* last block of outputs */
-    int pos;          /* next unused word of buf (4 = empty) */
+    uint32_t key[2]; /* seed */
+    uint32_t ctr[4]; /* ctr[0..1]: position in the stream, ctr[2..3]: stream id */
+    uint32_t buf[4]; /* last block of outputs */
+    int pos;         /* next unused word of buf (4 = empty) */
 } ncm_rng;
 
 /* Starts stream `stream` of generator `seed` at position 0. */

@@ -85,20 +85,20 @@ typedef struct {
     double c2c_rho;      /* "c2c_ar1_rho": AR(1) coefficient between successive events, [0, 1) */
 
     /* "endurance" */
-    double drift_lrs;         /* "drift_lrs_ln_r": a_L, rise of ln R_LRS per unit ln(1 + n/n0) */
-    double drift_hrs;         /* "drift_hrs_ln_r": a_H, fall of ln R_HRS per unit ln(1 + n/n0) */
-    double n0_ref_cycles;     /* "n0_cycles": endurance scale n0 at the reference condition */
-    double n0_exp_icc;        /* "n0_icc_exp": n0 ~ (I_cc / I_ref)^(-n0_exp_icc) */
-    double n0_exp_vreset;     /* "n0_v_reset_exp": n0 ~ (|V_reset| / V_ref)^(-n0_exp_vreset) */
-    double stuck_p_ref;       /* "stuck_p_per_cycle": stuck-at probability per cycle, reference */
-    double stuck_exp_icc;     /* "stuck_icc_exp": p ~ (I_cc / I_ref)^stuck_exp_icc */
-    double stuck_exp_vreset;  /* "stuck_v_reset_exp": p ~ (|V_reset| / V_ref)^stuck_exp_vreset */
-    double stuck_lrs_frac;    /* "stuck_lrs_frac": fraction of stuck devices stuck at LRS, [0, 1] */
+    double drift_lrs;        /* "drift_lrs_ln_r": a_L, rise of ln R_LRS per unit ln(1 + n/n0) */
+    double drift_hrs;        /* "drift_hrs_ln_r": a_H, fall of ln R_HRS per unit ln(1 + n/n0) */
+    double n0_ref_cycles;    /* "n0_cycles": endurance scale n0 at the reference condition */
+    double n0_exp_icc;       /* "n0_icc_exp": n0 ~ (I_cc / I_ref)^(-n0_exp_icc) */
+    double n0_exp_vreset;    /* "n0_v_reset_exp": n0 ~ (|V_reset| / V_ref)^(-n0_exp_vreset) */
+    double stuck_p_ref;      /* "stuck_p_per_cycle": stuck-at probability per cycle, reference */
+    double stuck_exp_icc;    /* "stuck_icc_exp": p ~ (I_cc / I_ref)^stuck_exp_icc */
+    double stuck_exp_vreset; /* "stuck_v_reset_exp": p ~ (|V_reset| / V_ref)^stuck_exp_vreset */
+    double stuck_lrs_frac;   /* "stuck_lrs_frac": fraction of stuck devices stuck at LRS, [0, 1] */
 
     /* "energy" */
-    double v_set_v;           /* "v_set_v": applied SET voltage, E_set = V_set * I_cc * t_p, V */
-    double e_read_device_pj;  /* "e_read_device_pj": energy to read one device, pJ */
-    double e_sense_pj;        /* "e_sense_pj": energy of one sense-amplifier decision, pJ */
+    double v_set_v;          /* "v_set_v": applied SET voltage, E_set = V_set * I_cc * t_p, V */
+    double e_read_device_pj; /* "e_read_device_pj": energy to read one device, pJ */
+    double e_sense_pj;       /* "e_sense_pj": energy of one sense-amplifier decision, pJ */
 
     /* "sensing" */
     double r_ref_ohm;         /* "r_ref_ohm": 1T1R reference resistance of the default cell, ohm */

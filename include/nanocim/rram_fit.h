@@ -139,9 +139,9 @@ typedef struct {
     int n_groups;               /* conditions */
     ncm_rram_fit_group *groups; /* [n_groups], one per condition, in file order */
     ncm_rram_fit_param params[NCM_RRAM_FIT_N_PARAMS];
-    const char *const *kept;    /* every other device-file field: copied from the base */
+    const char *const *kept; /* every other device-file field: copied from the base */
     int n_kept;
-    char family_note[160];      /* non-empty when the base's family was not lognormal */
+    char family_note[160]; /* non-empty when the base's family was not lognormal */
 } ncm_rram_fit_report;
 
 /* Fits the model to the measurements (method above and docs/calibration.md). base: the device the

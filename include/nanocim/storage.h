@@ -20,9 +20,9 @@ extern "C" {
 
 typedef struct {
     ncm_cell_type cell;
-    int ecc_k;          /* SECDED data bits per word (64 -> (72,64), 32 -> (39,32)); 0 = no ECC */
-    int best_ref;       /* 1T1R: 1 = the BER-minimizing reference at each condition */
-    double r_ref_ohm;   /* 1T1R reference when best_ref = 0 */
+    int ecc_k;        /* SECDED data bits per word (64 -> (72,64), 32 -> (39,32)); 0 = no ECC */
+    int best_ref;     /* 1T1R: 1 = the BER-minimizing reference at each condition */
+    double r_ref_ohm; /* 1T1R reference when best_ref = 0 */
 } ncm_storage;
 
 /* Parses "1t1r", "1t1r-secded" (72,64), "1t1r-secded:K" (K data bits), "2t2r". The 1T1R

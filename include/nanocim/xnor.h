@@ -31,11 +31,11 @@ typedef enum {
 
 /* A binary weight matrix in the kernels' layout. */
 typedef struct {
-    int n;          /* rows (neurons) */
-    int k;          /* real bits per row */
-    int words;      /* 64-bit words per row, ceil(k / 64) */
-    int n8;         /* n rounded up to a multiple of 8 */
-    uint64_t *w;    /* [n8 / 8][words][8]; rows past n are zero */
+    int n;       /* rows (neurons) */
+    int k;       /* real bits per row */
+    int words;   /* 64-bit words per row, ceil(k / 64) */
+    int n8;      /* n rounded up to a multiple of 8 */
+    uint64_t *w; /* [n8 / 8][words][8]; rows past n are zero */
 } ncm_bmat;
 
 /* Packs W given as row-major bits rows[n][row_words] (row_words >= ceil(k/64), bits past k zero)

@@ -47,7 +47,8 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
     else
         return ncm_error_set(err, NCM_ERR_ARG,
                              "--arch %s: unknown architecture (expected mlp, mlp:W1,W2,..., cnn or "
-                             "cnn:C1,C2,p,...,fW)", spec);
+                             "cnn:C1,C2,p,...,fW)",
+                             spec);
     char buf[512];
     if (strlen(body) >= sizeof buf)
         return ncm_error_set(err, NCM_ERR_ARG, "--arch: architecture string too long");
@@ -70,8 +71,9 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
                 return ncm_error_set(err, NCM_ERR_ARG,
                                      "--arch %s: 'p' must follow a convolution (once)", spec);
             if (h < 2 || w < 2)
-                return ncm_error_set(err, NCM_ERR_ARG, "--arch %s: too many poolings for a %dx%d input",
-                                     spec, in_h, in_w);
+                return ncm_error_set(err, NCM_ERR_ARG,
+                                     "--arch %s: too many poolings for a %dx%d input", spec, in_h,
+                                     in_w);
             prev->pool = 1;
             h /= 2;
             w /= 2;
@@ -87,8 +89,9 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
             if ((s = parse_width(tok, spec, &L->out, err)))
                 return s;
             if (seen_dense)
-                return ncm_error_set(err, NCM_ERR_ARG,
-                                     "--arch %s: a convolution cannot follow a fully connected layer", spec);
+                return ncm_error_set(
+                    err, NCM_ERR_ARG,
+                    "--arch %s: a convolution cannot follow a fully connected layer", spec);
             L->kind = NCM_LAYER_CONV;
         }
         arch->n_layers++;
@@ -114,7 +117,8 @@ ncm_status ncm_arch_check(const ncm_arch *arch, ncm_error *err)
         if (fan >= limit || fan * L->out >= (int64_t)1 << 31 || c * h * w >= (int64_t)1 << 31)
             return ncm_error_set(err, NCM_ERR_ARG,
                                  "layer %d has %lld inputs per neuron and %d neurons: too large "
-                                 "for exact integer sums", l + 1, (long long)fan, L->out);
+                                 "for exact integer sums",
+                                 l + 1, (long long)fan, L->out);
         c = L->out;
         if (L->kind == NCM_LAYER_CONV) {
             if (L->pool)

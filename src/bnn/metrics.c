@@ -32,9 +32,9 @@ cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, i
             cJSON_AddItemToArray(r, cJSON_CreateNumber((double)conf[t * n_classes + p]));
         }
         cJSON_AddItemToArray(cm, r);
-        cJSON_AddItemToArray(pc, row ? cJSON_CreateNumber((double)conf[t * n_classes + t] /
-                                                          (double)row)
-                                     : cJSON_CreateNull());
+        cJSON_AddItemToArray(pc,
+                             row ? cJSON_CreateNumber((double)conf[t * n_classes + t] / (double)row)
+                                 : cJSON_CreateNull());
     }
     free(conf);
     return o;

@@ -87,8 +87,8 @@ static int fires(int64_t a, float mean, float scale, float beta)
 /* The integer threshold that reproduces sign(batch norm(a)) exactly: the float expression is
  * monotone in a (every rounding step is), non-decreasing for scale > 0 and non-increasing for
  * scale < 0, so a binary search over the integers finds where it changes sign. */
-static void fold_threshold(int64_t lo, int64_t hi, float mean, float scale, float beta,
-                           int32_t *T, int8_t *dir)
+static void fold_threshold(int64_t lo, int64_t hi, float mean, float scale, float beta, int32_t *T,
+                           int8_t *dir)
 {
     if (scale < 0.0f) {
         *dir = -1;
@@ -197,8 +197,8 @@ ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err)
     uint8_t *data;
     ncm_rbuf r;
     uint32_t version;
-    ncm_status s = ncm_binfile_load(path, MODEL_MAGIC, MODEL_VERSION, "model", &data, &r,
-                                    &version, err);
+    ncm_status s =
+        ncm_binfile_load(path, MODEL_MAGIC, MODEL_VERSION, "model", &data, &r, &version, err);
     if (s)
         return s;
     ncm_arch arch;
@@ -247,8 +247,10 @@ ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err)
             L->thresh[c] = (int32_t)ncm_rbuf_u32(&r);
             ncm_rbuf_bytes(&r, &L->dir[c], 1);
             if (L->dir[c] != 1 && L->dir[c] != -1) {
-                s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: layer %d neuron %d: bad threshold "
-                                  "direction %d", path, l, c, L->dir[c]);
+                s = ncm_error_set(err, NCM_ERR_FORMAT,
+                                  "%s: layer %d neuron %d: bad threshold "
+                                  "direction %d",
+                                  path, l, c, L->dir[c]);
                 goto done;
             }
         }
@@ -256,7 +258,8 @@ ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err)
         if (L->fan_in % 64)
             for (int c = 0; c < L->cout; c++)
                 if (L->wbits[(int64_t)c * L->words + L->words - 1] >> (L->fan_in % 64)) {
-                    s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: layer %d: padding bits set", path, l);
+                    s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: layer %d: padding bits set", path,
+                                      l);
                     goto done;
                 }
     }
@@ -276,7 +279,10 @@ typedef struct {
     uint64_t *bits; /* packed input vector or patch */
 } scratch;
 
-static int popcount64(uint64_t v) { return __builtin_popcountll(v); }
+static int popcount64(uint64_t v)
+{
+    return __builtin_popcountll(v);
+}
 
 /* Packs a +-1 vector into bits (1 = +1); bits past n stay zero. */
 static void pack_signs(const int32_t *v, int n, uint64_t *bits, int words)
@@ -323,8 +329,8 @@ static void layer_sums(const ncm_model_layer *L, scratch *s, int32_t *patch)
         for (int x = 0; x < W; x++) {
             for (int r = 0; r < L->fan_in; r++) {
                 const int c = r / 9, ys = y + r % 9 / 3 - 1, xs = x + r % 3 - 1;
-                patch[r] = (ys >= 0 && ys < H && xs >= 0 && xs < W) ? s->x[(c * H + ys) * W + xs]
-                                                                    : pad;
+                patch[r] =
+                    (ys >= 0 && ys < H && xs >= 0 && xs < W) ? s->x[(c * H + ys) * W + xs] : pad;
             }
             neuron_sums(L, patch, s->bits, s->a + y * W + x, (int64_t)H * W);
         }
@@ -348,8 +354,8 @@ static void layer_pool(const ncm_model_layer *L, scratch *s)
             }
 }
 
-ncm_status ncm_model_predict(const ncm_model *m, const ncm_dataset *d, int32_t *pred,
-                             float *scores, ncm_error *err)
+ncm_status ncm_model_predict(const ncm_model *m, const ncm_dataset *d, int32_t *pred, float *scores,
+                             ncm_error *err)
 {
     const ncm_arch *a = &m->arch;
     if (d->c != a->in_c || d->h != a->in_h || d->w != a->in_w)

@@ -12,14 +12,14 @@
 
 typedef struct {
     const ncm_model_layer *L;
-    int in_cw;           /* words of channels per input position (binary layers) */
-    int out_cw;          /* words of channels per output position */
-    int rows_per_img;    /* rows of the binary product per image */
-    int row_words;       /* words per row */
-    int corr;            /* zero padding bits inside a row: kernel sum - corr = true sum */
+    int in_cw;        /* words of channels per input position (binary layers) */
+    int out_cw;       /* words of channels per output position */
+    int rows_per_img; /* rows of the binary product per image */
+    int row_words;    /* words per row */
+    int corr;         /* zero padding bits inside a row: kernel sum - corr = true sum */
     ncm_bmat w;
-    int32_t *pcu;        /* first layer: popcount of each neuron's weight bits */
-    uint64_t *or_mask;   /* out_cw words: 1 = the neuron fires on a >= T (pool with OR) */
+    int32_t *pcu;      /* first layer: popcount of each neuron's weight bits */
+    uint64_t *or_mask; /* out_cw words: 1 = the neuron fires on a >= T (pool with OR) */
 } player;
 
 struct ncm_packed {
@@ -27,13 +27,16 @@ struct ncm_packed {
     ncm_kernel kernel;
     int n;
     player *pl;
-    int chunk;                  /* images per chunk */
-    int64_t max_rows_words;     /* per chunk */
-    int64_t max_sums;           /* per chunk */
-    int64_t max_act;            /* activation words per image */
+    int chunk;              /* images per chunk */
+    int64_t max_rows_words; /* per chunk */
+    int64_t max_sums;       /* per chunk */
+    int64_t max_act;        /* activation words per image */
 };
 
-static int words_of(int bits) { return (bits + 63) / 64; }
+static int words_of(int bits)
+{
+    return (bits + 63) / 64;
+}
 
 void ncm_packed_free(ncm_packed *p)
 {
@@ -48,7 +51,10 @@ void ncm_packed_free(ncm_packed *p)
     free(p);
 }
 
-ncm_kernel ncm_packed_kernel(const ncm_packed *p) { return p->kernel; }
+ncm_kernel ncm_packed_kernel(const ncm_packed *p)
+{
+    return p->kernel;
+}
 
 ncm_packed *ncm_packed_build(const ncm_model *m, ncm_kernel kernel, ncm_error *err)
 {

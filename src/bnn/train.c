@@ -6,8 +6,9 @@
  *
  * Layout: activations are channel-major, [channels][batch][rows][columns], a fully connected
  * block being the case of 1x1 images ([features][batch]). One sgemm then covers the whole batch
- * with no reordering of its output, and batch norm reads each channel contiguously. Dense algebra goes through OpenBLAS sgemm; the rest is OpenMP with
- * no reductions across threads, so results do not depend on the thread count. */
+ * with no reordering of its output, and batch norm reads each channel contiguously. Dense algebra
+ * goes through OpenBLAS sgemm; the rest is OpenMP with no reductions across threads, so results do
+ * not depend on the thread count. */
 #include "nanocim/bnn.h"
 
 #include <cblas.h>
@@ -39,35 +40,35 @@ enum { BN_EVAL, BN_TRAIN, BN_ESTIMATE };
 typedef struct {
     ncm_layer_kind kind;
     int first, last, pool;
-    int cin, hin, win;   /* input shape (dense: cin = features, hin = win = 1) */
-    int cout, ho, wo;    /* output shape after pooling (dense: ho = wo = 1) */
-    int hc, wc;          /* convolution output before pooling */
-    int fan_in;          /* inputs per output: features, or cin * 9 */
-    int64_t n_w;         /* cout * fan_in */
+    int cin, hin, win; /* input shape (dense: cin = features, hin = win = 1) */
+    int cout, ho, wo;  /* output shape after pooling (dense: ho = wo = 1) */
+    int hc, wc;        /* convolution output before pooling */
+    int fan_in;        /* inputs per output: features, or cin * 9 */
+    int64_t n_w;       /* cout * fan_in */
     /* parameters and optimiser state */
-    float *w, *mw, *vw;                 /* latent weights and their Adam moments */
+    float *w, *mw, *vw; /* latent weights and their Adam moments */
     float *gamma, *beta, *mg, *vg, *mb, *vb, *rmean, *rvar;
     /* work buffers, sized for max_batch */
-    float *wb, *gw, *ggamma, *gbeta;    /* binarized weights; gradients */
-    float *in, *din;    /* input (and its gradient), [cin][B][hin * win] */
-    float *col, *dcol;  /* conv: im2col patches [fan_in][B * hc * wc] */
-    float *z, *dz;      /* sums [cout][B * hc * wc] */
-    float *a, *da;      /* after pooling (aliases z, dz without pooling) */
-    int32_t *arg;       /* pooling: index in z of each window's maximum */
+    float *wb, *gw, *ggamma, *gbeta; /* binarized weights; gradients */
+    float *in, *din;                 /* input (and its gradient), [cin][B][hin * win] */
+    float *col, *dcol;               /* conv: im2col patches [fan_in][B * hc * wc] */
+    float *z, *dz;                   /* sums [cout][B * hc * wc] */
+    float *a, *da;                   /* after pooling (aliases z, dz without pooling) */
+    int32_t *arg;                    /* pooling: index in z of each window's maximum */
     float *xhat, *y, *dy, *out;
     float *bmean, *binvstd;
-    double *est_mean, *est_var;         /* sums over batches in BN_ESTIMATE mode */
+    double *est_mean, *est_var; /* sums over batches in BN_ESTIMATE mode */
 } block;
 
 struct ncm_bnn {
     ncm_arch arch;
     ncm_train_opts opts;
     int max_batch;
-    int epoch;           /* epochs completed */
-    int64_t step;        /* Adam steps taken */
-    int n;               /* blocks */
+    int epoch;    /* epochs completed */
+    int64_t step; /* Adam steps taken */
+    int n;        /* blocks */
     block b[NCM_MAX_LAYERS];
-    float *probs;        /* one image's class scores */
+    float *probs; /* one image's class scores */
 };
 
 /* ---- set-up ------------------------------------------------------------------------------ */
@@ -95,7 +96,8 @@ ncm_status ncm_train_opts_check(const ncm_train_opts *o, ncm_error *err)
         return ncm_error_set(err, NCM_ERR_ARG, "--lr-end %g: expected a number in (0, lr]",
                              o->lr_end);
     if (o->augment < 0 || o->augment > (NCM_AUGMENT_FLIP | NCM_AUGMENT_SHIFT))
-        return ncm_error_set(err, NCM_ERR_ARG, "--augment: unknown augmentation code %d", o->augment);
+        return ncm_error_set(err, NCM_ERR_ARG, "--augment: unknown augmentation code %d",
+                             o->augment);
     if (!(o->flip_p >= 0.0f && o->flip_p < 0.5f))
         return ncm_error_set(err, NCM_ERR_ARG, "--flip %g: expected a probability in [0, 0.5)",
                              o->flip_p);
@@ -110,7 +112,7 @@ static float *falloc(int64_t n)
 /* Parameter tensors of a block, in checkpoint order. */
 static int block_params(block *k, float **p[11], int64_t len[11])
 {
-    float **ptr[11] = {&k->w, &k->mw, &k->vw, &k->gamma, &k->beta, &k->mg,
+    float **ptr[11] = {&k->w,  &k->mw, &k->vw, &k->gamma, &k->beta, &k->mg,
                        &k->vg, &k->mb, &k->vb, &k->rmean, &k->rvar};
     for (int i = 0; i < 11; i++) {
         p[i] = ptr[i];
@@ -126,9 +128,8 @@ static void block_free(block *k)
     int np = block_params(k, p, len);
     for (int i = 0; i < np; i++)
         free(*p[i]);
-    float *work[] = {k->wb, k->gw, k->ggamma, k->gbeta, k->in,   k->din,  k->col,
-                     k->dcol, k->z, k->dz,    k->xhat,  k->y,     k->dy,   k->out,
-                     k->bmean, k->binvstd};
+    float *work[] = {k->wb, k->gw, k->ggamma, k->gbeta, k->in, k->din, k->col,   k->dcol,
+                     k->z,  k->dz, k->xhat,   k->y,     k->dy, k->out, k->bmean, k->binvstd};
     for (size_t i = 0; i < sizeof work / sizeof *work; i++)
         free(work[i]);
     if (k->pool) {
@@ -233,7 +234,8 @@ ncm_bnn *ncm_bnn_create(const ncm_arch *arch, const ncm_train_opts *opts, int ma
     for (int l = 0; l < net->n; l++) {
         block *k = &net->b[l];
         /* Glorot-uniform latent weights (Glorot and Bengio 2010), as in BinaryNet. */
-        float lim = sqrtf(6.0f / (float)(k->fan_in + k->cout * (k->kind == NCM_LAYER_CONV ? 9 : 1)));
+        float lim =
+            sqrtf(6.0f / (float)(k->fan_in + k->cout * (k->kind == NCM_LAYER_CONV ? 9 : 1)));
         ncm_rng r;
         ncm_rng_init(&r, opts->seed, STREAM_INIT(l));
         for (int64_t i = 0; i < k->n_w; i++)
@@ -246,9 +248,18 @@ ncm_bnn *ncm_bnn_create(const ncm_arch *arch, const ncm_train_opts *opts, int ma
     return net;
 }
 
-const ncm_arch *ncm_bnn_arch(const ncm_bnn *net) { return &net->arch; }
-const ncm_train_opts *ncm_bnn_opts(const ncm_bnn *net) { return &net->opts; }
-int ncm_bnn_epoch(const ncm_bnn *net) { return net->epoch; }
+const ncm_arch *ncm_bnn_arch(const ncm_bnn *net)
+{
+    return &net->arch;
+}
+const ncm_train_opts *ncm_bnn_opts(const ncm_bnn *net)
+{
+    return &net->opts;
+}
+int ncm_bnn_epoch(const ncm_bnn *net)
+{
+    return net->epoch;
+}
 
 void ncm_bnn_layer_params(const ncm_bnn *net, int l, const float **w_latent, const float **mean,
                           float *scale_out, const float **beta)
@@ -715,9 +726,9 @@ ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss,
     ncm_rng_init(&r, o->seed, STREAM_SHUFFLE(net->epoch));
     ncm_rng_shuffle(&r, idx, d->n);
     /* Exponential decay from lr to lr_end over the run. */
-    const float lr = o->epochs > 1 ? o->lr * powf(o->lr_end / o->lr, (float)net->epoch /
-                                                                         (float)(o->epochs - 1))
-                                   : o->lr;
+    const float lr =
+        o->epochs > 1 ? o->lr * powf(o->lr_end / o->lr, (float)net->epoch / (float)(o->epochs - 1))
+                      : o->lr;
     double tot_loss = 0.0;
     int64_t tot_correct = 0, seen = 0;
     /* Every batch is full: the remainder of a shuffled epoch is left for the next shuffle. */
@@ -786,7 +797,7 @@ ncm_status ncm_bnn_predict(ncm_bnn *net, const ncm_dataset *d, int32_t *pred, fl
         load_batch(net, d, idx, B, 0);
         forward(net, B, BN_EVAL);
         for (int i = 0; i < B; i++) {
-            const float *sc = last->y + i;  /* class j's score at sc[j * B] */
+            const float *sc = last->y + i; /* class j's score at sc[j * B] */
             int best = 0;
             for (int j = 1; j < K; j++)
                 if (sc[(int64_t)j * B] > sc[(int64_t)best * B])
@@ -915,8 +926,10 @@ ncm_bnn *ncm_bnn_load_checkpoint(const char *path, int max_batch, ncm_error *err
     for (int l = 0; l < arch.n_layers; l++) /* 3 weight tensors, 8 per-channel ones */
         need += 4 * (3 * (int64_t)shape[l].cout * shape[l].fan_in + 8 * (int64_t)shape[l].cout);
     if ((int64_t)(r.len - r.pos) != need) {
-        ncm_error_set(err, NCM_ERR_FORMAT, "%s: checkpoint holds %zu bytes of parameters, the "
-                      "network needs %lld", path, r.len - r.pos, (long long)need);
+        ncm_error_set(err, NCM_ERR_FORMAT,
+                      "%s: checkpoint holds %zu bytes of parameters, the "
+                      "network needs %lld",
+                      path, r.len - r.pos, (long long)need);
         goto done;
     }
     net = bnn_alloc(&arch, &o, max_batch > 0 ? max_batch : o.batch, err);

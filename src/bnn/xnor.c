@@ -14,8 +14,8 @@ ncm_status ncm_bmat_pack(ncm_bmat *m, const uint64_t *rows, int n, int k, int ro
 {
     memset(m, 0, sizeof *m);
     if (n < 1 || k < 1 || row_words < (k + 63) / 64)
-        return ncm_error_set(err, NCM_ERR_ARG, "binary matrix %d x %d bits with %d words a row",
-                             n, k, row_words);
+        return ncm_error_set(err, NCM_ERR_ARG, "binary matrix %d x %d bits with %d words a row", n,
+                             k, row_words);
     m->n = n;
     m->k = k;
     m->words = (k + 63) / 64;

@@ -16,12 +16,11 @@ static inline __m256i popcount_bytes(__m256i v, __m256i lut, __m256i low4)
     return _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi));
 }
 
-static inline __attribute__((always_inline)) void micro(const uint64_t *a, int lda, int r,
-                                                        const uint64_t *w, int words, int k,
-                                                        int32_t *c, int ldc)
+static inline __attribute__((always_inline)) void
+micro(const uint64_t *a, int lda, int r, const uint64_t *w, int words, int k, int32_t *c, int ldc)
 {
-    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1,
-                                         2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2,
+                                         1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     const __m256i zero = _mm256_setzero_si256();
     __m256i sum[2][2], bytes[2][2];
@@ -64,8 +63,10 @@ void ncm_xnor_avx2(const uint64_t *a, int m, int lda, const ncm_bmat *w, int jb0
         const uint64_t *wb = w->w + (int64_t)jb * words * 8;
         int i = 0;
         for (; i + 2 <= m; i += 2)
-            micro(a + (int64_t)i * lda, lda, 2, wb, words, w->k, c + (int64_t)i * ldc + jb * 8, ldc);
+            micro(a + (int64_t)i * lda, lda, 2, wb, words, w->k, c + (int64_t)i * ldc + jb * 8,
+                  ldc);
         if (i < m)
-            micro(a + (int64_t)i * lda, lda, 1, wb, words, w->k, c + (int64_t)i * ldc + jb * 8, ldc);
+            micro(a + (int64_t)i * lda, lda, 1, wb, words, w->k, c + (int64_t)i * ldc + jb * 8,
+                  ldc);
     }
 }

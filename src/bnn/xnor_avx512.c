@@ -15,8 +15,8 @@
 #define CB 4
 
 static inline __attribute__((always_inline)) void micro(const uint64_t *a, int lda, int r,
-                                                        const uint64_t *w, int cb, int words,
-                                                        int k, int32_t *c, int ldc)
+                                                        const uint64_t *w, int cb, int words, int k,
+                                                        int32_t *c, int ldc)
 {
     __m512i acc[RB][CB];
 #pragma GCC unroll 6
@@ -35,8 +35,8 @@ static inline __attribute__((always_inline)) void micro(const uint64_t *a, int l
             const __m512i av = _mm512_set1_epi64((long long)a[(int64_t)i * lda + q]);
 #pragma GCC unroll 4
             for (int j = 0; j < cb; j++)
-                acc[i][j] = _mm512_add_epi64(acc[i][j],
-                                             _mm512_popcnt_epi64(_mm512_xor_si512(av, wv[j])));
+                acc[i][j] =
+                    _mm512_add_epi64(acc[i][j], _mm512_popcnt_epi64(_mm512_xor_si512(av, wv[j])));
         }
     }
     const __m512i kk = _mm512_set1_epi64(k);
@@ -52,12 +52,14 @@ static inline __attribute__((always_inline)) void micro(const uint64_t *a, int l
 }
 
 /* Instantiates the micro-kernel for constant (r, cb) so every loop unrolls into registers. */
-#define MICRO_CASE(R_, C_)                                                                       \
-    case (R_) * 8 + (C_): micro(a, lda, R_, w, C_, words, k, c, ldc); break
-#define MICRO_ROW(R_)                                                                            \
-    MICRO_CASE(R_, 1);                                                                           \
-    MICRO_CASE(R_, 2);                                                                           \
-    MICRO_CASE(R_, 3);                                                                           \
+#define MICRO_CASE(R_, C_)                                                                         \
+    case (R_)*8 + (C_):                                                                            \
+        micro(a, lda, R_, w, C_, words, k, c, ldc);                                                \
+        break
+#define MICRO_ROW(R_)                                                                              \
+    MICRO_CASE(R_, 1);                                                                             \
+    MICRO_CASE(R_, 2);                                                                             \
+    MICRO_CASE(R_, 3);                                                                             \
     MICRO_CASE(R_, 4)
 
 static void micro_any(const uint64_t *a, int lda, int r, const uint64_t *w, int cb, int words,
@@ -83,8 +85,8 @@ void ncm_xnor_avx512(const uint64_t *a, int m, int lda, const ncm_bmat *w, int j
         const uint64_t *wb = w->w + (int64_t)jb * words * 8;
         for (int i = 0; i < m; i += RB) {
             const int r = m - i < RB ? m - i : RB;
-            micro_any(a + (int64_t)i * lda, lda, r, wb, cb, words, w->k, c + (int64_t)i * ldc + jb * 8,
-                      ldc);
+            micro_any(a + (int64_t)i * lda, lda, r, wb, cb, words, w->k,
+                      c + (int64_t)i * ldc + jb * 8, ldc);
         }
     }
 }

@@ -38,7 +38,10 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **val)
     return 1;
 }
 
-int cli_flag(char **argv, int i, const char *name) { return strcmp(argv[i], name) == 0; }
+int cli_flag(char **argv, int i, const char *name)
+{
+    return strcmp(argv[i], name) == 0;
+}
 
 int cli_long(const char *opt, const char *s, long lo, long hi, long *out)
 {
@@ -138,8 +141,9 @@ int cli_range(const char *opt, const char *s, double lo, double hi, double **val
     }
     free(copy);
     if (!ok || !*vals || *n == 0) {
-        cli_error("%s %s: expected a value, a list V1,V2,..., START:STOP:STEP or START:STOP:xFACTOR",
-                  opt, s);
+        cli_error(
+            "%s %s: expected a value, a list V1,V2,..., START:STOP:STEP or START:STOP:xFACTOR", opt,
+            s);
         free(*vals);
         *vals = NULL;
         return -1;

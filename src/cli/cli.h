@@ -29,13 +29,13 @@ int cli_range(const char *opt, const char *s, double lo, double hi, double **val
 int cli_unknown(const char *cmd, const char *arg);
 
 typedef struct {
-    const char *data;        /* dataset spec */
-    const char *arch;        /* architecture string */
-    const char *out;         /* model path (NULL: none) */
-    const char *ckpt;        /* checkpoint path (NULL: none) */
-    const char *json;        /* results path (NULL: none) */
+    const char *data; /* dataset spec */
+    const char *arch; /* architecture string */
+    const char *out;  /* model path (NULL: none) */
+    const char *ckpt; /* checkpoint path (NULL: none) */
+    const char *json; /* results path (NULL: none) */
     int resume;
-    int64_t train_limit, test_limit;  /* 0 = all */
+    int64_t train_limit, test_limit; /* 0 = all */
     int threads;
     int quiet;
     ncm_train_opts opts;

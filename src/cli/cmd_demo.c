@@ -39,7 +39,8 @@ static int demo_rram(void)
         }
     printf("(weak programming, %g uA, saves energy but errs more; the 2T2R cell, read by a\n"
            "sense amplifier without ECC, errs less than 1T1R with SECDED at the same condition.\n"
-           "Sweeps: nanocim rram ber --help)\n", icc[0]);
+           "Sweeps: nanocim rram ber --help)\n",
+           icc[0]);
     return 0;
 }
 

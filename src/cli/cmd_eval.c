@@ -48,8 +48,10 @@ static ncm_status run_engine(const ncm_model *m, const ncm_dataset *test, int en
         differ += ref[i] != pred[i];
     free(ref);
     if (!s && differ)
-        return ncm_error_set(err, NCM_ERR_STATE, "packed and reference engines disagree on %lld "
-                             "of %lld images", (long long)differ, (long long)test->n);
+        return ncm_error_set(err, NCM_ERR_STATE,
+                             "packed and reference engines disagree on %lld "
+                             "of %lld images",
+                             (long long)differ, (long long)test->n);
     if (!s)
         printf("packed (%s) and reference engines agree on all %lld images\n", *kname,
                (long long)test->n);
@@ -159,8 +161,10 @@ int cmd_eval(int argc, char **argv)
             cJSON_AddStringToObject(o, "model", model_path);
             cJSON_AddStringToObject(o, "arch", arch);
             cJSON_AddStringToObject(o, "data", data);
-            cJSON_AddItemToObject(o, "model_meta", m.meta ? cJSON_Parse(m.meta) : cJSON_CreateNull());
-            cJSON_AddItemToObject(o, "test", ncm_metrics_json(pred, test.labels, test.n, test.n_classes));
+            cJSON_AddItemToObject(o, "model_meta",
+                                  m.meta ? cJSON_Parse(m.meta) : cJSON_CreateNull());
+            cJSON_AddItemToObject(o, "test",
+                                  ncm_metrics_json(pred, test.labels, test.n, test.n_classes));
             cJSON *tm = cJSON_AddObjectToObject(o, "timing");
             cJSON_AddNumberToObject(tm, "seconds", t);
             cJSON_AddStringToObject(tm, "engine", kname);

@@ -26,8 +26,8 @@ static const char *BER_USAGE =
     "  condition: analytic (closed forms) and Monte Carlo (devices drawn and sensed).\n"
     "  --device FILE     device file (JSON; default: the built-in HfO2 technology)\n"
     "  --icc R           SET compliance current(s), uA           (default 10:200:10)\n"
-    "  --vreset R        RESET voltage(s), V                      (default: the device's reference)\n"
-    "  --tp R            pulse width(s), ns                       (default: the device's reference)\n"
+    "  --vreset R        RESET voltage(s), V           (default: the device's reference)\n"
+    "  --tp R            pulse width(s), ns            (default: the device's reference)\n"
     "  --cycles R        device age(s) in SET/RESET cycles        (default 0)\n"
     "                    R: V, V1,V2,..., START:STOP:STEP or START:STOP:xFACTOR (e.g. 1:1e9:x10)\n"
     "  --cells LIST      1t1r, 1t1r-secded (72,64), 1t1r-secded:K, 2t2r\n"
@@ -45,22 +45,24 @@ typedef struct {
 
 static void write_csv_row(FILE *fp, const row *r, const char *cell)
 {
-    fprintf(fp, "%s,%g,%g,%g,%g,%.6g,%.6e,%.6e,%.6e,%.6e,%.6e,%lld,%lld,%.4g,%.6g,%.6g,%d\n",
-            cell, r->icc, r->vreset, r->tp, r->cycles, r->ev.r_ref_ohm, r->ev.raw_ber, r->ev.ber,
+    fprintf(fp, "%s,%g,%g,%g,%g,%.6g,%.6e,%.6e,%.6e,%.6e,%.6e,%lld,%lld,%.4g,%.6g,%.6g,%d\n", cell,
+            r->icc, r->vreset, r->tp, r->cycles, r->ev.r_ref_ohm, r->ev.raw_ber, r->ev.ber,
             r->ev.ber_mc, r->ev.ci95_lo, r->ev.ci95_hi, (long long)r->ev.reads,
             (long long)r->ev.errors, r->ev.devices_per_bit, r->ev.e_program_bit_pj,
             r->ev.e_read_bit_pj, r->ev.decoder_gates);
 }
 
-static cJSON *json_num(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+static cJSON *json_num(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
 
 /* One figure: y = BER (analytic, or Monte Carlo where there is no closed form) against I_cc
  * (by_cycles = 0: one series per cell) or against cycles (by_cycles = 1: one series per cell and
  * I_cc, so weak and strong programming can be compared); the other conditions are held at the
  * first row's. */
-static ncm_status plot_vs(const char *path, const char *title, const char *xlabel,
-                          const row *rows, int nrows, int ncells, char names[][64], int by_cycles,
-                          ncm_error *err)
+static ncm_status plot_vs(const char *path, const char *title, const char *xlabel, const row *rows,
+                          int nrows, int ncells, char names[][64], int by_cycles, ncm_error *err)
 {
     enum { MAX_SERIES = 16 };
     cli_series s[MAX_SERIES];
@@ -162,11 +164,16 @@ static int cmd_rram_ber(int argc, char **argv)
     const char *cells_s = "1t1r,1t1r-secded,2t2r";
     long reads = 1000000, seed = 1, threads = 0;
     int quiet = 0, r;
-    const string_option sopts[] = {
-        {"--device", &device}, {"--icc", &icc_s},   {"--vreset", &vreset_s},
-        {"--tp", &tp_s},       {"--cycles", &cycles_s}, {"--cells", &cells_s},
-        {"-o", &csv},          {"--json", &json},   {"--plot", &plot},
-        {"--plot-format", &plot_ext}};
+    const string_option sopts[] = {{"--device", &device},
+                                   {"--icc", &icc_s},
+                                   {"--vreset", &vreset_s},
+                                   {"--tp", &tp_s},
+                                   {"--cycles", &cycles_s},
+                                   {"--cells", &cells_s},
+                                   {"-o", &csv},
+                                   {"--json", &json},
+                                   {"--plot", &plot},
+                                   {"--plot-format", &plot_ext}};
     for (int i = 1; i < argc; i++) {
         double x;
         const char *v;
@@ -272,7 +279,8 @@ static int cmd_rram_ber(int argc, char **argv)
                         if (ncm_storage_evaluate(&p, &cond, &cells[k], reads, s, &rw->ev, &err)) {
                             ncm_progress_finish(&bar);
                             cli_error("rram ber: I_cc %g uA, V_reset %g V, t_p %g ns, %g cycles, "
-                                      "%s: %s", icc[d], vr[a], tp[b], cy[c], names[k], err.msg);
+                                      "%s: %s",
+                                      icc[d], vr[a], tp[b], cy[c], names[k], err.msg);
                             goto out;
                         }
                         nrows++;
@@ -283,8 +291,8 @@ static int cmd_rram_ber(int argc, char **argv)
     if (!quiet) {
         printf("%s: %d points x %d cells, %ld Monte Carlo reads each, %.1f s\n",
                device ? device : "built-in HfO2", (int)npoints, ncells, reads, secs);
-        printf("%-22s %7s %7s %9s %11s %11s %21s %9s %9s\n", "cell", "Icc_uA", "Vrst_V",
-               "cycles", "BER", "BER_MC", "MC 95% interval", "E_prog_pJ", "dev/bit");
+        printf("%-22s %7s %7s %9s %11s %11s %21s %9s %9s\n", "cell", "Icc_uA", "Vrst_V", "cycles",
+               "BER", "BER_MC", "MC 95% interval", "E_prog_pJ", "dev/bit");
         for (int i = 0; i < nrows; i++) {
             const row *q = &rows[i];
             printf("%-22s %7g %7g %9g %11.3e %11.3e [%9.3e,%9.3e] %9.3g %9.3g\n", names[q->cell],
@@ -353,8 +361,8 @@ static int cmd_rram_ber(int argc, char **argv)
                 ref = k;
         if (nicc > 1) {
             snprintf(path, sizeof path, "%s-icc.%s", plot, plot_ext);
-            if (plot_vs(path, "Bit error rate vs SET compliance current", "I_cc (uA)", rows,
-                        nrows, ncells, names, 0, &err))
+            if (plot_vs(path, "Bit error rate vs SET compliance current", "I_cc (uA)", rows, nrows,
+                        ncells, names, 0, &err))
                 goto fail;
             if (!quiet)
                 printf("figure %s\n", path);
@@ -368,8 +376,8 @@ static int cmd_rram_ber(int argc, char **argv)
         }
         if (ncy > 1) {
             snprintf(path, sizeof path, "%s-cycles.%s", plot, plot_ext);
-            if (plot_vs(path, "Bit error rate vs cycling", "SET/RESET cycles", rows, nrows,
-                        ncells, names, 1, &err))
+            if (plot_vs(path, "Bit error rate vs cycling", "SET/RESET cycles", rows, nrows, ncells,
+                        names, 1, &err))
                 goto fail;
             if (!quiet)
                 printf("figure %s\n", path);
@@ -451,8 +459,8 @@ static int cmd_rram_fit(int argc, char **argv)
             printf("%-24s %14.6g %12.3g %14.6g  %s\n", q->field, q->value, q->se, q->base_value,
                    q->fitted ? "" : q->note);
         }
-        printf("\n%-5s %8s %7s %8s %7s %9s %9s %9s %9s %9s\n", "state", "Icc_uA", "Vrst_V",
-               "tp_ns", "n", "mu", "sigma", "mu_model", "KS_model", "p_model");
+        printf("\n%-5s %8s %7s %8s %7s %9s %9s %9s %9s %9s\n", "state", "Icc_uA", "Vrst_V", "tp_ns",
+               "n", "mu", "sigma", "mu_model", "KS_model", "p_model");
         for (int g = 0; g < rep.n_groups; g++) {
             const ncm_rram_fit_group *q = &rep.groups[g];
             printf("%-5s %8g %7g %8g %7lld %9.4f %9.4f %9.4f %9.4f %9.3g\n", q->lrs ? "lrs" : "hrs",
@@ -483,8 +491,11 @@ static int cmd_rram_sample(int argc, char **argv)
     const char *out = NULL, *device = NULL, *icc_s = "10:200:50", *vr_s = NULL, *tp_s = NULL, *v;
     long devices = 1000, seed = 1;
     int r;
-    const string_option sopts[] = {{"-o", &out},      {"--device", &device}, {"--icc", &icc_s},
-                                   {"--vreset", &vr_s}, {"--tp", &tp_s}};
+    const string_option sopts[] = {{"-o", &out},
+                                   {"--device", &device},
+                                   {"--icc", &icc_s},
+                                   {"--vreset", &vr_s},
+                                   {"--tp", &tp_s}};
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv, i, "-h") || cli_flag(argv, i, "--help")) {
             fputs(SAMPLE_USAGE, stdout);

@@ -101,8 +101,8 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
     PLFLT lw_out, lh_out;
     plcol0(15);
     pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, 0, 0.0, 0.0, 0.1, 0,
-             15, 1, 0, 0, nl, opt, 1.0, 0.8, 2.0, 1.0, tc, text, NULL, NULL, NULL, NULL, lc, ls,
-             lw, sc, ss, sn, sym);
+             15, 1, 0, 0, nl, opt, 1.0, 0.8, 2.0, 1.0, tc, text, NULL, NULL, NULL, NULL, lc, ls, lw,
+             sc, ss, sn, sym);
     plend();
     if (rename(tmp, path) != 0) {
         remove(tmp);

@@ -65,8 +65,9 @@ int cli_run_training(const cli_train_cfg *cfg, double *test_acc)
             goto fail;
         const ncm_arch *a = ncm_bnn_arch(net);
         if (a->in_c != train.c || a->in_h != train.h || a->in_w != train.w) {
-            ncm_error_set(&err, NCM_ERR_DATA, "%s: checkpoint is for %dx%dx%d images, --data %s has %dx%dx%d",
-                          cfg->ckpt, a->in_c, a->in_h, a->in_w, cfg->data, train.c, train.h, train.w);
+            ncm_error_set(
+                &err, NCM_ERR_DATA, "%s: checkpoint is for %dx%dx%d images, --data %s has %dx%dx%d",
+                cfg->ckpt, a->in_c, a->in_h, a->in_w, cfg->data, train.c, train.h, train.w);
             goto fail;
         }
         if (!cfg->quiet)
@@ -79,8 +80,8 @@ int cli_run_training(const cli_train_cfg *cfg, double *test_acc)
             rc = CLI_USAGE;
             goto out;
         }
-        net = ncm_bnn_create(&arch, &cfg->opts, cfg->opts.batch > EVAL_BATCH ? cfg->opts.batch
-                                                                             : EVAL_BATCH, &err);
+        net = ncm_bnn_create(&arch, &cfg->opts,
+                             cfg->opts.batch > EVAL_BATCH ? cfg->opts.batch : EVAL_BATCH, &err);
         if (!net)
             goto fail;
     }
@@ -152,8 +153,10 @@ int cli_run_training(const cli_train_cfg *cfg, double *test_acc)
                (long long)test.n);
     }
     if (agree != test.n) {
-        ncm_error_set(&err, NCM_ERR_STATE, "folded network disagrees with the forward pass on "
-                      "%lld images", (long long)(test.n - agree));
+        ncm_error_set(&err, NCM_ERR_STATE,
+                      "folded network disagrees with the forward pass on "
+                      "%lld images",
+                      (long long)(test.n - agree));
         goto fail;
     }
     if (cfg->out && ncm_model_save(&model, cfg->out, &err))
@@ -162,8 +165,8 @@ int cli_run_training(const cli_train_cfg *cfg, double *test_acc)
         cJSON_AddStringToObject(res, "command", "train");
         cJSON_AddItemToObject(res, "config", cJSON_Parse(meta));
         cJSON_AddNumberToObject(res, "train_images", (double)train.n);
-        cJSON_AddItemToObject(res, "test", ncm_metrics_json(pred_fold, test.labels, test.n,
-                                                            test.n_classes));
+        cJSON_AddItemToObject(res, "test",
+                              ncm_metrics_json(pred_fold, test.labels, test.n, test.n_classes));
         cJSON_AddNumberToObject(res, "forward_test_accuracy",
                                 ncm_accuracy(pred_fwd, test.labels, test.n));
         cJSON_AddNumberToObject(res, "folded_agreement", (double)agree);

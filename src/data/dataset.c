@@ -31,8 +31,9 @@ static ncm_status read_exact(gzFile g, const char *path, void *buf, int64_t n, c
         if (got < 0) {
             int zerr;
             const char *m = gzerror(g, &zerr);
-            return ncm_error_set(err, NCM_ERR_FORMAT, "%s: corrupt compressed data while reading %s (%s)",
-                                 path, what, m);
+            return ncm_error_set(err, NCM_ERR_FORMAT,
+                                 "%s: corrupt compressed data while reading %s (%s)", path, what,
+                                 m);
         }
         if (got == 0)
             return ncm_error_set(err, NCM_ERR_FORMAT, "%s: truncated: file ends inside the %s",
@@ -87,8 +88,8 @@ ncm_status ncm_idx_read(const char *path, ncm_idx *out, ncm_error *err)
         goto fail;
     }
     if (head[3] < 1 || head[3] > 4) {
-        s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: IDX dimension count %d (expected 1 to 4)",
-                          path, head[3]);
+        s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: IDX dimension count %d (expected 1 to 4)", path,
+                          head[3]);
         goto fail;
     }
     out->ndims = head[3];
@@ -129,14 +130,13 @@ static ncm_status check_labels(const char *path, const uint8_t *labels, int64_t 
 {
     for (int64_t i = 0; i < n; i++)
         if (labels[i] >= n_classes)
-            return ncm_error_set(err, NCM_ERR_DATA,
-                                 "%s: label %d of item %lld is outside [0, %d)", path, labels[i],
-                                 (long long)i, n_classes);
+            return ncm_error_set(err, NCM_ERR_DATA, "%s: label %d of item %lld is outside [0, %d)",
+                                 path, labels[i], (long long)i, n_classes);
     return NCM_OK;
 }
 
-ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path,
-                                ncm_dataset *out, ncm_error *err)
+ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path, ncm_dataset *out,
+                                ncm_error *err)
 {
     memset(out, 0, sizeof *out);
     ncm_idx im, lb;
@@ -148,7 +148,8 @@ ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path
         return s;
     }
     if (im.ndims != 3)
-        s = ncm_error_set(err, NCM_ERR_DATA, "%s: image file has %d dimensions, expected 3 (n, rows, columns)",
+        s = ncm_error_set(err, NCM_ERR_DATA,
+                          "%s: image file has %d dimensions, expected 3 (n, rows, columns)",
                           images_path, im.ndims);
     else if (lb.ndims != 1)
         s = ncm_error_set(err, NCM_ERR_DATA, "%s: label file has %d dimensions, expected 1",
@@ -181,7 +182,8 @@ ncm_status ncm_dataset_from_cifar(const char *const *paths, int n_paths, ncm_dat
     memset(out, 0, sizeof *out);
     int64_t counts[16];
     if (n_paths < 1 || n_paths > 16)
-        return ncm_error_set(err, NCM_ERR_ARG, "CIFAR-10: %d batch files (expected 1 to 16)", n_paths);
+        return ncm_error_set(err, NCM_ERR_ARG, "CIFAR-10: %d batch files (expected 1 to 16)",
+                             n_paths);
     int64_t total = 0;
     for (int i = 0; i < n_paths; i++) {
         struct stat st;
@@ -216,8 +218,9 @@ ncm_status ncm_dataset_from_cifar(const char *const *paths, int n_paths, ncm_dat
                 break;
             }
             if (rec[0] >= 10) {
-                s = ncm_error_set(err, NCM_ERR_DATA, "%s: label %d of record %lld is outside [0, 10)",
-                                  paths[i], rec[0], (long long)r);
+                s = ncm_error_set(err, NCM_ERR_DATA,
+                                  "%s: label %d of record %lld is outside [0, 10)", paths[i],
+                                  rec[0], (long long)r);
                 break;
             }
             out->labels[k] = rec[0];
@@ -270,7 +273,8 @@ ncm_status ncm_dataset_load(const char *spec, int train, ncm_dataset *out, ncm_e
         if (strcmp(spec, "fashion-mnist") == 0)
             return ncm_error_set(err, NCM_ERR_IO,
                                  "--data fashion-mnist: %s not found (install the Debian package "
-                                 "dataset-fashion-mnist, or give --data DIR)", dir);
+                                 "dataset-fashion-mnist, or give --data DIR)",
+                                 dir);
         return ncm_error_set(err, NCM_ERR_IO, "--data %s: no such directory", spec);
     }
     char img[4096], lab[4096];

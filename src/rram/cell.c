@@ -14,9 +14,15 @@ ncm_rram_cell ncm_rram_cell_default(const ncm_rram_params *p, ncm_cell_type type
     return c;
 }
 
-const char *ncm_cell_type_name(ncm_cell_type t) { return t == NCM_CELL_2T2R ? "2T2R" : "1T1R"; }
+const char *ncm_cell_type_name(ncm_cell_type t)
+{
+    return t == NCM_CELL_2T2R ? "2T2R" : "1T1R";
+}
 
-int ncm_rram_read_1t1r(double r_ohm, double r_ref_ohm) { return r_ohm < r_ref_ohm; }
+int ncm_rram_read_1t1r(double r_ohm, double r_ref_ohm)
+{
+    return r_ohm < r_ref_ohm;
+}
 
 int ncm_pcsa_read(const ncm_rram_params *p, double r1_ohm, double r2_ohm, ncm_rng *rng)
 {

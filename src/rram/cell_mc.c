@@ -17,7 +17,7 @@ typedef struct {
     const ncm_rram_params *p;
     double mu[2], sg[2]; /* ln R location and scale of HRS (0) and LRS (1) */
     double stuck_frac;
-    double ln_ref;       /* 1T1R reference */
+    double ln_ref; /* 1T1R reference */
     int t_family;
 } mc_setup;
 

@@ -35,7 +35,7 @@ ncm_status ncm_rram_cond_check(const ncm_rram_cond *c, ncm_error *err)
 
 void ncm_rram_stats_at(const ncm_rram_params *p, const ncm_rram_cond *c, ncm_rram_stats *s)
 {
-    const double ri = c->i_cc_ua / p->i_ref_ua;            /* SET strength */
+    const double ri = c->i_cc_ua / p->i_ref_ua;              /* SET strength */
     const double rv = fabs(c->v_reset_v) / p->v_reset_ref_v; /* RESET strength */
     /* Endurance scale: strong programming wears the filament faster (models.md section 2;
      * power laws in I_cc and |V_reset| are our choice). */
@@ -85,8 +85,8 @@ double ncm_rram_program(ncm_rram_device *d, const ncm_rram_params *p, const ncm_
     if (lrs) {
         d->cycles = at.cycles;
         if (!d->stuck && s.stuck_p_cycle > 0 && ncm_rng_uniform(rng) < s.stuck_p_cycle)
-            d->stuck = ncm_rng_uniform(rng) < p->stuck_lrs_frac ? NCM_RRAM_STUCK_LRS
-                                                                : NCM_RRAM_STUCK_HRS;
+            d->stuck =
+                ncm_rng_uniform(rng) < p->stuck_lrs_frac ? NCM_RRAM_STUCK_LRS : NCM_RRAM_STUCK_HRS;
         e = p->v_set_v * c->i_cc_ua * c->t_p_ns * 1e-3; /* V * uA * ns = fJ */
     } else {
         double r_before = d->r_ohm > 0 ? d->r_ohm : exp(s.mu_lrs);
@@ -120,8 +120,8 @@ ncm_rram_energy ncm_rram_energy_at(const ncm_rram_params *p, const ncm_rram_cond
     e.e_reset_pj = c->v_reset_v * c->v_reset_v / exp(s.mu_lrs) * c->t_p_ns * 1e3;
     e.devices_per_bit = type == NCM_CELL_2T2R ? 2 : 1;
     /* 1T1R: a bit is one SET or one RESET (equiprobable); 2T2R: one of each. */
-    e.e_program_bit_pj = type == NCM_CELL_2T2R ? e.e_set_pj + e.e_reset_pj
-                                               : 0.5 * (e.e_set_pj + e.e_reset_pj);
+    e.e_program_bit_pj =
+        type == NCM_CELL_2T2R ? e.e_set_pj + e.e_reset_pj : 0.5 * (e.e_set_pj + e.e_reset_pj);
     e.e_read_bit_pj = e.devices_per_bit * p->e_read_device_pj + p->e_sense_pj;
     return e;
 }

@@ -94,7 +94,10 @@ static void zig_build(void)
     ncm_zig_f[0] = 0.0; /* the base strip starts at height 0 */
 }
 
-void ncm_zig_init(void) { call_once(&zig_once, zig_build); }
+void ncm_zig_init(void)
+{
+    call_once(&zig_once, zig_build);
+}
 
 double ncm_zig_slow(ncm_rng *r, uint32_t w)
 {

@@ -13,7 +13,10 @@
 #include "nanocim/rram.h"
 
 /* P(N(0,1) <= z), accurate in both tails (erfc has no cancellation for z << 0). */
-static inline double ncm_phi(double z) { return 0.5 * erfc(-z * M_SQRT1_2); }
+static inline double ncm_phi(double z)
+{
+    return 0.5 * erfc(-z * M_SQRT1_2);
+}
 
 /* Upper tail P(T > t) of Student's t with nu degrees of freedom. */
 double ncm_student_t_sf(double t, double nu);
@@ -60,7 +63,10 @@ static inline uint32_t ncm_u32(ncm_rng *r)
 }
 
 /* Uniform double in (0, 1) from one 32-bit word (enough resolution for rejection tests). */
-static inline double ncm_u01_32(ncm_rng *r) { return ((double)ncm_u32(r) + 0.5) * 0x1p-32; }
+static inline double ncm_u01_32(ncm_rng *r)
+{
+    return ((double)ncm_u32(r) + 0.5) * 0x1p-32;
+}
 
 /* Standard normal deviate: one 32-bit word in about 97 % of the draws. Layer from bits 0-6, sign
  * from bit 7, position from bits 8-31: independent bits for layer and value (Doornik, "An Improved

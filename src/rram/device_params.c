@@ -17,9 +17,9 @@
 enum { FORMAT_VERSION = 1 };
 
 typedef enum {
-    R_POS,     /* > 0 */
-    R_NONNEG,  /* >= 0 */
-    R_UNIT,    /* in [0, 1] */
+    R_POS,      /* > 0 */
+    R_NONNEG,   /* >= 0 */
+    R_UNIT,     /* in [0, 1] */
     R_UNIT_OPEN /* in [0, 1) */
 } range_rule;
 
@@ -29,7 +29,10 @@ typedef struct {
     range_rule rule;
 } field;
 
-#define F(g, k, m, r) {g, k, offsetof(ncm_rram_params, m), r}
+#define F(g, k, m, r)                                                                              \
+    {                                                                                              \
+        g, k, offsetof(ncm_rram_params, m), r                                                      \
+    }
 static const field FIELDS[] = {
     F("distribution", "t_nu", t_nu, R_POS),
     F("reference_condition", "i_cc_ua", i_ref_ua, R_POS),
@@ -64,8 +67,8 @@ static const field FIELDS[] = {
 enum { N_FIELDS = sizeof FIELDS / sizeof FIELDS[0] };
 
 /* Groups in file order; "distribution" also holds the string field "family". */
-static const char *const GROUPS[] = {"distribution", "reference_condition", "lrs", "hrs",
-                                     "variability", "endurance", "energy", "sensing"};
+static const char *const GROUPS[] = {"distribution", "reference_condition", "lrs",    "hrs",
+                                     "variability",  "endurance",           "energy", "sensing"};
 enum { N_GROUPS = sizeof GROUPS / sizeof GROUPS[0] };
 
 /* The numeric member a field names (memcpy: the table holds byte offsets). */
@@ -204,7 +207,8 @@ static int known_group(const char *key)
 static ncm_status check_unknown(const cJSON *root, const char *path, ncm_error *err)
 {
     const cJSON *it;
-    cJSON_ArrayForEach(it, root) {
+    cJSON_ArrayForEach(it, root)
+    {
         const char *k = it->string;
         if (strcmp(k, "format") == 0 || strcmp(k, "version") == 0 || strcmp(k, "name") == 0 ||
             strcmp(k, "description") == 0)
@@ -216,7 +220,8 @@ static ncm_status check_unknown(const cJSON *root, const char *path, ncm_error *
                                  "%s: field \"%s\" must be an object, found %s", path, k,
                                  json_type_name(it));
         const cJSON *sub;
-        cJSON_ArrayForEach(sub, it) {
+        cJSON_ArrayForEach(sub, it)
+        {
             if (!known_key(k, sub->string))
                 return ncm_error_set(err, NCM_ERR_FORMAT, "%s: unknown field \"%s.%s\"", path, k,
                                      sub->string);
@@ -248,10 +253,9 @@ static ncm_status parse_params(const cJSON *root, const char *path, ncm_rram_par
                              json_type_name(root));
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, FORMAT_NAME) != 0)
-        return ncm_error_set(err, NCM_ERR_FORMAT,
-                             "%s: field \"format\" must be \"" FORMAT_NAME
-                             "\" (not a device file?)",
-                             path);
+        return ncm_error_set(
+            err, NCM_ERR_FORMAT,
+            "%s: field \"format\" must be \"" FORMAT_NAME "\" (not a device file?)", path);
     const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
     if (!cJSON_IsNumber(ver))
         return ncm_error_set(err, NCM_ERR_FORMAT, "%s: missing field \"version\" (a number)", path);

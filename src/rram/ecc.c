@@ -95,11 +95,26 @@ void ncm_secded_free(ncm_secded *c)
     free(c);
 }
 
-int ncm_secded_n(const ncm_secded *c) { return c->n; }
-int ncm_secded_k(const ncm_secded *c) { return c->k; }
-int ncm_secded_r(const ncm_secded *c) { return c->n - c->k; }
-uint32_t ncm_secded_column(const ncm_secded *c, int j) { return c->col[j]; }
-double ncm_secded_overhead(const ncm_secded *c) { return (double)(c->n - c->k) / c->k; }
+int ncm_secded_n(const ncm_secded *c)
+{
+    return c->n;
+}
+int ncm_secded_k(const ncm_secded *c)
+{
+    return c->k;
+}
+int ncm_secded_r(const ncm_secded *c)
+{
+    return c->n - c->k;
+}
+uint32_t ncm_secded_column(const ncm_secded *c, int j)
+{
+    return c->col[j];
+}
+double ncm_secded_overhead(const ncm_secded *c)
+{
+    return (double)(c->n - c->k) / c->k;
+}
 
 ncm_secded_logic ncm_secded_logic_estimate(const ncm_secded *c)
 {
@@ -120,7 +135,10 @@ ncm_secded_logic ncm_secded_logic_estimate(const ncm_secded *c)
     return g;
 }
 
-static inline void set_bit(uint64_t *w, int j, unsigned b) { w[j / 64] |= (uint64_t)b << (j % 64); }
+static inline void set_bit(uint64_t *w, int j, unsigned b)
+{
+    w[j / 64] |= (uint64_t)b << (j % 64);
+}
 
 void ncm_secded_encode_packed(const ncm_secded *c, const uint64_t *data, uint64_t *code)
 {
@@ -299,8 +317,7 @@ static void word_rates(const ncm_secded *c, double p, double *w0, double *w1, do
     }
 }
 
-ncm_status ncm_secded_analytic(const ncm_secded *c, double p, ncm_secded_rates *out,
-                               ncm_error *err)
+ncm_status ncm_secded_analytic(const ncm_secded *c, double p, ncm_secded_rates *out, ncm_error *err)
 {
     ncm_status st = check_p(p, err);
     if (st != NCM_OK)
@@ -314,8 +331,8 @@ ncm_status ncm_secded_analytic(const ncm_secded *c, double p, ncm_secded_rates *
     double **buf = malloc((size_t)depth * sizeof *buf);
     if (!mem || !buf) {
         free(mem), free(buf);
-        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for the (%d,%d) SECDED rates",
-                             c->n, c->k);
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for the (%d,%d) SECDED rates", c->n,
+                             c->k);
     }
     for (int i = 0; i < depth; i++)
         buf[i] = mem + (size_t)i * size;
@@ -349,8 +366,8 @@ static inline int64_t geometric_gap(ncm_rng *r, double inv_log_q)
     return g < 1e15 ? (int64_t)g : INT64_C(1000000000000000);
 }
 
-ncm_status ncm_secded_mc(const ncm_secded *c, double p, int64_t n_words, uint64_t seed,
-                         int threads, ncm_secded_mc_result *out, ncm_error *err)
+ncm_status ncm_secded_mc(const ncm_secded *c, double p, int64_t n_words, uint64_t seed, int threads,
+                         ncm_secded_mc_result *out, ncm_error *err)
 {
     ncm_status st = check_p(p, err);
     if (st != NCM_OK)

@@ -174,8 +174,8 @@ static int parse_condition(char *s, const ncm_rram_params *base, ncm_rram_meas_c
         return 0;
     }
     c->v_reset_v = base->v_reset_ref_v;
-    if (np >= 3 && (!parse_number(part[2], &c->v_reset_v) || !isfinite(c->v_reset_v) ||
-                    c->v_reset_v == 0)) {
+    if (np >= 3 &&
+        (!parse_number(part[2], &c->v_reset_v) || !isfinite(c->v_reset_v) || c->v_reset_v == 0)) {
         snprintf(why, why_size, "V_RESET_V \"%s\" is not a non-zero number",
                  cell_text(part[2], tb, sizeof tb));
         return 0;
@@ -393,8 +393,8 @@ static ncm_status read_row(csv_state *cs, char *line, int64_t ln, const ncm_rram
     int32_t k = cs->table.slot[slot];
     if (k < 0) {
         if (m->n_conds == INT32_MAX)
-            return ncm_error_set(err, NCM_ERR_FORMAT, "%s: line %lld: too many conditions",
-                                 cs->src, (long long)ln);
+            return ncm_error_set(err, NCM_ERR_FORMAT, "%s: line %lld: too many conditions", cs->src,
+                                 (long long)ln);
         if (!reserve((void **)&m->conds, &cs->cap_conds, (size_t)m->n_conds + 1, sizeof c))
             return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", cs->src);
         k = m->n_conds++;
@@ -413,8 +413,7 @@ static ncm_status read_row(csv_state *cs, char *line, int64_t ln, const ncm_rram
 }
 
 static ncm_status parse_lines(csv_state *cs, const char *text, size_t len,
-                              const ncm_rram_params *base, ncm_rram_measurements *m,
-                              ncm_error *err)
+                              const ncm_rram_params *base, ncm_rram_measurements *m, ncm_error *err)
 {
     char *buf = malloc(NCM_RRAM_CSV_MAX_LINE + 1);
     if (!buf)
@@ -704,29 +703,43 @@ static int cmp_double(const void *a, const void *b)
 
 /* ---- fit ------------------------------------------------------------------------------------- */
 
-void ncm_rram_fit_opts_default(ncm_rram_fit_opts *o) { o->fresh_n0_frac = 0.01; }
+void ncm_rram_fit_opts_default(ncm_rram_fit_opts *o)
+{
+    o->fresh_n0_frac = 0.01;
+}
 
 enum { P_VC, P_SIGMA_L, P_SIGMA_L_EXP, P_R_HRS, P_K_V, P_K_T, P_SIGMA_H };
 
 static const char *const PARAM_FIELD[NCM_RRAM_FIT_N_PARAMS] = {
-    "lrs.v_c_v",         "lrs.sigma_ln_r",        "lrs.sigma_icc_exp", "hrs.r_median_ohm",
-    "hrs.ln_r_per_v_reset", "hrs.ln_r_per_ln_t_p", "hrs.sigma_ln_r"};
+    "lrs.v_c_v",        "lrs.sigma_ln_r",       "lrs.sigma_icc_exp",
+    "hrs.r_median_ohm", "hrs.ln_r_per_v_reset", "hrs.ln_r_per_ln_t_p",
+    "hrs.sigma_ln_r"};
 
 /* The device-file fields the data cannot reach, copied from the base. "distribution.family"
  * first: it is left out of the list when the base's family had to change. The test suite checks
  * that PARAM_FIELD and this list together name every field of a device file. */
-static const char *const KEPT_FIELDS[] = {
-    "distribution.family",          "distribution.t_nu",
-    "reference_condition.i_cc_ua",  "reference_condition.v_reset_v",
-    "reference_condition.t_p_ns",   "variability.d2d_var_frac",
-    "variability.c2c_ar1_rho",      "endurance.drift_lrs_ln_r",
-    "endurance.drift_hrs_ln_r",     "endurance.n0_cycles",
-    "endurance.n0_icc_exp",         "endurance.n0_v_reset_exp",
-    "endurance.stuck_p_per_cycle",  "endurance.stuck_icc_exp",
-    "endurance.stuck_v_reset_exp",  "endurance.stuck_lrs_frac",
-    "energy.v_set_v",               "energy.e_read_device_pj",
-    "energy.e_sense_pj",            "sensing.r_ref_ohm",
-    "sensing.pcsa_offset_sigma_ln_r", "sensing.pcsa_dead_zone_ln_r"};
+static const char *const KEPT_FIELDS[] = {"distribution.family",
+                                          "distribution.t_nu",
+                                          "reference_condition.i_cc_ua",
+                                          "reference_condition.v_reset_v",
+                                          "reference_condition.t_p_ns",
+                                          "variability.d2d_var_frac",
+                                          "variability.c2c_ar1_rho",
+                                          "endurance.drift_lrs_ln_r",
+                                          "endurance.drift_hrs_ln_r",
+                                          "endurance.n0_cycles",
+                                          "endurance.n0_icc_exp",
+                                          "endurance.n0_v_reset_exp",
+                                          "endurance.stuck_p_per_cycle",
+                                          "endurance.stuck_icc_exp",
+                                          "endurance.stuck_v_reset_exp",
+                                          "endurance.stuck_lrs_frac",
+                                          "energy.v_set_v",
+                                          "energy.e_read_device_pj",
+                                          "energy.e_sense_pj",
+                                          "sensing.r_ref_ohm",
+                                          "sensing.pcsa_offset_sigma_ln_r",
+                                          "sensing.pcsa_dead_zone_ln_r"};
 enum { N_KEPT_FIELDS = sizeof KEPT_FIELDS / sizeof KEPT_FIELDS[0] };
 
 /* The used groups of one state, as arrays for the regressions. */
@@ -981,8 +994,8 @@ static ncm_status check_meas(const ncm_rram_measurements *m, const char *src, nc
         ncm_rram_cond cc = {c->i_cc_ua, c->v_reset_v, c->t_p_ns, 0};
         ncm_error e2;
         if ((c->lrs != 0 && c->lrs != 1) || ncm_rram_cond_check(&cc, &e2))
-            return ncm_error_set(err, NCM_ERR_ARG, "%s: condition %d (line %lld): %s", src,
-                                 (int)k, (long long)c->line,
+            return ncm_error_set(err, NCM_ERR_ARG, "%s: condition %d (line %lld): %s", src, (int)k,
+                                 (long long)c->line,
                                  c->lrs != 0 && c->lrs != 1 ? "lrs must be 0 or 1" : e2.msg);
     }
     for (int64_t i = 0; i < m->n; i++) {

@@ -40,7 +40,8 @@ ncm_status ncm_storage_parse(const char *name, ncm_storage *s, ncm_error *err)
     }
     return ncm_error_set(err, NCM_ERR_ARG,
                          "--cells: unknown cell '%s' (expected 1t1r, 1t1r-secded, "
-                         "1t1r-secded:K or 2t2r)", name);
+                         "1t1r-secded:K or 2t2r)",
+                         name);
 }
 
 void ncm_storage_name(const ncm_storage *s, char *buf, size_t n)
@@ -104,7 +105,8 @@ ncm_status ncm_storage_evaluate(const ncm_rram_params *p, const ncm_rram_cond *c
         out->decoder_gates = ncm_secded_logic_estimate(code).decoder_total;
         if (isnan(raw)) {
             ncm_secded_free(code);
-            return ncm_error_set(err, NCM_ERR_ARG, "1T1R with SECDED needs the cell's analytic "
+            return ncm_error_set(err, NCM_ERR_ARG,
+                                 "1T1R with SECDED needs the cell's analytic "
                                  "BER, which this device's family does not have");
         }
         out->ber = ncm_secded_ber_analytic(code, raw);

@@ -48,7 +48,10 @@ void ncm_wbuf_f32(ncm_wbuf *b, const float *v, size_t n)
     }
 }
 
-void ncm_wbuf_bytes(ncm_wbuf *b, const void *v, size_t n) { put(b, v, n); }
+void ncm_wbuf_bytes(ncm_wbuf *b, const void *v, size_t n)
+{
+    put(b, v, n);
+}
 
 void ncm_wbuf_free(ncm_wbuf *b)
 {
@@ -135,8 +138,8 @@ ncm_status ncm_binfile_save(const char *path, const char magic[8], uint32_t vers
 }
 
 ncm_status ncm_binfile_load(const char *path, const char magic[8], uint32_t max_version,
-                            const char *what, uint8_t **data, ncm_rbuf *payload,
-                            uint32_t *version, ncm_error *err)
+                            const char *what, uint8_t **data, ncm_rbuf *payload, uint32_t *version,
+                            ncm_error *err)
 {
     char *raw;
     size_t len;
@@ -147,11 +150,13 @@ ncm_status ncm_binfile_load(const char *path, const char magic[8], uint32_t max_
     const uint8_t *p = (const uint8_t *)raw;
     if (len < 8 || memcmp(p, magic, 8) != 0) {
         free(raw);
-        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: not a nanocim %s file (bad magic)", path, what);
+        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: not a nanocim %s file (bad magic)", path,
+                             what);
     }
     if (len < HEAD + TAIL) {
         free(raw);
-        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: truncated %s file (%zu bytes)", path, what, len);
+        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: truncated %s file (%zu bytes)", path, what,
+                             len);
     }
     ncm_rbuf h = {p + 8, HEAD - 8, 0, 0};
     uint32_t v = ncm_rbuf_u32(&h);
@@ -160,13 +165,15 @@ ncm_status ncm_binfile_load(const char *path, const char magic[8], uint32_t max_
         free(raw);
         return ncm_error_set(err, NCM_ERR_VERSION,
                              "%s: %s format version %u is not supported (this nanocim reads up to "
-                             "version %u; a newer nanocim wrote it?)", path, what, v, max_version);
+                             "version %u; a newer nanocim wrote it?)",
+                             path, what, v, max_version);
     }
     if (plen != len - HEAD - TAIL) {
         free(raw);
         return ncm_error_set(err, NCM_ERR_FORMAT,
                              "%s: %s file is %zu bytes, its header announces %llu (truncated or "
-                             "damaged)", path, what, len, (unsigned long long)(plen + HEAD + TAIL));
+                             "damaged)",
+                             path, what, len, (unsigned long long)(plen + HEAD + TAIL));
     }
     ncm_rbuf t = {p + len - TAIL, TAIL, 0, 0};
     uint32_t stored = ncm_rbuf_u32(&t);
@@ -175,7 +182,8 @@ ncm_status ncm_binfile_load(const char *path, const char magic[8], uint32_t max_
         free(raw);
         return ncm_error_set(err, NCM_ERR_FORMAT,
                              "%s: %s file checksum mismatch (stored %08x, computed %08x): the file "
-                             "is corrupt", path, what, stored, crc);
+                             "is corrupt",
+                             path, what, stored, crc);
     }
     *data = (uint8_t *)raw;
     payload->p = p + HEAD;

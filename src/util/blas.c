@@ -61,7 +61,10 @@ void ncm_blas_fast_path(char **argv)
     unsetenv("NCM_BLAS_STAGE");
 }
 
-const char *ncm_blas_kernel(void) { return openblas_get_corename(); }
+const char *ncm_blas_kernel(void)
+{
+    return openblas_get_corename();
+}
 
 const char *ncm_blas_origin(void)
 {
@@ -82,7 +85,10 @@ void ncm_set_threads(int n)
     openblas_set_num_threads(omp_get_max_threads());
 }
 
-int ncm_threads(void) { return omp_get_max_threads(); }
+int ncm_threads(void)
+{
+    return omp_get_max_threads();
+}
 
 ncm_status ncm_blas_selfcheck(ncm_error *err)
 {
