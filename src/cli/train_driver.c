@@ -10,6 +10,7 @@
 #include "nanocim/io.h"
 #include "nanocim/metrics.h"
 #include "nanocim/model.h"
+#include "nanocim/packed.h"
 
 #define EVAL_BATCH 500
 
@@ -142,21 +143,30 @@ int cli_run_training(const cli_train_cfg *cfg, double *test_acc)
     if (ncm_model_predict(&model, &test, pred_fold, NULL, &err))
         goto fail;
     ti = ncm_now() - ti;
-    int64_t agree = 0;
+    int64_t agree = 0, agree_packed = 0;
     for (int64_t i = 0; i < test.n; i++)
         agree += pred_fwd[i] == pred_fold[i];
-    double acc_fold = ncm_accuracy(pred_fold, test.labels, test.n);
-    if (!cfg->quiet) {
-        printf("test accuracy %.4f (folded integer network), %.4f (forward pass); predictions "
-               "agree on %lld/%lld images\n",
-               acc_fold, ncm_accuracy(pred_fwd, test.labels, test.n), (long long)agree,
-               (long long)test.n);
+    /* and the packed-bit engine, image by image, against the folded reference */
+    ncm_packed *pk = ncm_packed_build(&model, NCM_KERNEL_AUTO, &err);
+    if (!pk || ncm_packed_predict(pk, &test, pred_fwd, NULL, &err)) {
+        ncm_packed_free(pk);
+        goto fail;
     }
-    if (agree != test.n) {
+    const char *kname = ncm_kernel_name(ncm_packed_kernel(pk));
+    ncm_packed_free(pk);
+    for (int64_t i = 0; i < test.n; i++)
+        agree_packed += pred_fwd[i] == pred_fold[i];
+    double acc_fold = ncm_accuracy(pred_fold, test.labels, test.n);
+    if (!cfg->quiet)
+        printf("test accuracy %.4f (folded integer network); predictions agree with the forward "
+               "pass on %lld/%lld images and with the packed %s engine on %lld/%lld\n",
+               acc_fold, (long long)agree, (long long)test.n, kname, (long long)agree_packed,
+               (long long)test.n);
+    if (agree != test.n || agree_packed != test.n) {
         ncm_error_set(&err, NCM_ERR_STATE,
-                      "folded network disagrees with the forward pass on "
-                      "%lld images",
-                      (long long)(test.n - agree));
+                      "folded network disagrees with the forward pass on %lld images and with "
+                      "the packed engine on %lld",
+                      (long long)(test.n - agree), (long long)(test.n - agree_packed));
         goto fail;
     }
     if (cfg->out && ncm_model_save(&model, cfg->out, &err))
@@ -167,9 +177,8 @@ int cli_run_training(const cli_train_cfg *cfg, double *test_acc)
         cJSON_AddNumberToObject(res, "train_images", (double)train.n);
         cJSON_AddItemToObject(res, "test",
                               ncm_metrics_json(pred_fold, test.labels, test.n, test.n_classes));
-        cJSON_AddNumberToObject(res, "forward_test_accuracy",
-                                ncm_accuracy(pred_fwd, test.labels, test.n));
         cJSON_AddNumberToObject(res, "folded_agreement", (double)agree);
+        cJSON_AddNumberToObject(res, "packed_agreement", (double)agree_packed);
         cJSON_AddItemToObject(res, "history", hist);
         hist = NULL;
         cJSON *t = cJSON_AddObjectToObject(res, "timing");
