@@ -1,0 +1,612 @@
+/* The oscillator network integrator and its observables (include/nanocim/stno.h).
+ *
+ * Stochastic Heun at a fixed step dt in a frame rotating at w_ref: with c = u exp(-i w_ref t),
+ *
+ *   du/dt = a(u, t) + eta,  a_i = [g0_i + gp_i p_i] u_i - i [W0_i + N_i p_i] u_i
+ *                                + sum_j W_ij e^{i beta} u_j + sum_k g_ik F_k P_k(t)
+ *   g0 = sigma I - G_G, gp = -(sigma I + G_G Q), W0 = w0 + dw/dI (I - I_ref) - w_ref,
+ *   P_k(t) = exp(-i ((w_k - w_ref) t + phi_k))
+ *
+ * (the circular white noise eta is unchanged by the rotation). One step, with xi a complex normal
+ * of variance D dt per component (<eta eta*> = 2 D delta):
+ *
+ *   v = u + a(u, t) dt + xi,   u' = u + [a(u, t) + a(v, t + dt)] dt / 2 + xi
+ *
+ * which is the trapezoidal predictor-corrector: order 2 without noise, strong order 1 with this
+ * additive noise (Kloeden and Platen, Numerical Solution of SDEs, 1992, sections 10.3 and 15.1).
+ * The input phasors P_k advance by multiplication with exp(-i (w_k - w_ref) dt) and are recomputed
+ * from cos and sin every RESYNC steps, which bounds their rounding drift.
+ *
+ * Layout: runs are processed in blocks of B lanes; every per-oscillator quantity is an array
+ * [n_osc][B] (structure of arrays) and every inner loop runs over the lanes, so gcc vectorises
+ * them; complex arithmetic is written out on real and imaginary arrays. The kernels
+ * (integrate_kernels.h) are compiled three times, for x86-64-v2, AVX2 and AVX-512, and the best
+ * the CPU has runs. The blocks are spread over the OpenMP threads. The lanes are independent and
+ * every operation is IEEE (no contraction, the vectorisable atan2 uses only + - * / and exact
+ * selects), so a run gives the same bits in any lane, block, thread or kernel variant. Run r draws
+ * from Philox stream (seed, stream0 + r) (noise.c): first two words per oscillator for its initial
+ * phases (when no initial state is given), then per step and oscillator the real and imaginary
+ * noise (ziggurat normals, src/rram/device_internal.h).
+ *
+ * Observables (every obs_stride steps): the phase phi_i with c_i = sqrt(p_i) exp(-i phi_i) is
+ * unwrapped from the increments -arg(u(t) u*(t - stride dt)); over the window its advance gives
+ * the mean frequency, its increments over a lag tau the phase diffusion, and its differences to
+ * the inputs' phases and to the other oscillators the phase-locking values and slips. */
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nanocim/rng.h"
+#include "nanocim/stno.h"
+#include "rram/device_internal.h"
+#include "stno/stno_internal.h"
+
+enum {
+    MAX_LANES = 64, /* runs per block */
+    RESYNC = 1024   /* steps between exact recomputations of the input phasors */
+};
+
+/* Observation stride when the caller gives none: under the step limit a free oscillator turns by
+ * at most 4 x 0.25 = 1 rad between observations, well within the pi the unwrapping allows. */
+enum { DEFAULT_OBS_STRIDE = 4 };
+
+/* A slip is counted when the unwrapped phase difference leaves its anchor by 3 pi / 2. */
+#define SLIP_THRESHOLD (1.5 * M_PI)
+
+/* ---- results --------------------------------------------------------------------------------- */
+
+ncm_status ncm_stno_obs_alloc(ncm_stno_obs *o, int n_runs, int n_osc, int n_in, ncm_error *err)
+{
+    memset(o, 0, sizeof *o);
+    if (n_runs < 1 || n_osc < 1 || n_in < 0)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "observables: need n_runs >= 1, n_osc >= 1, n_in >= 0, found %d, %d, "
+                             "%d",
+                             n_runs, n_osc, n_in);
+    size_t ro = (size_t)n_runs * n_osc, rin = ro * (size_t)n_in, roo = ro * (size_t)n_osc;
+    o->n_runs = n_runs, o->n_osc = n_osc, o->n_in = n_in;
+    o->f_mean_mhz = calloc(ro, sizeof(double));
+    o->p_mean = calloc(ro, sizeof(double));
+    o->v_rf_mv = calloc(ro, sizeof(double));
+    o->linewidth_mhz = calloc(ro, sizeof(double));
+    o->final_re = calloc(ro, sizeof(double));
+    o->final_im = calloc(ro, sizeof(double));
+    o->in_dphase_rad = calloc(rin + 1, sizeof(double));
+    o->in_plv = calloc(rin + 1, sizeof(double));
+    o->in_slips = calloc(rin + 1, sizeof(int32_t));
+    o->in_locked = calloc(rin + 1, 1);
+    o->pair_dphase_rad = calloc(roo, sizeof(double));
+    o->pair_plv = calloc(roo, sizeof(double));
+    o->pair_slips = calloc(roo, sizeof(int32_t));
+    o->pair_locked = calloc(roo, 1);
+    if (!o->f_mean_mhz || !o->p_mean || !o->v_rf_mv || !o->linewidth_mhz || !o->final_re ||
+        !o->final_im || !o->in_dphase_rad || !o->in_plv || !o->in_slips || !o->in_locked ||
+        !o->pair_dphase_rad || !o->pair_plv || !o->pair_slips || !o->pair_locked) {
+        ncm_stno_obs_free(o);
+        return ncm_error_set(err, NCM_ERR_NOMEM, "observables: out of memory for %d runs", n_runs);
+    }
+    return NCM_OK;
+}
+
+void ncm_stno_obs_free(ncm_stno_obs *o)
+{
+    free(o->f_mean_mhz);
+    free(o->p_mean);
+    free(o->v_rf_mv);
+    free(o->linewidth_mhz);
+    free(o->final_re);
+    free(o->final_im);
+    free(o->in_dphase_rad);
+    free(o->in_plv);
+    free(o->in_slips);
+    free(o->in_locked);
+    free(o->pair_dphase_rad);
+    free(o->pair_plv);
+    free(o->pair_slips);
+    free(o->pair_locked);
+    memset(o, 0, sizeof *o);
+}
+
+/* Step counts of a simulation: transient and window rounded to whole observation strides. */
+typedef struct {
+    int stride;             /* observation stride, steps */
+    int64_t n_trans, n_win; /* steps */
+} step_plan;
+
+static ncm_status plan_steps(const ncm_stno_sim *sim, step_plan *pl, ncm_error *err)
+{
+    if (!(sim->dt_ns > 0.0) || !isfinite(sim->dt_ns))
+        return ncm_error_set(err, NCM_ERR_ARG, "dt_ns must be > 0 and finite, found %g",
+                             sim->dt_ns);
+    if (!(sim->t_transient_ns >= 0.0) || !isfinite(sim->t_transient_ns))
+        return ncm_error_set(err, NCM_ERR_ARG, "t_transient_ns must be >= 0 and finite, found %g",
+                             sim->t_transient_ns);
+    if (!(sim->t_window_ns > 0.0) || !isfinite(sim->t_window_ns))
+        return ncm_error_set(err, NCM_ERR_ARG, "t_window_ns must be > 0 and finite, found %g",
+                             sim->t_window_ns);
+    if (sim->obs_stride < 0)
+        return ncm_error_set(err, NCM_ERR_ARG, "obs_stride must be >= 0, found %d",
+                             sim->obs_stride);
+    pl->stride = sim->obs_stride ? sim->obs_stride : DEFAULT_OBS_STRIDE;
+    const double per = sim->dt_ns * pl->stride;
+    const double nt = floor(sim->t_transient_ns / per + 0.5),
+                 nw = floor(sim->t_window_ns / per + 0.5);
+    if (nt + nw > 1e15)
+        return ncm_error_set(err, NCM_ERR_ARG, "%g + %g steps of %g ns: too many", nt * pl->stride,
+                             nw * pl->stride, sim->dt_ns);
+    if (nw < 1)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "t_window_ns = %g is shorter than one observation (%d steps of %g ns)",
+                             sim->t_window_ns, pl->stride, sim->dt_ns);
+    pl->n_trans = (int64_t)nt * pl->stride;
+    pl->n_win = (int64_t)nw * pl->stride;
+    return NCM_OK;
+}
+
+ncm_status ncm_stno_trace_alloc(ncm_stno_trace *t, int n_runs, int n_osc, const ncm_stno_sim *sim,
+                                int stride, ncm_error *err)
+{
+    memset(t, 0, sizeof *t);
+    step_plan pl;
+    ncm_status st = plan_steps(sim, &pl, err);
+    if (st)
+        return st;
+    if (stride < 1 || stride % pl.stride != 0)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "trace: stride must be a positive multiple of obs_stride %d, found %d",
+                             pl.stride, stride);
+    if (n_runs < 1 || n_osc < 1)
+        return ncm_error_set(err, NCM_ERR_ARG, "trace: need n_runs, n_osc >= 1, found %d, %d",
+                             n_runs, n_osc);
+    int64_t ns = (pl.n_trans + pl.n_win) / stride + 1;
+    if ((double)ns * n_runs * n_osc > 1e9)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "trace: %lld samples x %d runs x %d oscillators is too large; raise "
+                             "the stride",
+                             (long long)ns, n_runs, n_osc);
+    size_t total = (size_t)ns * (size_t)n_runs * (size_t)n_osc;
+    t->n_runs = n_runs, t->n_osc = n_osc, t->n_samples = (int)ns, t->stride = stride;
+    t->t_ns = malloc((size_t)ns * sizeof(double));
+    t->p = malloc(total * sizeof(double));
+    t->phase_rad = malloc(total * sizeof(double));
+    t->v_mv = malloc(total * sizeof(double));
+    if (!t->t_ns || !t->p || !t->phase_rad || !t->v_mv) {
+        ncm_stno_trace_free(t);
+        return ncm_error_set(err, NCM_ERR_NOMEM, "trace: out of memory for %lld samples",
+                             (long long)ns);
+    }
+    for (int64_t s = 0; s < ns; s++)
+        t->t_ns[s] = (double)(s * stride) * sim->dt_ns;
+    return NCM_OK;
+}
+
+void ncm_stno_trace_free(ncm_stno_trace *t)
+{
+    free(t->t_ns);
+    free(t->p);
+    free(t->phase_rad);
+    free(t->v_mv);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- the shared, per-call context ------------------------------------------------------------ */
+
+typedef struct {
+    const ncm_stno_net *net;
+    const ncm_stno_batch *b;
+    const ncm_stno_sim *sim;
+    int n, m;     /* oscillators, inputs */
+    double dt;    /* ns */
+    double w_ref; /* rad/ns */
+    step_plan pl;
+    int lag;         /* linewidth lag, observation samples */
+    double tol_mhz;  /* locking tolerance */
+    double *wc, *ws; /* [n * n] W cos beta, W sin beta, rad/ns */
+    double *gain;    /* [n * m] */
+    double *nn;      /* [n] N, rad/ns */
+    int noise;       /* some oscillator has D > 0 */
+    ncm_stno_obs *obs;
+    ncm_stno_trace *trace;
+} context;
+
+/* ---- per-block workspace --------------------------------------------------------------------- */
+
+typedef struct {
+    int B, nb;                                  /* lanes allocated, runs in this block */
+    int r0;                                     /* first run */
+    double *ur, *ui, *vr, *vi;                  /* state and predictor [n][B] */
+    double *ar, *ai, *br, *bi;                  /* drifts */
+    double *xr, *xi;                            /* noise of the step */
+    double *om0, *g0, *gp, *sig, *vamp;         /* per oscillator and run */
+    double *d0r, *d0i, *d1r, *d1i;              /* input drive at t and t + dt */
+    double *fk, *pr, *pi, *rr, *ri, *dwk, *phk; /* per input and run [m][B] */
+    double *phi, *qr, *qi, *inv;                /* unwrapped phase, last sample, 1 / |u| */
+    double *phi0, *sp, *sa;                     /* window start phase, sums of p and sqrt p */
+    double *lb, *s1, *s2, *t1, *t2, *pend;      /* phase-diffusion sums */
+    double *ipr, *ipi, *ianc, *islip;           /* per oscillator and input [n][m][B] */
+    double *cpr, *cpi, *canc, *cslip;           /* per oscillator pair [n][n][B] */
+    double *psi;                                /* scratch [B] */
+    ncm_stno_lanes rng;                         /* the runs' Philox streams */
+    double *mem;
+} block;
+
+static void block_free(block *w)
+{
+    free(w->mem);
+    ncm_stno_lanes_free(&w->rng);
+}
+
+/* Workspace for B lanes, the first of them run r0. */
+static int block_alloc(block *w, const context *c, int B, int r0)
+{
+    memset(w, 0, sizeof *w);
+    const size_t n = (size_t)c->n, m = (size_t)c->m, lanes = (size_t)B;
+    const size_t per_osc = 32, per_in = 7;
+    size_t total = lanes * (n * per_osc + m * per_in + n * m * 4 + n * n * 4 + 1);
+    w->mem = calloc(total, sizeof(double));
+    int rng_fail = ncm_stno_lanes_init(&w->rng, B, c->sim->seed, c->sim->stream0 + (uint64_t)r0);
+    if (!w->mem || rng_fail) {
+        block_free(w);
+        return -1;
+    }
+    w->B = B;
+    double *p = w->mem;
+#define TAKE(name, count) (w->name = p, p += (count)*lanes)
+    TAKE(ur, n), TAKE(ui, n), TAKE(vr, n), TAKE(vi, n), TAKE(ar, n), TAKE(ai, n), TAKE(br, n);
+    TAKE(bi, n), TAKE(xr, n), TAKE(xi, n), TAKE(om0, n), TAKE(g0, n), TAKE(gp, n), TAKE(sig, n);
+    TAKE(vamp, n), TAKE(d0r, n), TAKE(d0i, n), TAKE(d1r, n), TAKE(d1i, n), TAKE(phi, n);
+    TAKE(qr, n), TAKE(qi, n), TAKE(inv, n), TAKE(phi0, n), TAKE(sp, n), TAKE(sa, n), TAKE(lb, n);
+    TAKE(s1, n), TAKE(s2, n), TAKE(t1, n), TAKE(t2, n), TAKE(pend, n); /* per_osc arrays */
+    TAKE(fk, m), TAKE(pr, m), TAKE(pi, m), TAKE(rr, m), TAKE(ri, m), TAKE(dwk, m), TAKE(phk, m);
+    TAKE(ipr, n * m), TAKE(ipi, n * m), TAKE(ianc, n * m), TAKE(islip, n * m);
+    TAKE(cpr, n * n), TAKE(cpi, n * n), TAKE(canc, n * n), TAKE(cslip, n * n);
+    TAKE(psi, 1);
+#undef TAKE
+    return 0;
+}
+
+/* ---- helpers of the kernels, not vectorised ----------------------------------------------------
+ */
+
+/* P_k(t) exactly, at step s. */
+static void phasors_exact(const context *c, block *w, int64_t s)
+{
+    const double t = (double)s * c->dt;
+    for (int k = 0; k < c->m; k++)
+        for (int r = 0; r < w->nb; r++) {
+            const int q = k * w->B + r;
+            double th = w->dwk[q] * t + w->phk[q];
+            w->pr[q] = cos(th);
+            w->pi[q] = -sin(th);
+        }
+}
+
+/* Records trace sample `idx` of the block's runs. */
+static void record(const context *c, const block *w, int64_t idx, int64_t s)
+{
+    ncm_stno_trace *tr = c->trace;
+    const double t = (double)s * c->dt;
+    for (int r = 0; r < w->nb; r++) {
+        size_t base = ((size_t)(w->r0 + r) * tr->n_samples + (size_t)idx) * c->n;
+        for (int i = 0; i < c->n; i++) {
+            const int o = i * w->B + r;
+            double p = w->ur[o] * w->ur[o] + w->ui[o] * w->ui[o];
+            tr->p[base + i] = p;
+            tr->phase_rad[base + i] = w->phi[o] + c->w_ref * t;
+            tr->v_mv[base + i] = w->vamp[o] * sqrt(p);
+        }
+    }
+}
+
+/* ---- kernels (loops over the lanes r < nb), one variant per instruction set ------------------ */
+
+#define K(name) name##_base
+#include "stno/integrate_kernels.h"
+#undef K
+
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#define K(name) name##_avx2
+#include "stno/integrate_kernels.h"
+#undef K
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512vl")
+#define K(name) name##_avx512
+#include "stno/integrate_kernels.h"
+#undef K
+#pragma GCC pop_options
+
+typedef int64_t (*steps_fn)(const context *, block *);
+static int kernel_forced = -1;
+
+int ncm_stno_kernel(int force)
+{
+    int best = 0;
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2"))
+        best = 1;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
+        best = 2;
+    if (force >= -1)
+        kernel_forced = force > best ? best : force;
+    return kernel_forced >= 0 ? kernel_forced : best;
+}
+
+static steps_fn pick_kernel(void)
+{
+    static const steps_fn fns[3] = {run_steps_base, run_steps_avx2, run_steps_avx512};
+    return fns[ncm_stno_kernel(-2)];
+}
+
+const uint32_t *ncm_stno_lanes_row(ncm_stno_lanes *g)
+{
+    static const uint32_t *(*const fns[3])(ncm_stno_lanes *) = {lanes_next_base, lanes_next_avx2,
+                                                                lanes_next_avx512};
+    return fns[ncm_stno_kernel(-2)](g);
+}
+
+void ncm_stno_lanes_normals(ncm_stno_lanes *g, double *out)
+{
+    static void (*const fns[3])(ncm_stno_lanes *, int, const double *,
+                                double *) = {normals_base, normals_avx2, normals_avx512};
+    double *ones = malloc((size_t)g->lanes * sizeof *ones);
+    if (!ones)
+        return;
+    for (int r = 0; r < g->lanes; r++)
+        ones[r] = 1.0;
+    fns[ncm_stno_kernel(-2)](g, g->lanes, ones, out);
+    free(ones);
+}
+
+/* ---- one block of runs ----------------------------------------------------------------------- */
+
+/* Per-run coefficients, initial state and input phasors of the block. Without a given initial
+ * state, oscillator i of every run gets the amplitude sqrt(p_thermal) and a uniform phase from
+ * its stream's words 2 i and 2 i + 1 (53 bits, as ncm_rng_uniform). */
+static void block_setup(const context *c, block *w)
+{
+    const ncm_stno_net *net = c->net;
+    const ncm_stno_batch *b = c->b;
+    const int B = w->B, n = c->n, m = c->m;
+    for (int r = 0; r < w->nb; r++) {
+        const int run = w->r0 + r;
+        for (int i = 0; i < n; i++) {
+            const ncm_stno_params *d = &net->dev[i];
+            const int o = i * B + r;
+            const double cur = b->i_dc_ma ? b->i_dc_ma[(size_t)run * n + i] : net->i_dc_ma[i];
+            ncm_stno_op op;
+            ncm_stno_operating_point(d, cur, &op, NULL);
+            const double gg = NCM_STNO_RADNS_PER_MHZ * d->gamma_g_mhz;
+            w->om0[o] =
+                NCM_STNO_RADNS_PER_MHZ * (d->f0_mhz + d->df_di_mhz_per_ma * (cur - d->i_ref_ma)) -
+                c->w_ref;
+            w->g0[o] = gg * (op.z - 1.0);
+            w->gp[o] = -gg * (op.z + d->q);
+            w->sig[o] = sqrt(NCM_STNO_RADNS_PER_MHZ * op.noise_d_mhz * c->dt);
+            w->vamp[o] = cur * d->dr_ohm;
+            if (b->init_re) {
+                w->ur[o] = b->init_re[(size_t)run * n + i];
+                w->ui[o] = b->init_im[(size_t)run * n + i];
+            } else {
+                w->ur[o] = isfinite(op.p_thermal) ? sqrt(op.p_thermal) : 0.0; /* amplitude */
+            }
+        }
+        for (int k = 0; k < m; k++) {
+            const size_t rk = (size_t)run * m + k;
+            const int q = k * B + r;
+            w->fk[q] = NCM_STNO_RADNS_PER_MHZ * b->amp_mhz[rk];
+            w->dwk[q] = NCM_STNO_RADNS_PER_MHZ * b->f_in_mhz[rk] - c->w_ref;
+            w->phk[q] = b->phase_rad ? b->phase_rad[rk] : 0.0;
+            w->rr[q] = cos(w->dwk[q] * c->dt);
+            w->ri[q] = -sin(w->dwk[q] * c->dt);
+        }
+    }
+    for (int i = 0; i < n && !b->init_re; i++) {
+        const uint32_t *row = lanes_next_base(&w->rng);
+        for (int r = 0; r < w->nb; r++)
+            w->psi[r] = (double)row[r]; /* high word, exact */
+        row = lanes_next_base(&w->rng);
+        for (int r = 0; r < w->nb; r++) {
+            const int o = i * B + r;
+            uint64_t bits = ((uint64_t)w->psi[r] << 32) | row[r];
+            double th = 2.0 * M_PI * (((double)(bits >> 11) + 0.5) * 0x1.0p-53);
+            double a = w->ur[o];
+            w->ur[o] = a * cos(th);
+            w->ui[o] = -a * sin(th);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int r = 0; r < w->nb; r++) {
+            const int o = i * B + r;
+            w->qr[o] = w->ur[o];
+            w->qi[o] = w->ui[o];
+            w->phi[o] = -atan2(w->ui[o], w->ur[o]);
+        }
+    phasors_exact(c, w, 0);
+}
+
+/* Turns the block's sums into the observables of its runs. */
+static void block_finish(const context *c, const block *w, int64_t n_total, int64_t n1)
+{
+    ncm_stno_obs *o = c->obs;
+    const int B = w->B, n = c->n, m = c->m;
+    const double t_win = (double)c->pl.n_win * c->dt;
+    const double ns = (double)(c->pl.n_win / c->pl.stride);
+    const double tau = (double)c->lag * c->pl.stride * c->dt;
+    const double n2 = (double)(n1 / 2);
+    const double w_end = c->w_ref * (double)n_total * c->dt;
+    for (int r = 0; r < w->nb; r++) {
+        const size_t run = (size_t)(w->r0 + r);
+        for (int i = 0; i < n; i++) {
+            const int q = i * B + r;
+            const size_t ri = run * n + i;
+            o->f_mean_mhz[ri] =
+                (c->w_ref + (w->phi[q] - w->phi0[q]) / t_win) / NCM_STNO_RADNS_PER_MHZ;
+            o->p_mean[ri] = w->sp[q] / ns;
+            o->v_rf_mv[ri] = w->vamp[q] * w->sa[q] / ns;
+            if (n1 >= 4) {
+                double v1 = (w->s2[q] - w->s1[q] * w->s1[q] / (double)n1) / (double)(n1 - 1);
+                double v2 = (w->t2[q] - w->t1[q] * w->t1[q] / n2) / (n2 - 1.0);
+                o->linewidth_mhz[ri] = (v2 - v1) / tau / NCM_STNO_RADNS_PER_MHZ;
+            } else {
+                o->linewidth_mhz[ri] = NAN;
+            }
+            /* lab frame: c = u exp(-i w_ref t) */
+            double cw = cos(w_end), sw = sin(w_end);
+            o->final_re[ri] = w->ur[q] * cw + w->ui[q] * sw;
+            o->final_im[ri] = w->ui[q] * cw - w->ur[q] * sw;
+        }
+        for (int i = 0; i < n; i++) {
+            const double fi = o->f_mean_mhz[run * n + i];
+            for (int k = 0; k < m; k++) {
+                const int e = (i * m + k) * B + r;
+                const size_t x = (run * n + i) * m + k;
+                const double fk = (c->w_ref + w->dwk[k * B + r]) / NCM_STNO_RADNS_PER_MHZ;
+                o->in_dphase_rad[x] = atan2(w->ipi[e], w->ipr[e]);
+                o->in_plv[x] = hypot(w->ipr[e], w->ipi[e]) / ns;
+                o->in_slips[x] = (int32_t)w->islip[e];
+                o->in_locked[x] = fabs(fi - fk) <= c->tol_mhz && w->islip[e] == 0.0;
+            }
+            for (int j = 0; j < n; j++) {
+                const size_t x = (run * n + i) * n + j;
+                if (i == j) {
+                    o->pair_dphase_rad[x] = 0.0;
+                    o->pair_plv[x] = 1.0;
+                    o->pair_slips[x] = 0;
+                    o->pair_locked[x] = 1;
+                    continue;
+                }
+                const int lo = i < j ? i : j, hi = i < j ? j : i;
+                const int e = (lo * n + hi) * B + r;
+                const double sgn = i < j ? 1.0 : -1.0;
+                const double fj = o->f_mean_mhz[run * n + j];
+                o->pair_dphase_rad[x] = atan2(sgn * w->cpi[e], w->cpr[e]);
+                o->pair_plv[x] = hypot(w->cpr[e], w->cpi[e]) / ns;
+                o->pair_slips[x] = (int32_t)w->cslip[e];
+                o->pair_locked[x] = fabs(fi - fj) <= c->tol_mhz && w->cslip[e] == 0.0;
+            }
+        }
+    }
+}
+static void run_block(const context *c, block *w, steps_fn steps)
+{
+    block_setup(c, w);
+    int64_t lag_blocks = steps(c, w);
+    block_finish(c, w, c->pl.n_trans + c->pl.n_win, lag_blocks);
+}
+
+/* ---- entry point ----------------------------------------------------------------------------- */
+
+static ncm_status check_outputs(const context *c, ncm_error *err)
+{
+    const ncm_stno_obs *o = c->obs;
+    if (!o || !o->f_mean_mhz || o->n_runs != c->b->n_runs || o->n_osc != c->n || o->n_in != c->m)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "observables allocated for %d runs, %d oscillators, %d inputs; the "
+                             "batch has %d, %d, %d",
+                             o ? o->n_runs : 0, o ? o->n_osc : 0, o ? o->n_in : 0, c->b->n_runs,
+                             c->n, c->m);
+    const ncm_stno_trace *t = c->trace;
+    if (t) {
+        int64_t ns = (c->pl.n_trans + c->pl.n_win) / (t->stride > 0 ? t->stride : 1) + 1;
+        if (t->n_runs != c->b->n_runs || t->n_osc != c->n || t->stride < 1 ||
+            t->stride % c->pl.stride != 0 || t->n_samples != ns)
+            return ncm_error_set(err, NCM_ERR_ARG,
+                                 "trace does not match the batch and simulation (allocate it with "
+                                 "ncm_stno_trace_alloc for this simulation)");
+    }
+    return NCM_OK;
+}
+
+ncm_status ncm_stno_run(const ncm_stno_net *net, const ncm_stno_batch *b, const ncm_stno_sim *sim,
+                        ncm_stno_obs *obs, ncm_stno_trace *trace, ncm_error *err)
+{
+    context c = {0};
+    c.net = net, c.b = b, c.sim = sim, c.obs = obs, c.trace = trace;
+    ncm_status st = ncm_stno_check_batch(net, b, err);
+    if (!st)
+        st = plan_steps(sim, &c.pl, err);
+    if (st)
+        return st;
+    c.n = net->n_osc, c.m = b->n_in, c.dt = sim->dt_ns;
+    if ((st = check_outputs(&c, err)))
+        return st;
+    if (!(sim->f_ref_mhz >= 0.0) || !isfinite(sim->f_ref_mhz))
+        return ncm_error_set(err, NCM_ERR_ARG, "f_ref_mhz must be >= 0 and finite, found %g",
+                             sim->f_ref_mhz);
+    if (!(sim->lock_tol_mhz >= 0.0) || !isfinite(sim->lock_tol_mhz))
+        return ncm_error_set(err, NCM_ERR_ARG, "lock_tol_mhz must be >= 0 and finite, found %g",
+                             sim->lock_tol_mhz);
+    if (!(sim->lw_lag_ns >= 0.0) || !isfinite(sim->lw_lag_ns))
+        return ncm_error_set(err, NCM_ERR_ARG, "lw_lag_ns must be >= 0 and finite, found %g",
+                             sim->lw_lag_ns);
+    double f_ref = sim->f_ref_mhz;
+    if (f_ref == 0.0 && (st = ncm_stno_auto_f_ref(net, b, &f_ref, err)))
+        return st;
+    if ((st = ncm_stno_step_limit(net, b, f_ref, sim->dt_ns, NULL, err)))
+        return st;
+
+    const int n = c.n, m = c.m;
+    const double t_win = (double)c.pl.n_win * c.dt;
+    const double per = c.dt * c.pl.stride;
+    c.w_ref = NCM_STNO_RADNS_PER_MHZ * f_ref;
+    c.tol_mhz = sim->lock_tol_mhz > 0.0 ? sim->lock_tol_mhz : 1e3 / t_win;
+    double lag = sim->lw_lag_ns > 0.0 ? sim->lw_lag_ns : t_win / 8.0;
+    c.lag = (int)fmax(1.0, floor(lag / per + 0.5));
+    obs->f_ref_mhz = f_ref;
+    obs->lock_tol_mhz = c.tol_mhz;
+    obs->t_window_ns = t_win;
+    obs->lw_lag_ns = c.lag * per;
+
+    c.wc = malloc((size_t)n * n * sizeof(double));
+    c.ws = malloc((size_t)n * n * sizeof(double));
+    c.gain = malloc(((size_t)n * m + 1) * sizeof(double));
+    c.nn = malloc((size_t)n * sizeof(double));
+    if (!c.wc || !c.ws || !c.gain || !c.nn) {
+        st = ncm_error_set(err, NCM_ERR_NOMEM, "simulation: out of memory");
+        goto done;
+    }
+    for (int x = 0; x < n * n; x++) {
+        c.wc[x] = NCM_STNO_RADNS_PER_MHZ * net->w_mhz[x] * cos(net->beta_rad);
+        c.ws[x] = NCM_STNO_RADNS_PER_MHZ * net->w_mhz[x] * sin(net->beta_rad);
+    }
+    for (int x = 0; x < n * m; x++)
+        c.gain[x] = b->in_gain ? b->in_gain[x] : 1.0;
+    for (int i = 0; i < n; i++) {
+        c.nn[i] = NCM_STNO_RADNS_PER_MHZ * net->dev[i].n_mhz;
+        c.noise |= net->dev[i].temperature_k > 0.0;
+    }
+
+    const int threads = omp_get_max_threads();
+    int lanes = (b->n_runs + threads - 1) / threads;
+    lanes = lanes < 1 ? 1 : lanes > MAX_LANES ? MAX_LANES : lanes;
+    const int n_blocks = (b->n_runs + lanes - 1) / lanes;
+    int failed = 0;
+    const steps_fn steps = pick_kernel();
+#pragma omp parallel for schedule(dynamic, 1)
+    for (int blk = 0; blk < n_blocks; blk++) {
+        block w;
+        if (block_alloc(&w, &c, lanes, blk * lanes)) {
+#pragma omp atomic write
+            failed = 1;
+            continue;
+        }
+        w.r0 = blk * lanes;
+        w.nb = b->n_runs - w.r0 < lanes ? b->n_runs - w.r0 : lanes;
+        run_block(&c, &w, steps);
+        block_free(&w);
+    }
+    if (failed)
+        st = ncm_error_set(err, NCM_ERR_NOMEM, "simulation: out of memory for a block of %d runs",
+                           lanes);
+done:
+    free(c.wc);
+    free(c.ws);
+    free(c.gain);
+    free(c.nn);
+    return st;
+}

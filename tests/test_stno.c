@@ -1,0 +1,869 @@
+/* Tests of the spin-torque oscillator model (include/nanocim/stno.h) against its analytic
+ * results (docs/stno.md): free-running power and frequency vs current, equipartition below
+ * threshold, the thermal linewidth with and without the (1 + nu^2) enhancement, the injection-
+ * locking range (exact stationary edges and the Adler-type formula), mutual locking of two
+ * detuned oscillators around the analytic coupling threshold, the integrator's order of
+ * convergence, thread-count and instruction-set independence, the noise streams and the
+ * vectorised atan2 against their references, traces, and bad input (device files and
+ * simulations) refused with the field named. */
+#define _XOPEN_SOURCE 700 /* nftw */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testdir.h"
+#include "nanocim/io.h"
+#include "nanocim/rng.h"
+#include "nanocim/stno.h"
+#include "stno/stno_internal.h"
+
+/* ---- helpers --------------------------------------------------------------------------------- */
+
+static int group_setup(void **state)
+{
+    (void)state;
+    return testdir_create("test_stno");
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+    if (!strstr(hay, needle))
+        fail_msg("message \"%s\" does not contain \"%s\"", hay, needle);
+}
+
+/* |a - b| <= tol, or a failure quoting both (cmocka has no double comparison) */
+#define expect_near(a, b, tol) expect_near_at((a), (b), (tol), #a, __LINE__)
+static void expect_near_at(double a, double b, double tol, const char *what, int line)
+{
+    if (!(fabs(a - b) <= tol))
+        fail_msg("line %d: %s = %.10g, expected %.10g +- %.3g", line, what, a, b, tol);
+}
+
+static ncm_stno_params defaults(void)
+{
+    ncm_stno_params p;
+    ncm_stno_default(&p);
+    return p;
+}
+
+static ncm_stno_params noiseless(void)
+{
+    ncm_stno_params p = defaults();
+    p.temperature_k = 0.0;
+    return p;
+}
+
+static ncm_stno_op op_at(const ncm_stno_params *p, double i_ma)
+{
+    ncm_stno_op op;
+    ncm_error err = {0};
+    if (ncm_stno_operating_point(p, i_ma, &op, &err))
+        fail_msg("ncm_stno_operating_point: %s", err.msg);
+    return op;
+}
+
+static void net_or_fail(ncm_stno_net *net, int n, const ncm_stno_params *dev, int n_dev,
+                        const double *i_ma)
+{
+    ncm_error err = {0};
+    if (ncm_stno_net_init(net, n, dev, n_dev, i_ma, &err))
+        fail_msg("ncm_stno_net_init: %s", err.msg);
+}
+
+static void run_or_fail(const ncm_stno_net *net, const ncm_stno_batch *b, const ncm_stno_sim *sim,
+                        ncm_stno_obs *o, ncm_stno_trace *tr)
+{
+    ncm_error err = {0};
+    if (ncm_stno_obs_alloc(o, b->n_runs, net->n_osc, b->n_in, &err))
+        fail_msg("ncm_stno_obs_alloc: %s", err.msg);
+    if (ncm_stno_run(net, b, sim, o, tr, &err))
+        fail_msg("ncm_stno_run: %s", err.msg);
+}
+
+/* ---- free-running oscillator ----------------------------------------------------------------- */
+
+static void test_free_running_power_and_frequency_match_analytic(void **state)
+{
+    (void)state;
+    /* Currents below, near and well above I_th = 4 mA, one run each, from p = 0.1. */
+    const double cur[] = {2.0, 3.0, 4.5, 5.0, 6.0, 8.0, 10.0};
+    enum { R = sizeof cur / sizeof cur[0] };
+    ncm_stno_params p = noiseless();
+    ncm_stno_net net;
+    net_or_fail(&net, 1, &p, 1, NULL);
+    double re[R], im[R];
+    for (int r = 0; r < R; r++)
+        re[r] = sqrt(0.1), im[r] = 0.0;
+    ncm_stno_batch b = {.n_runs = R, .i_dc_ma = cur, .init_re = re, .init_im = im};
+    ncm_stno_sim sim = {.dt_ns = 0.25, .t_transient_ns = 4000, .t_window_ns = 1000, .seed = 1};
+    ncm_stno_obs o;
+    run_or_fail(&net, &b, &sim, &o, NULL);
+    for (int r = 0; r < R; r++) {
+        ncm_stno_op op = op_at(&p, cur[r]);
+        if (op.z < 1.0) {
+            if (!(o.p_mean[r] < 1e-10))
+                fail_msg("I = %g mA below threshold: p = %g, expected -> 0", cur[r], o.p_mean[r]);
+            continue;
+        }
+        /* Heun's error at the limit cycle, for a rotation y = |w - w_ref| dt per step in the
+         * frame: the predictor's power is p (1 + y^2), so the corrector balances the damping at a
+         * power low by p y^2 / 2; the phase advances by y + y^3 / 6 per step, a frequency high by
+         * y^2 / 6 of the offset (docs/stno.md, "Step size") */
+        double y = NCM_STNO_RADNS_PER_MHZ * fabs(op.f_mhz - o.f_ref_mhz) * sim.dt_ns;
+        expect_near(o.p_mean[r], op.p0, 1e-6 + (0.6 * y * y + 1e-5) * op.p0);
+        expect_near(o.f_mean_mhz[r], op.f_mhz, 1e-4 + y * y / 6 * fabs(op.f_mhz - o.f_ref_mhz));
+        expect_near(o.v_rf_mv[r], op.v_rf_mv, (0.3 * y * y + 1e-5) * op.v_rf_mv);
+    }
+    /* the analytic slope: df/dI = df_di + N (1 + Q) / (I_th (z + Q)^2) */
+    ncm_stno_op a = op_at(&p, 6.0), c = op_at(&p, 6.001);
+    expect_near((c.f_mhz - a.f_mhz) / 0.001,
+                p.df_di_mhz_per_ma + p.n_mhz * (1 + p.q) / (p.i_th_ma * pow(a.z + p.q, 2)), 1e-3);
+    ncm_stno_obs_free(&o);
+    ncm_stno_net_free(&net);
+}
+
+static void test_equipartition_below_threshold(void **state)
+{
+    (void)state;
+    /* At I = 0 the oscillator is a damped mode in contact with the bath: <E0 p> = kT. */
+    ncm_stno_params p = defaults();
+    ncm_stno_net net;
+    const double zero = 0.0;
+    net_or_fail(&net, 1, &p, 1, &zero);
+    ncm_stno_batch b = {.n_runs = 64};
+    ncm_stno_sim sim = {.dt_ns = 1.0, .t_transient_ns = 200, .t_window_ns = 20000, .seed = 3};
+    ncm_stno_obs o;
+    run_or_fail(&net, &b, &sim, &o, NULL);
+    double m = 0;
+    for (int r = 0; r < b.n_runs; r++)
+        m += o.p_mean[r] / b.n_runs;
+    const double kt_e0 = NCM_STNO_KB_EV_PER_K * p.temperature_k / p.e0_ev;
+    print_message("    <p> = %.5g, kT / E0 = %.5g\n", m, kt_e0);
+    expect_near(m / kt_e0, 1.0, 0.03);
+    expect_near(op_at(&p, 0.0).p_thermal, kt_e0, 1e-15);
+    ncm_stno_obs_free(&o);
+    ncm_stno_net_free(&net);
+}
+
+/* Mean measured linewidth over many runs of one free-running oscillator, and its standard error. */
+static double measured_linewidth(const ncm_stno_params *p, double i_ma, double *sem)
+{
+    ncm_stno_net net;
+    net_or_fail(&net, 1, p, 1, &i_ma);
+    ncm_stno_batch b = {.n_runs = 1024};
+    ncm_stno_sim sim = {
+        .dt_ns = 1.0, .t_transient_ns = 1000, .t_window_ns = 24000, .lw_lag_ns = 500, .seed = 11};
+    ncm_stno_obs o;
+    run_or_fail(&net, &b, &sim, &o, NULL);
+    double s = 0, s2 = 0;
+    for (int r = 0; r < b.n_runs; r++) {
+        s += o.linewidth_mhz[r];
+        s2 += o.linewidth_mhz[r] * o.linewidth_mhz[r];
+    }
+    double mean = s / b.n_runs;
+    *sem = sqrt((s2 / b.n_runs - mean * mean) / (b.n_runs - 1));
+    ncm_stno_obs_free(&o);
+    ncm_stno_net_free(&net);
+    return mean;
+}
+
+static void test_thermal_linewidth_matches_analytic(void **state)
+{
+    (void)state;
+    /* The default device (nu = 2 at 6 mA: the nonlinearity widens the line 1 + nu^2 = 5 times)
+     * and the same device without frequency shift (nu = 0). */
+    ncm_stno_params p = defaults(), iso = defaults();
+    iso.n_mhz = 0.0;
+    const ncm_stno_params *devs[] = {&p, &iso};
+    for (int d = 0; d < 2; d++) {
+        ncm_stno_op op = op_at(devs[d], 6.0);
+        double sem, lw = measured_linewidth(devs[d], 6.0, &sem);
+        print_message("    nu = %.3f: linewidth %.4f +- %.4f MHz, analytic %.4f MHz\n", op.nu, lw,
+                      sem, op.linewidth_mhz);
+        expect_near(lw / op.linewidth_mhz, 1.0, 0.10);
+    }
+}
+
+/* ---- injection locking ----------------------------------------------------------------------- */
+
+/* For each amplitude amp[a], run f_in[a] (one run per amplitude, T = 0) and return whether each
+ * run's oscillator locked to its input. The oscillator starts at p0 with the Adler-model locked
+ * phase (or its nearest point when outside the range), so the window sees the final state. */
+static void lock_runs(const ncm_stno_params *p, double i_ma, int n, const double *amp,
+                      const double *f_in, int *locked)
+{
+    ncm_stno_net net;
+    net_or_fail(&net, 1, p, 1, &i_ma);
+    ncm_stno_op op = op_at(p, i_ma);
+    double re[8], im[8];
+    for (int r = 0; r < n; r++) {
+        double hw = sqrt(1 + op.nu * op.nu) * amp[r] / sqrt(op.p0);
+        double x = (op.f_mhz - f_in[r]) / hw;
+        x = x > 1 ? 1 : x < -1 ? -1 : x;
+        double psi = atan(op.nu) + asin(x); /* (w_g - w_e) = Delta sin(psi - atan nu) */
+        re[r] = sqrt(op.p0) * cos(psi);
+        im[r] = -sqrt(op.p0) * sin(psi);
+    }
+    ncm_stno_batch b = {
+        .n_runs = n, .n_in = 1, .f_in_mhz = f_in, .amp_mhz = amp, .init_re = re, .init_im = im};
+    ncm_stno_sim sim = {.dt_ns = 1.0,
+                        .t_transient_ns = 30000,
+                        .t_window_ns = 60000,
+                        .f_ref_mhz = op.f_mhz,
+                        .seed = 5};
+    ncm_stno_obs o;
+    run_or_fail(&net, &b, &sim, &o, NULL);
+    for (int r = 0; r < n; r++)
+        locked[r] = o.in_locked[r];
+    ncm_stno_obs_free(&o);
+    ncm_stno_net_free(&net);
+}
+
+static void test_locking_range_matches_analytic(void **state)
+{
+    (void)state;
+    /* Bisection on the input frequency for both edges at three amplitudes, all six searches
+     * advancing together (one batch of six runs per iteration). */
+    ncm_stno_params p = noiseless();
+    const double i_ma = 6.0, amps[3] = {0.05, 0.1, 0.15};
+    ncm_stno_op op = op_at(&p, i_ma);
+    double in[6], out[6], amp[6], hw[3], lo_x[3], hi_x[3];
+    ncm_error err = {0};
+    for (int a = 0; a < 3; a++) {
+        if (ncm_stno_lock_halfwidth(&p, i_ma, amps[a], &hw[a], &err) ||
+            ncm_stno_lock_edges(&p, i_ma, amps[a], &lo_x[a], &hi_x[a], &err))
+            fail_msg("%s", err.msg);
+        for (int e = 0; e < 2; e++) {
+            int r = 2 * a + e;
+            double sign = e ? 1.0 : -1.0;
+            amp[r] = amps[a];
+            in[r] = op.f_mhz + sign * 0.8 * hw[a];   /* locked */
+            out[r] = op.f_mhz + sign * 1.25 * hw[a]; /* not locked */
+        }
+    }
+    int lk[6];
+    lock_runs(&p, i_ma, 6, amp, in, lk);
+    for (int r = 0; r < 6; r++)
+        if (!lk[r])
+            fail_msg("run %d: not locked at 0.8 x the analytic half-range", r);
+    lock_runs(&p, i_ma, 6, amp, out, lk);
+    for (int r = 0; r < 6; r++)
+        if (lk[r])
+            fail_msg("run %d: locked at 1.25 x the analytic half-range", r);
+    for (int it = 0; it < 9; it++) {
+        double mid[6];
+        for (int r = 0; r < 6; r++)
+            mid[r] = 0.5 * (in[r] + out[r]);
+        lock_runs(&p, i_ma, 6, amp, mid, lk);
+        for (int r = 0; r < 6; r++)
+            (lk[r] ? in : out)[r] = mid[r];
+    }
+    for (int a = 0; a < 3; a++) {
+        double lo = 0.5 * (in[2 * a] + out[2 * a]), hi = 0.5 * (in[2 * a + 1] + out[2 * a + 1]);
+        print_message("    F = %.2f MHz: edges %.5f %.5f (exact %.5f %.5f), half-range %.5f, "
+                      "Adler %.5f MHz (%+.2f %%)\n",
+                      amps[a], lo - op.f_mhz, hi - op.f_mhz, lo_x[a] - op.f_mhz, hi_x[a] - op.f_mhz,
+                      0.5 * (hi - lo), hw[a], 100 * (0.5 * (hi - lo) / hw[a] - 1));
+        expect_near(lo, lo_x[a], 0.01 * hw[a]);
+        expect_near(hi, hi_x[a], 0.01 * hw[a]);
+        expect_near(0.5 * (hi - lo) / hw[a], 1.0, 0.05);
+    }
+}
+
+static void test_locking_range_grows_linearly_and_tends_to_adler(void **state)
+{
+    (void)state;
+    ncm_stno_params p = noiseless();
+    ncm_error err = {0};
+    double hw1, hw2, lo, hi;
+    assert_int_equal(ncm_stno_lock_halfwidth(&p, 6.0, 0.01, &hw1, &err), NCM_OK);
+    assert_int_equal(ncm_stno_lock_halfwidth(&p, 6.0, 0.02, &hw2, &err), NCM_OK);
+    expect_near(hw2, 2 * hw1, 1e-12);
+    ncm_stno_op op = op_at(&p, 6.0);
+    expect_near(hw1, sqrt(1 + op.nu * op.nu) * 0.01 / sqrt(op.p0), 1e-12);
+    assert_int_equal(ncm_stno_lock_edges(&p, 6.0, 1e-3, &lo, &hi, &err), NCM_OK);
+    expect_near(0.5 * (hi - lo), sqrt(1 + op.nu * op.nu) * 1e-3 / sqrt(op.p0), 1e-7);
+    /* below threshold there is no oscillation to lock; a quenching input has no saddle-node */
+    assert_int_equal(ncm_stno_lock_halfwidth(&p, 3.0, 0.01, &hw1, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "threshold");
+    assert_int_equal(ncm_stno_lock_edges(&p, 6.0, 1.0, &lo, &hi, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "quenches");
+}
+
+/* ---- mutual locking -------------------------------------------------------------------------- */
+
+/* Two oscillators 0.2 MHz apart (f0), coupled symmetrically by w_mhz with phase beta: whether
+ * they end mutually locked, and their mean frequencies. */
+static int pair_locks(double w_mhz, double beta, double *f0, double *f1)
+{
+    ncm_stno_params d[2] = {noiseless(), noiseless()};
+    d[1].f0_mhz += 0.2;
+    ncm_stno_net net;
+    net_or_fail(&net, 2, d, 2, NULL);
+    const double w[4] = {0, w_mhz, w_mhz, 0};
+    ncm_error err = {0};
+    if (ncm_stno_net_set_coupling(&net, 2, 2, w, beta, &err))
+        fail_msg("%s", err.msg);
+    ncm_stno_batch b = {.n_runs = 1};
+    ncm_stno_sim sim = {.dt_ns = 1.0, .t_transient_ns = 20000, .t_window_ns = 40000, .seed = 9};
+    ncm_stno_obs o;
+    run_or_fail(&net, &b, &sim, &o, NULL);
+    int locked = o.pair_locked[1];
+    assert_int_equal(o.pair_locked[2], locked); /* symmetric */
+    *f0 = o.f_mean_mhz[0];
+    *f1 = o.f_mean_mhz[1];
+    ncm_stno_obs_free(&o);
+    ncm_stno_net_free(&net);
+    return locked;
+}
+
+static void test_coupled_pair_locks_above_analytic_threshold_only(void **state)
+{
+    (void)state;
+    ncm_stno_params a = noiseless(), b = noiseless();
+    b.f0_mhz += 0.2;
+    const double nu = op_at(&a, 6.0).nu;
+    /* beta = 0, beta = atan nu (strongest), beta = -atan nu (anti-phase-like locking) */
+    const double betas[3] = {0.0, atan(nu), -atan(nu)};
+    for (int k = 0; k < 3; k++) {
+        double w_th, f0, f1;
+        ncm_error err = {0};
+        if (ncm_stno_pair_lock_threshold(&a, 6.0, &b, 6.0, betas[k], &w_th, &err))
+            fail_msg("%s", err.msg);
+        int above = pair_locks(1.2 * w_th, betas[k], &f0, &f1);
+        print_message("    beta = %+.3f: W_th = %.4f MHz; 1.2 W_th: locked %d, f %.5f %.5f",
+                      betas[k], w_th, above, f0, f1);
+        if (!above)
+            fail_msg("beta %g: not locked at 1.2 x the threshold %g MHz", betas[k], w_th);
+        expect_near(f0, f1, 1e-4);
+        int below = pair_locks(0.8 * w_th, betas[k], &f0, &f1);
+        print_message("; 0.8 W_th: locked %d, f %.5f %.5f\n", below, f0, f1);
+        if (below)
+            fail_msg("beta %g: locked at 0.8 x the threshold %g MHz", betas[k], w_th);
+    }
+}
+
+/* ---- integrator ------------------------------------------------------------------------------ */
+
+/* Final lab-frame states of two coupled, driven oscillators relaxing from off their limit cycles,
+ * noise off, integrated over 400 ns at step dt. */
+static void final_state(double dt, double *out)
+{
+    ncm_stno_params d[2] = {noiseless(), noiseless()};
+    d[1].f0_mhz += 3.0;
+    const double cur[2] = {6.0, 8.0};
+    ncm_stno_net net;
+    net_or_fail(&net, 2, d, 2, cur);
+    const double w[4] = {0, 1.0, 1.5, 0};
+    ncm_error err = {0};
+    assert_int_equal(ncm_stno_net_set_coupling(&net, 2, 2, w, 0.3, &err), NCM_OK);
+    const double f_in = 306.0, amp = 2.0, re[2] = {0.2, 0.0}, im[2] = {0.0, -0.5};
+    ncm_stno_batch b = {
+        .n_runs = 1, .n_in = 1, .f_in_mhz = &f_in, .amp_mhz = &amp, .init_re = re, .init_im = im};
+    /* the frame 8 MHz below the band so that the rotation term matters */
+    ncm_stno_sim sim = {.dt_ns = dt, .t_window_ns = 400, .f_ref_mhz = 296.0, .seed = 1};
+    ncm_stno_obs o;
+    run_or_fail(&net, &b, &sim, &o, NULL);
+    for (int i = 0; i < 2; i++) {
+        out[2 * i] = o.final_re[i];
+        out[2 * i + 1] = o.final_im[i];
+    }
+    ncm_stno_obs_free(&o);
+    ncm_stno_net_free(&net);
+}
+
+static double dist4(const double *a, const double *b)
+{
+    double s = 0;
+    for (int i = 0; i < 4; i++)
+        s += (a[i] - b[i]) * (a[i] - b[i]);
+    return sqrt(s);
+}
+
+static void test_heun_converges_at_second_order_without_noise(void **state)
+{
+    (void)state;
+    double c1[4], c2[4], c3[4], c4[4];
+    final_state(1.0, c1);
+    final_state(0.5, c2);
+    final_state(0.25, c3);
+    final_state(0.125, c4);
+    double e1 = dist4(c1, c2), e2 = dist4(c2, c3), e3 = dist4(c3, c4);
+    print_message("    |c(dt) - c(dt/2)|: %.3g %.3g %.3g, ratios %.3f %.3f\n", e1, e2, e3, e1 / e2,
+                  e2 / e3);
+    expect_near(e1 / e2, 4.0, 0.4);
+    expect_near(e2 / e3, 4.0, 0.2);
+}
+
+static void test_results_identical_for_1_and_2_threads(void **state)
+{
+    (void)state;
+    ncm_stno_params d[3];
+    ncm_error err = {0};
+    ncm_stno_params mean = defaults();
+    assert_int_equal(ncm_stno_spread(&mean, 3, 4, d, &err), NCM_OK);
+    const double cur[3] = {5.5, 6.0, 6.5};
+    ncm_stno_net net;
+    net_or_fail(&net, 3, d, 3, cur);
+    const double w[9] = {0, 0.3, 0.1, 0.3, 0, 0.2, 0.1, 0.2, 0};
+    assert_int_equal(ncm_stno_net_set_coupling(&net, 3, 3, w, 0.5, &err), NCM_OK);
+    enum { R = 10 };
+    double f[2 * R], amp[2 * R];
+    for (int r = 0; r < R; r++) {
+        f[2 * r] = 295.0 + r, f[2 * r + 1] = 310.0 - 0.5 * r;
+        amp[2 * r] = 0.5, amp[2 * r + 1] = 0.3;
+    }
+    ncm_stno_batch b = {.n_runs = R, .n_in = 2, .f_in_mhz = f, .amp_mhz = amp};
+    ncm_stno_sim sim = {.dt_ns = 0.5, .t_transient_ns = 100, .t_window_ns = 400, .seed = 77};
+    ncm_stno_obs o[2];
+    ncm_stno_trace tr[2];
+    const int saved = omp_get_max_threads();
+    for (int t = 0; t < 2; t++) {
+        omp_set_num_threads(t + 1);
+        assert_int_equal(ncm_stno_trace_alloc(&tr[t], R, 3, &sim, 8, &err), NCM_OK);
+        run_or_fail(&net, &b, &sim, &o[t], &tr[t]);
+    }
+    omp_set_num_threads(saved);
+    const size_t ro = R * 3, rin = ro * 2, roo = ro * 3;
+    assert_memory_equal(o[0].f_mean_mhz, o[1].f_mean_mhz, ro * sizeof(double));
+    assert_memory_equal(o[0].p_mean, o[1].p_mean, ro * sizeof(double));
+    assert_memory_equal(o[0].linewidth_mhz, o[1].linewidth_mhz, ro * sizeof(double));
+    assert_memory_equal(o[0].final_re, o[1].final_re, ro * sizeof(double));
+    assert_memory_equal(o[0].final_im, o[1].final_im, ro * sizeof(double));
+    assert_memory_equal(o[0].in_plv, o[1].in_plv, rin * sizeof(double));
+    assert_memory_equal(o[0].in_slips, o[1].in_slips, rin * sizeof(int32_t));
+    assert_memory_equal(o[0].pair_dphase_rad, o[1].pair_dphase_rad, roo * sizeof(double));
+    assert_memory_equal(tr[0].phase_rad, tr[1].phase_rad,
+                        (size_t)tr[0].n_samples * ro * sizeof(double));
+    /* and a different seed changes them */
+    sim.seed = 78;
+    ncm_stno_obs o3;
+    run_or_fail(&net, &b, &sim, &o3, NULL);
+    assert_true(memcmp(o[0].final_re, o3.final_re, ro * sizeof(double)) != 0);
+    for (int t = 0; t < 2; t++) {
+        ncm_stno_obs_free(&o[t]);
+        ncm_stno_trace_free(&tr[t]);
+    }
+    ncm_stno_obs_free(&o3);
+    ncm_stno_net_free(&net);
+}
+
+static void test_noise_streams_are_the_ncm_rng_sequences(void **state)
+{
+    (void)state;
+    /* every kernel variant the CPU has: lane r's words are ncm_rng (seed, first + r) */
+    const int best = ncm_stno_kernel(-2);
+    for (int v = 0; v <= best; v++) {
+        assert_int_equal(ncm_stno_kernel(v), v);
+        enum { L = 5 };
+        ncm_stno_lanes g;
+        ncm_rng r[L];
+        assert_int_equal(ncm_stno_lanes_init(&g, L, 0x123456789abcull, 40), 0);
+        for (int l = 0; l < L; l++)
+            ncm_rng_init(&r[l], 0x123456789abcull, 40 + l);
+        for (int k = 0; k < 10 * NCM_STNO_ROWS + 3; k++) {
+            const uint32_t *row = ncm_stno_lanes_row(&g);
+            for (int l = 0; l < L; l++)
+                assert_int_equal(row[l], ncm_rng_u32(&r[l]));
+        }
+        /* its normals: mean 0, variance 1, and the tail P(|z| > 3) of N(0, 1) */
+        double m = 0, var = 0, z[L];
+        int tail = 0;
+        const int n = 80000;
+        for (int i = 0; i < n; i++) {
+            ncm_stno_lanes_normals(&g, z);
+            for (int l = 0; l < L; l++) {
+                m += z[l];
+                var += z[l] * z[l];
+                tail += fabs(z[l]) > 3.0;
+            }
+        }
+        expect_near(m / (n * L), 0.0, 0.01);
+        expect_near(var / (n * L), 1.0, 0.01);
+        expect_near((double)tail / (n * L), 0.0026998, 0.0005);
+        ncm_stno_lanes_free(&g);
+    }
+    ncm_stno_kernel(-1);
+}
+
+static void test_kernel_variants_give_identical_results(void **state)
+{
+    (void)state;
+    /* baseline, AVX2 and AVX-512 kernels (those the CPU has): the same bits */
+    ncm_stno_params d[2] = {defaults(), defaults()};
+    d[1].f0_mhz += 1.0;
+    ncm_stno_net net;
+    net_or_fail(&net, 2, d, 2, NULL);
+    const double w[4] = {0, 0.4, 0.3, 0};
+    ncm_error err = {0};
+    assert_int_equal(ncm_stno_net_set_coupling(&net, 2, 2, w, -0.4, &err), NCM_OK);
+    enum { R = 7 };
+    double f[R], amp[R];
+    for (int r = 0; r < R; r++)
+        f[r] = 300.0 + r, amp[r] = 0.4;
+    ncm_stno_batch b = {.n_runs = R, .n_in = 1, .f_in_mhz = f, .amp_mhz = amp};
+    ncm_stno_sim sim = {.dt_ns = 0.5, .t_transient_ns = 200, .t_window_ns = 800, .seed = 21};
+    const int best = ncm_stno_kernel(-2);
+    ncm_stno_obs ref;
+    ncm_stno_kernel(0);
+    run_or_fail(&net, &b, &sim, &ref, NULL);
+    for (int v = 1; v <= best; v++) {
+        ncm_stno_obs o;
+        ncm_stno_kernel(v);
+        run_or_fail(&net, &b, &sim, &o, NULL);
+        assert_memory_equal(ref.final_re, o.final_re, R * 2 * sizeof(double));
+        assert_memory_equal(ref.f_mean_mhz, o.f_mean_mhz, R * 2 * sizeof(double));
+        assert_memory_equal(ref.linewidth_mhz, o.linewidth_mhz, R * 2 * sizeof(double));
+        assert_memory_equal(ref.in_plv, o.in_plv, R * 2 * sizeof(double));
+        ncm_stno_obs_free(&o);
+    }
+    ncm_stno_kernel(-1);
+    print_message("    variants compared: %d\n", best + 1);
+    ncm_stno_obs_free(&ref);
+    ncm_stno_net_free(&net);
+}
+
+static void test_vectorised_atan2_matches_libm(void **state)
+{
+    (void)state;
+    double worst = 0;
+    for (int i = 0; i <= 100000; i++) {
+        double a = -M_PI + 2 * M_PI * i / 100000.0, rad = 0.37 + i % 7;
+        double y = rad * sin(a), x = rad * cos(a);
+        worst = fmax(worst, fabs(ncm_stno_atan2(y, x) - atan2(y, x)));
+    }
+    assert_true(worst < 1e-15);
+    expect_near(ncm_stno_atan2(0, 0), 0.0, 0.0);
+    expect_near(ncm_stno_atan2(1, 0), M_PI_2, 1e-16);
+    expect_near(ncm_stno_atan2(0, -1), M_PI, 1e-16);
+}
+
+static void test_trace_holds_the_emitted_signal(void **state)
+{
+    (void)state;
+    ncm_stno_params p = noiseless();
+    ncm_stno_net net;
+    net_or_fail(&net, 1, &p, 1, NULL);
+    ncm_stno_batch b = {.n_runs = 2};
+    ncm_stno_sim sim = {.dt_ns = 0.5, .t_transient_ns = 100, .t_window_ns = 1000, .seed = 2};
+    ncm_stno_trace tr;
+    ncm_error err = {0};
+    assert_int_equal(ncm_stno_trace_alloc(&tr, 2, 1, &sim, 20, &err), NCM_OK);
+    assert_int_equal(tr.n_samples, 1100 / 10 + 1);
+    ncm_stno_obs o;
+    run_or_fail(&net, &b, &sim, &o, &tr);
+    ncm_stno_op op = op_at(&p, p.i_ref_ma);
+    for (int r = 0; r < 2; r++) {
+        const double *ph = tr.phase_rad + (size_t)r * tr.n_samples;
+        int last = tr.n_samples - 1, first = 100 / 10; /* the window's start, 100 ns */
+        double f =
+            (ph[last] - ph[first]) / (tr.t_ns[last] - tr.t_ns[first]) / NCM_STNO_RADNS_PER_MHZ;
+        expect_near(f, o.f_mean_mhz[r], 1e-9);
+        /* within Heun's power error p0 y^2 / 2 (6 MHz from the frame at dt 0.5 ns: 4e-5) */
+        expect_near(tr.p[(size_t)r * tr.n_samples + last], op.p0, 1e-4);
+        expect_near(tr.v_mv[(size_t)r * tr.n_samples + last], op.v_rf_mv, 1e-2);
+        expect_near(tr.v_mv[(size_t)r * tr.n_samples + last],
+                    p.i_ref_ma * p.dr_ohm * sqrt(tr.p[(size_t)r * tr.n_samples + last]), 1e-12);
+        /* the final state's phase is the trace's last phase */
+        double phi = -atan2(o.final_im[r], o.final_re[r]);
+        expect_near(remainder(phi - ph[last], 2 * M_PI), 0.0, 1e-6);
+    }
+    ncm_stno_trace_free(&tr);
+    ncm_stno_obs_free(&o);
+    ncm_stno_net_free(&net);
+}
+
+static void test_spread_draws_reproducible_individual_devices(void **state)
+{
+    (void)state;
+    ncm_stno_params mean = defaults(), d1[200], d2[200];
+    ncm_error err = {0};
+    assert_int_equal(ncm_stno_spread(&mean, 200, 9, d1, &err), NCM_OK);
+    assert_int_equal(ncm_stno_spread(&mean, 200, 9, d2, &err), NCM_OK);
+    assert_memory_equal(d1, d2, sizeof d1);
+    double s = 0, s2 = 0;
+    for (int i = 0; i < 200; i++) {
+        s += d1[i].f0_mhz;
+        s2 += d1[i].f0_mhz * d1[i].f0_mhz;
+        assert_true(d1[i].f0_sigma_mhz == 0.0);
+    }
+    double sd = sqrt(s2 / 200 - (s / 200) * (s / 200));
+    expect_near(s / 200, mean.f0_mhz, 4 * mean.f0_sigma_mhz / sqrt(200));
+    expect_near(sd, mean.f0_sigma_mhz, 0.2 * mean.f0_sigma_mhz);
+}
+
+/* ---- bad input ------------------------------------------------------------------------------- */
+
+static void expect_refused(ncm_status s, ncm_status want, const ncm_error *err, const char *needle)
+{
+    assert_int_equal(s, want);
+    assert_int_equal(err->code, want);
+    assert_contains(err->msg, needle);
+}
+
+static void test_negative_damping_refused(void **state)
+{
+    (void)state;
+    ncm_stno_params p = defaults();
+    p.gamma_g_mhz = -1.0;
+    ncm_error err = {0};
+    ncm_stno_net net;
+    expect_refused(ncm_stno_net_init(&net, 2, &p, 1, NULL, &err), NCM_ERR_ARG, &err,
+                   "damping.gamma_g_mhz");
+    p = defaults();
+    p.q = -0.5;
+    expect_refused(ncm_stno_check(&p, "dev.json", &err), NCM_ERR_ARG, &err, "damping.q");
+    assert_contains(err.msg, "dev.json");
+}
+
+static void test_negative_temperature_refused(void **state)
+{
+    (void)state;
+    ncm_stno_params p = defaults();
+    p.temperature_k = -5.0;
+    ncm_error err = {0};
+    ncm_stno_op op;
+    expect_refused(ncm_stno_operating_point(&p, 6.0, &op, &err), NCM_ERR_ARG, &err,
+                   "thermal.temperature_k");
+    assert_contains(err.msg, ">= 0");
+}
+
+static void test_nan_parameter_refused(void **state)
+{
+    (void)state;
+    ncm_stno_params p = defaults();
+    p.n_mhz = NAN;
+    ncm_error err = {0};
+    expect_refused(ncm_stno_check(&p, NULL, &err), NCM_ERR_ARG, &err, "frequency.n_mhz");
+    assert_contains(err.msg, "finite");
+}
+
+/* Runs one oscillator with sim and returns the status. */
+static ncm_status run_status(const ncm_stno_sim *sim, ncm_error *err)
+{
+    ncm_stno_params p = noiseless();
+    ncm_stno_net net;
+    net_or_fail(&net, 1, &p, 1, NULL);
+    const double f = 320.0, amp = 0.1;
+    ncm_stno_batch b = {.n_runs = 1, .n_in = 1, .f_in_mhz = &f, .amp_mhz = &amp};
+    ncm_stno_obs o;
+    assert_int_equal(ncm_stno_obs_alloc(&o, 1, 1, 1, err), NCM_OK);
+    ncm_status s = ncm_stno_run(&net, &b, sim, &o, NULL, err);
+    ncm_stno_obs_free(&o);
+    ncm_stno_net_free(&net);
+    return s;
+}
+
+static void test_zero_or_negative_step_refused(void **state)
+{
+    (void)state;
+    ncm_error err = {0};
+    ncm_stno_sim sim = {.dt_ns = 0.0, .t_window_ns = 100};
+    expect_refused(run_status(&sim, &err), NCM_ERR_ARG, &err, "dt_ns must be > 0");
+    sim.dt_ns = -0.5;
+    expect_refused(run_status(&sim, &err), NCM_ERR_ARG, &err, "dt_ns must be > 0");
+    sim.dt_ns = NAN;
+    expect_refused(run_status(&sim, &err), NCM_ERR_ARG, &err, "dt_ns");
+    sim.dt_ns = 1.0, sim.t_window_ns = 0.4;
+    expect_refused(run_status(&sim, &err), NCM_ERR_ARG, &err, "t_window_ns");
+}
+
+static void test_too_large_step_refused_with_the_limit(void **state)
+{
+    (void)state;
+    ncm_error err = {0};
+    /* input at 320 MHz, band 300..320 MHz: the automatic frame is in the middle, and the
+     * damping bound G_G (1 + 3 Q + 2 z) = 28 MHz sets the largest step, 0.5 / 0.176 = 2.84 ns */
+    ncm_stno_sim sim = {.dt_ns = 5.0, .t_window_ns = 1000};
+    expect_refused(run_status(&sim, &err), NCM_ERR_ARG, &err, "dt_ns = 5 is too large");
+    assert_contains(err.msg, "stability limit 0.5; largest allowed step 2.842 ns");
+    print_message("    %s\n", err.msg);
+    /* a frame far from the band: the rotation limit */
+    sim.dt_ns = 1.0, sim.f_ref_mhz = 500.0;
+    expect_refused(run_status(&sim, &err), NCM_ERR_ARG, &err, "|w - w_ref| dt = 1.26 rad");
+    assert_contains(err.msg, "above the limit 0.25 rad; largest allowed step 0.1989 ns");
+    print_message("    %s\n", err.msg);
+    sim.dt_ns = 0.19;
+    assert_int_equal(run_status(&sim, &err), NCM_OK);
+    /* strong coupling: the damping limit */
+    ncm_stno_params p = noiseless();
+    ncm_stno_net net;
+    net_or_fail(&net, 2, &p, 1, NULL);
+    const double w[4] = {0, 200, 200, 0};
+    assert_int_equal(ncm_stno_net_set_coupling(&net, 2, 2, w, 0, &err), NCM_OK);
+    ncm_stno_batch b = {.n_runs = 1};
+    double dt_max;
+    assert_int_equal(ncm_stno_max_dt(&net, &b, 0, &dt_max, &err), NCM_OK);
+    ncm_stno_sim s2 = {.dt_ns = 1.01 * dt_max, .t_window_ns = 100};
+    ncm_stno_obs o;
+    assert_int_equal(ncm_stno_obs_alloc(&o, 1, 2, 0, &err), NCM_OK);
+    expect_refused(ncm_stno_run(&net, &b, &s2, &o, NULL, &err), NCM_ERR_ARG, &err,
+                   "stability limit 0.5");
+    s2.dt_ns = dt_max;
+    assert_int_equal(ncm_stno_run(&net, &b, &s2, &o, NULL, &err), NCM_OK);
+    ncm_stno_obs_free(&o);
+    ncm_stno_net_free(&net);
+}
+
+static void test_non_square_coupling_matrix_refused(void **state)
+{
+    (void)state;
+    ncm_stno_params p = defaults();
+    ncm_stno_net net;
+    net_or_fail(&net, 2, &p, 1, NULL);
+    const double w[6] = {0, 1, 1, 0, 1, 1};
+    ncm_error err = {0};
+    expect_refused(ncm_stno_net_set_coupling(&net, 3, 2, w, 0, &err), NCM_ERR_ARG, &err,
+                   "must be square");
+    assert_contains(err.msg, "3 x 2");
+    expect_refused(ncm_stno_net_set_coupling(&net, 1, 1, w, 0, &err), NCM_ERR_ARG, &err,
+                   "must be 2 x 2");
+    ncm_stno_net_free(&net);
+}
+
+static void test_bad_batch_refused(void **state)
+{
+    (void)state;
+    ncm_stno_params p = defaults();
+    ncm_stno_net net;
+    net_or_fail(&net, 1, &p, 1, NULL);
+    ncm_stno_sim sim = {.dt_ns = 0.5, .t_window_ns = 100};
+    ncm_stno_obs o;
+    ncm_error err = {0};
+    assert_int_equal(ncm_stno_obs_alloc(&o, 1, 1, 1, &err), NCM_OK);
+    double f = 300.0, amp = -1.0;
+    ncm_stno_batch b = {.n_runs = 1, .n_in = 1, .f_in_mhz = &f, .amp_mhz = &amp};
+    expect_refused(ncm_stno_run(&net, &b, &sim, &o, NULL, &err), NCM_ERR_ARG, &err,
+                   "run 0, input 0: amplitude");
+    const double cur = INFINITY;
+    amp = 0.1;
+    b.i_dc_ma = &cur;
+    expect_refused(ncm_stno_run(&net, &b, &sim, &o, NULL, &err), NCM_ERR_ARG, &err,
+                   "DC current must be finite");
+    b.i_dc_ma = NULL, b.n_in = 0;
+    expect_refused(ncm_stno_run(&net, &b, &sim, &o, NULL, &err), NCM_ERR_ARG, &err,
+                   "observables allocated for");
+    ncm_stno_obs_free(&o);
+    ncm_stno_net_free(&net);
+}
+
+/* ---- device file ----------------------------------------------------------------------------- */
+
+static void test_device_file_round_trip(void **state)
+{
+    (void)state;
+    ncm_stno_params p = defaults(), q;
+    p.n_mhz = -12.345678901234567;
+    p.df_di_mhz_per_ma = 0.1 + 0.2;
+    ncm_error err = {0};
+    assert_int_equal(ncm_stno_save(tpath("rt.json"), &p, &err), NCM_OK);
+    assert_int_equal(ncm_stno_load(tpath("rt.json"), &q, &err), NCM_OK);
+    assert_memory_equal(&p, &q, sizeof p);
+}
+
+static void test_shipped_device_file_holds_the_defaults(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s", __FILE__);
+    char *slash = strrchr(path, '/');
+    if (!slash)
+        skip();
+    snprintf(slash, sizeof path - (size_t)(slash - path), "/../data/vortex_stno.json");
+    ncm_error err = {0};
+    ncm_stno_params p = defaults(), q;
+    if (ncm_stno_load(path, &q, &err))
+        fail_msg("%s", err.msg);
+    assert_memory_equal(&p, &q, sizeof p);
+}
+
+/* Writes the default device file with group.key replaced by the raw text `value` (deleted when
+ * NULL), loads it and returns the status. */
+static ncm_status load_altered(const char *group, const char *key, const char *value,
+                               ncm_error *err)
+{
+    ncm_stno_params p = defaults(), q;
+    const char *base = tpath("base.json");
+    assert_int_equal(ncm_stno_save(base, &p, err), NCM_OK);
+    char *text;
+    size_t len;
+    assert_int_equal(ncm_read_file(base, &text, &len, err), NCM_OK);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    cJSON *g = cJSON_GetObjectItemCaseSensitive(root, group);
+    assert_non_null(g);
+    if (value) {
+        cJSON *v = cJSON_CreateRaw(value);
+        if (cJSON_GetObjectItemCaseSensitive(g, key))
+            cJSON_ReplaceItemInObjectCaseSensitive(g, key, v);
+        else
+            cJSON_AddItemToObject(g, key, v);
+    } else {
+        cJSON_DeleteItemFromObjectCaseSensitive(g, key);
+    }
+    char *out = cJSON_Print(root);
+    cJSON_Delete(root);
+    const char *path = tpath("altered.json");
+    write_raw(path, out, strlen(out));
+    free(out);
+    return ncm_stno_load(path, &q, err);
+}
+
+static void test_device_file_bad_values_refused(void **state)
+{
+    (void)state;
+    ncm_error err = {0};
+    expect_refused(load_altered("damping", "gamma_g_mhz", "-4", &err), NCM_ERR_ARG, &err,
+                   "field \"damping.gamma_g_mhz\" must be > 0, found -4");
+    assert_contains(err.msg, "altered.json");
+    expect_refused(load_altered("thermal", "temperature_k", "-1", &err), NCM_ERR_ARG, &err,
+                   "thermal.temperature_k");
+    expect_refused(load_altered("frequency", "f0_mhz", "1e999", &err), NCM_ERR_ARG, &err,
+                   "frequency.f0_mhz\" must be a finite number");
+    expect_refused(load_altered("spin_torque", "i_th_ma", "\"4\"", &err), NCM_ERR_FORMAT, &err,
+                   "must be a number, found a string");
+    expect_refused(load_altered("output", "dr_ohm", NULL, &err), NCM_ERR_FORMAT, &err,
+                   "missing field \"output.dr_ohm\"");
+    expect_refused(load_altered("spread", "f0_sigma_hz", "1", &err), NCM_ERR_FORMAT, &err,
+                   "unknown field \"spread.f0_sigma_hz\"");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_free_running_power_and_frequency_match_analytic),
+        cmocka_unit_test(test_equipartition_below_threshold),
+        cmocka_unit_test(test_thermal_linewidth_matches_analytic),
+        cmocka_unit_test(test_locking_range_matches_analytic),
+        cmocka_unit_test(test_locking_range_grows_linearly_and_tends_to_adler),
+        cmocka_unit_test(test_coupled_pair_locks_above_analytic_threshold_only),
+        cmocka_unit_test(test_heun_converges_at_second_order_without_noise),
+        cmocka_unit_test(test_results_identical_for_1_and_2_threads),
+        cmocka_unit_test(test_noise_streams_are_the_ncm_rng_sequences),
+        cmocka_unit_test(test_kernel_variants_give_identical_results),
+        cmocka_unit_test(test_vectorised_atan2_matches_libm),
+        cmocka_unit_test(test_trace_holds_the_emitted_signal),
+        cmocka_unit_test(test_spread_draws_reproducible_individual_devices),
+        cmocka_unit_test(test_negative_damping_refused),
+        cmocka_unit_test(test_negative_temperature_refused),
+        cmocka_unit_test(test_nan_parameter_refused),
+        cmocka_unit_test(test_zero_or_negative_step_refused),
+        cmocka_unit_test(test_too_large_step_refused_with_the_limit),
+        cmocka_unit_test(test_non_square_coupling_matrix_refused),
+        cmocka_unit_test(test_bad_batch_refused),
+        cmocka_unit_test(test_device_file_round_trip),
+        cmocka_unit_test(test_shipped_device_file_holds_the_defaults),
+        cmocka_unit_test(test_device_file_bad_values_refused),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
