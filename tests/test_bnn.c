@@ -85,7 +85,7 @@ static void arch_strings_parse_and_format_canonically(void **state)
     (void)state;
     const char *good[][2] = {{"mlp", "mlp:1024,1024"},
                              {"mlp:100,50", "mlp:100,50"},
-                             {"cnn", "cnn:64,64,p,128,128,p,f512"},
+                             {"cnn", "cnn:32,32,p,64,64,p,f256"},
                              {"cnn:8,p,16,p,f32", "cnn:8,p,16,p,f32"},
                              {"cnn:4", "cnn:4"}};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {

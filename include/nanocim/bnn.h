@@ -48,7 +48,7 @@ typedef struct {
 /* Parses an architecture string for inputs of shape (c, h, w) and n_classes classes:
  *   "mlp"                   = "mlp:1024,1024"
  *   "mlp:W1,W2,..."         fully connected hidden layers of the given widths
- *   "cnn"                   = "cnn:64,64,p,128,128,p,f512"
+ *   "cnn"                   = "cnn:32,32,p,64,64,p,f256"
  *   "cnn:T1,T2,..."         tokens: N = 3x3 convolution with N channels, p = 2x2 max-pool after
  *                           the previous convolution, fN = fully connected layer of width N
  * The class layer is added at the end. */
@@ -87,7 +87,7 @@ typedef struct {
                       the forward pass (0 = off) */
 } ncm_train_opts;
 
-/* Sensible defaults (epochs 30, batch 100, lr 5e-3 -> 5e-5, seed 1, flips). */
+/* Sensible defaults (epochs 15, batch 100, lr 5e-3 -> 5e-5, seed 1, no augmentation). */
 void ncm_train_opts_default(ncm_train_opts *o);
 /* Checks every option's range; names the offending one. */
 ncm_status ncm_train_opts_check(const ncm_train_opts *o, ncm_error *err);

@@ -39,7 +39,7 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
     if (strcmp(spec, "mlp") == 0)
         spec = "mlp:1024,1024";
     else if (strcmp(spec, "cnn") == 0)
-        spec = "cnn:64,64,p,128,128,p,f512";
+        spec = "cnn:32,32,p,64,64,p,f256";
     if (strncmp(spec, "mlp:", 4) == 0)
         cnn = 0, body = spec + 4;
     else if (strncmp(spec, "cnn:", 4) == 0)

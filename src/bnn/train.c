@@ -75,12 +75,12 @@ struct ncm_bnn {
 
 void ncm_train_opts_default(ncm_train_opts *o)
 {
-    o->epochs = 30;
+    o->epochs = 15;
     o->batch = 100;
     o->lr = 5e-3f;
     o->lr_end = 5e-5f;
     o->seed = 1;
-    o->augment = NCM_AUGMENT_FLIP;
+    o->augment = 0;
     o->flip_p = 0.0f;
 }
 

@@ -11,10 +11,11 @@ static const char *USAGE =
     "  --data SPEC       fashion-mnist, or a folder of IDX or CIFAR-10 binary files\n"
     "  --arch ARCH       mlp, mlp:W1,W2,..., cnn, cnn:C1,C2,p,...,fW   (default mlp)\n"
     "  -o MODEL          folded model file to write (checkpoint: MODEL.ckpt)\n"
-    "  --epochs N        (30)     --batch N (100)    --seed N (1)\n"
+    "  --epochs N        (15)     --batch N (100)    --seed N (1)\n"
     "  --lr X            first-epoch Adam learning rate (5e-3)\n"
     "  --lr-end X        last-epoch learning rate (5e-5)\n"
-    "  --augment A       none, flip (left-right, default), shift (up to 2 px) or all\n"
+    "  --augment A       none, flip (left-right), shift (up to 2 px) or all\n"
+    "                    (default: flip for a cnn, none for an mlp)\n"
     "  --no-augment      same as --augment none\n"
     "  --flip P          error-aware training: flip each binary weight with probability P\n"
     "  --checkpoint PATH checkpoint file (default MODEL.ckpt)\n"
@@ -25,6 +26,8 @@ static const char *USAGE =
 
 int cmd_train(int argc, char **argv)
 {
+    /* Measured on Fashion-MNIST: left-right flips help the CNN, not the MLP. */
+    int augment_set = 0;
     cli_train_cfg cfg = {0};
     cfg.arch = "mlp";
     ncm_train_opts_default(&cfg.opts);
@@ -43,6 +46,7 @@ int cmd_train(int argc, char **argv)
             cfg.resume = 1;
         } else if (cli_flag(argv, i, "--no-augment")) {
             cfg.opts.augment = 0;
+            augment_set = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--augment", &v))) {
             static const char *names[] = {"none", "flip", "shift", "all"};
             int found = -1;
@@ -55,6 +59,7 @@ int cmd_train(int argc, char **argv)
                 return CLI_USAGE;
             }
             cfg.opts.augment = found;
+            augment_set = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--data", &v))) {
             if (r < 0)
                 return CLI_USAGE;
@@ -131,6 +136,8 @@ int cmd_train(int argc, char **argv)
         snprintf(ckpt_buf, n, "%s.ckpt", cfg.out);
         cfg.ckpt = ckpt_buf;
     }
+    if (!augment_set)
+        cfg.opts.augment = strncmp(cfg.arch, "cnn", 3) == 0 ? NCM_AUGMENT_FLIP : 0;
     ncm_set_threads(cfg.threads);
     int rc = cli_run_training(&cfg, NULL);
     free(ckpt_buf);
