@@ -50,5 +50,8 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_rram(int argc, char **argv);
+int cmd_stno(int argc, char **argv);
+/* The demo's oscillator part (cmd_stno.c). */
+int stno_demo(void);
 
 #endif

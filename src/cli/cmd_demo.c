@@ -81,5 +81,7 @@ int cmd_demo(int argc, char **argv)
                cfg.arch, cfg.opts.epochs, 100.0 * acc);
     if (rc == 0)
         rc = demo_rram();
+    if (rc == 0)
+        rc = stno_demo();
     return rc;
 }

@@ -12,7 +12,8 @@ static const char *USAGE =
     "  demo      the embedded default, end to end, in about a minute\n"
     "  train     train a binarized neural network and fold it into a model file\n"
     "  eval      run a model file's integer network on a dataset's test split\n"
-    "  rram      HfO2 RRAM devices and cells: bit error rates, energy (rram ber)\n"
+    "  rram      HfO2 RRAM devices and cells: bit error rates, energy, calibration\n"
+    "  stno      spin-torque nano-oscillators: time traces, locking maps\n"
     "  version   print the version and the OpenBLAS kernel in use\n";
 
 int main(int argc, char **argv)
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
         return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval"))
         return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "stno"))
+        return cmd_stno(argc - 1, argv + 1);
     if (!strcmp(cmd, "rram"))
         return cmd_rram(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo"))
