@@ -2,13 +2,16 @@
  * on Fashion-MNIST, folded into popcount-and-threshold neurons, its test accuracy printed; then
  * the bit error rates and programming energies of the RRAM cells that would store it. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "nanocim/blas.h"
 #include "nanocim/rram.h"
 #include "nanocim/storage.h"
 
-static const char *USAGE = "usage: nanocim demo [--threads N] [-q]\n";
+static const char *USAGE =
+    "usage: nanocim demo [--part bnn|rram|stno] [--threads N] [-q]\n"
+    "  All parts by default: a BNN on Fashion-MNIST, RRAM storage cells, a spin-torque oscillator.\n";
 
 /* Part 2: the storage cells of the chip at a weak and a strong programming condition. */
 static int demo_rram(void)
@@ -53,6 +56,7 @@ int cmd_demo(int argc, char **argv)
     cfg.opts.epochs = 5;
     cfg.opts.lr = 5e-3f;
     cfg.opts.lr_end = 5e-4f;
+    const char *part = NULL; /* NULL: every part */
     for (int i = 1; i < argc; i++) {
         const char *v;
         long n;
@@ -62,6 +66,14 @@ int cmd_demo(int argc, char **argv)
             return 0;
         } else if (cli_flag(argv, i, "-q")) {
             cfg.quiet = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--part", &v))) {
+            if (r < 0)
+                return CLI_USAGE;
+            if (strcmp(v, "bnn") && strcmp(v, "rram") && strcmp(v, "stno")) {
+                cli_error("--part %s: expected bnn, rram or stno", v);
+                return CLI_USAGE;
+            }
+            part = v;
         } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
             if (r < 0 || cli_long("--threads", v, 1, 1024, &n))
                 return CLI_USAGE;
@@ -71,17 +83,20 @@ int cmd_demo(int argc, char **argv)
         }
     }
     ncm_set_threads(cfg.threads);
-    printf("nanocim demo: a binarized neural network (BinaryNet) on Fashion-MNIST, folded into\n"
-           "popcount(XNOR(x, w)) >= T neurons as an in-memory chip computes them.\n");
-    double acc;
-    int rc = cli_run_training(&cfg, &acc);
-    if (rc == 0)
-        printf("demo: BNN %s, %d epochs: test accuracy %.2f %% (full run: nanocim train "
-               "--arch mlp:1024,1024 --epochs 15 reaches 89.4 %%, median of 3 seeds)\n",
-               cfg.arch, cfg.opts.epochs, 100.0 * acc);
-    if (rc == 0)
+    int rc = 0;
+    if (!part || !strcmp(part, "bnn")) {
+        printf("nanocim demo: a binarized neural network (BinaryNet) on Fashion-MNIST, folded into\n"
+               "popcount(XNOR(x, w)) >= T neurons as an in-memory chip computes them.\n");
+        double acc;
+        rc = cli_run_training(&cfg, &acc);
+        if (rc == 0)
+            printf("demo: BNN %s, %d epochs: test accuracy %.2f %% (full run: nanocim train "
+                   "--arch mlp:1024,1024 --epochs 15 reaches 89.4 %%, median of 3 seeds)\n",
+                   cfg.arch, cfg.opts.epochs, 100.0 * acc);
+    }
+    if (rc == 0 && (!part || !strcmp(part, "rram")))
         rc = demo_rram();
-    if (rc == 0)
+    if (rc == 0 && (!part || !strcmp(part, "stno")))
         rc = stno_demo();
     return rc;
 }

@@ -514,16 +514,16 @@ int stno_demo(void)
     ncm_stno_op op;
     ncm_error err;
     const double amp = 0.1, i_dc = 1.5 * p.i_th_ma;
-    double half, f[41];
+    double half, f[161];
     if (ncm_stno_operating_point(&p, i_dc, &op, &err) ||
         ncm_stno_lock_halfwidth(&p, i_dc, amp, &half, &err)) {
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }
-    for (int k = 0; k < 41; k++)
-        f[k] = op.f_mhz - 2.0 * half + 4.0 * half * k / 40.0;
+    for (int k = 0; k < 161; k++) /* +-2 locking half-ranges, 0.025 half-range apart */
+        f[k] = op.f_mhz - 2.0 * half + 4.0 * half * k / 160.0;
     lock_map m;
-    if (stno_lock_sweep(&o, f, 41, &amp, 1, &m, &err)) {
+    if (stno_lock_sweep(&o, f, 161, &amp, 1, &m, &err)) {
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }
@@ -531,16 +531,16 @@ int stno_demo(void)
            "noise off here, linewidth %.2f MHz at 300 K)\ndriven by a microwave input of amplitude "
            "F/2pi = %g MHz swept across its frequency:\n  input - f_free (MHz): ",
            i_dc, op.f_mhz, op.linewidth_mhz, amp);
-    for (int k = 0; k < 41; k += 4)
+    for (int k = 0; k < 161; k += 16)
         printf("%6.2f", f[k] - op.f_mhz);
     printf("\n  locked:               ");
-    for (int k = 0; k < 41; k += 4)
+    for (int k = 0; k < 161; k += 16)
         printf("%6s", m.obs.in_locked[k] ? "yes" : "no");
     double lo, hi;
     measured_edges(&m, f, 0, 0, &lo, &hi);
-    printf("\n  locking range: measured %.3f MHz, analytic 2 sqrt(1 + nu^2) F / sqrt(p0) = %.3f "
+    printf("\n  locking range: measured %.3f MHz (grid %.4f MHz), analytic 2 sqrt(1 + nu^2) F / sqrt(p0) = %.3f "
            "MHz (nu = %.2f, p0 = %.3f)\n  (maps and Arnold tongues: nanocim stno lock --help)\n",
-           hi - lo + 4.0 * half / 40.0, 2.0 * half, op.nu, op.p0);
+           hi - lo + 4.0 * half / 160.0, 4.0 * half / 160.0, 2.0 * half, op.nu, op.p0);
     lock_map_free(&m);
     return 0;
 }
