@@ -281,7 +281,7 @@ static int cmd_stno_lock(int argc, char **argv)
     }
     const double secs = ncm_now() - t0;
     if (!o.quiet) {
-        printf("%d oscillator(s), %d x %d grid (%d runs of %g ns), %.1f s\n", o.n_osc, na, nf,
+        printf("%d oscillator(s), %d x %d grid (%d runs of %g ns), %.3g s\n", o.n_osc, na, nf,
                na * nf, o.t_ns, secs);
         printf("%4s %10s %24s %24s %9s\n", "osc", "F_MHz", "measured range (MHz)",
                "analytic range (MHz)", "ratio");
