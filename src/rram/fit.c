@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "nanocim/io.h"
+#include "nanocim/json.h"
 #include "rram/device_internal.h"
 
 /* ---- CSV reader ------------------------------------------------------------------------------ */
@@ -1324,18 +1325,5 @@ char *ncm_rram_fit_report_json(const ncm_rram_fit_report *rep)
 ncm_status ncm_rram_fit_report_save(const char *path, const ncm_rram_fit_report *rep,
                                     ncm_error *err)
 {
-    char *text = ncm_rram_fit_report_json(rep);
-    if (!text)
-        return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory while encoding", path);
-    size_t n = strlen(text);
-    char *withnl = realloc(text, n + 2);
-    if (!withnl) {
-        free(text);
-        return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory while encoding", path);
-    }
-    withnl[n] = '\n';
-    withnl[n + 1] = '\0';
-    ncm_status st = ncm_write_text_atomic(path, withnl, err);
-    free(withnl);
-    return st;
+    return ncm_json_write_text(path, ncm_rram_fit_report_json(rep), err);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "nanocim/io.h"
+#include "nanocim/json.h"
 #include "nanocim/rng.h"
 
 #define FORMAT_NAME "nanocim-stno-device"
@@ -143,23 +144,6 @@ ncm_status ncm_stno_spread(const ncm_stno_params *mean, int n, uint64_t seed, nc
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
-static const char *json_type_name(const cJSON *it)
-{
-    if (cJSON_IsNumber(it))
-        return "a number";
-    if (cJSON_IsString(it))
-        return "a string";
-    if (cJSON_IsBool(it))
-        return "a boolean";
-    if (cJSON_IsNull(it))
-        return "null";
-    if (cJSON_IsArray(it))
-        return "an array";
-    if (cJSON_IsObject(it))
-        return "an object";
-    return "an invalid value";
-}
-
 static int known_key(const char *group, const char *key)
 {
     for (int i = 0; i < N_FIELDS; i++)
@@ -191,7 +175,7 @@ static ncm_status check_unknown(const cJSON *root, const char *path, ncm_error *
         if (!cJSON_IsObject(it))
             return ncm_error_set(err, NCM_ERR_FORMAT,
                                  "%s: field \"%s\" must be an object, found %s", path, k,
-                                 json_type_name(it));
+                                 ncm_json_type_name(it));
         const cJSON *sub;
         cJSON_ArrayForEach(sub, it)
         {
@@ -208,7 +192,7 @@ static ncm_status parse_params(const cJSON *root, const char *path, ncm_stno_par
 {
     if (!cJSON_IsObject(root))
         return ncm_error_set(err, NCM_ERR_FORMAT, "%s: expected a JSON object, found %s", path,
-                             json_type_name(root));
+                             ncm_json_type_name(root));
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     if (!cJSON_IsString(fmt) || strcmp(fmt->valuestring, FORMAT_NAME) != 0)
         return ncm_error_set(err, NCM_ERR_FORMAT,
@@ -250,7 +234,7 @@ static ncm_status parse_params(const cJSON *root, const char *path, ncm_stno_par
         if (!cJSON_IsNumber(it))
             return ncm_error_set(err, NCM_ERR_FORMAT,
                                  "%s: field \"%s.%s\" must be a number, found %s", path, f->group,
-                                 f->key, json_type_name(it));
+                                 f->key, ncm_json_type_name(it));
         field_set(p, f, it->valuedouble);
     }
     return ncm_stno_check(p, path, err);
@@ -259,51 +243,17 @@ static ncm_status parse_params(const cJSON *root, const char *path, ncm_stno_par
 ncm_status ncm_stno_load(const char *path, ncm_stno_params *p, ncm_error *err)
 {
     memset(p, 0, sizeof *p);
-    char *text = NULL;
-    size_t len = 0;
-    ncm_status st = ncm_read_file(path, &text, &len, err);
-    if (st)
-        return st;
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!root) {
-        size_t off = end && end >= text ? (size_t)(end - text) : 0;
-        if (off > len)
-            off = len;
-        int line = 1, col = 1;
-        for (size_t i = 0; i < off; i++) {
-            if (text[i] == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        st = ncm_error_set(err, NCM_ERR_FORMAT, "%s: invalid JSON at byte %zu (line %d, column %d)",
-                           path, off, line, col);
-    } else {
+    cJSON *root;
+    ncm_status st = ncm_json_read(path, &root, err);
+    if (!st)
         st = parse_params(root, path, p, err);
-    }
     cJSON_Delete(root);
-    free(text);
     if (st)
         memset(p, 0, sizeof *p);
     return st;
 }
 
 /* ---- writing --------------------------------------------------------------------------------- */
-
-/* Adds v printed with the fewest digits that read back to exactly v. */
-static int add_number_exact(cJSON *obj, const char *key, double v)
-{
-    char buf[32];
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    return cJSON_AddRawToObject(obj, key, buf) != NULL;
-}
 
 ncm_status ncm_stno_save(const char *path, const ncm_stno_params *p, ncm_error *err)
 {
@@ -320,21 +270,9 @@ ncm_status ncm_stno_save(const char *path, const ncm_stno_params *p, ncm_error *
         ok = grp != NULL;
         for (int i = 0; ok && i < N_FIELDS; i++)
             if (strcmp(FIELDS[i].group, GROUPS[g]) == 0)
-                ok = add_number_exact(grp, FIELDS[i].key, field_get(p, &FIELDS[i]));
+                ok = ncm_json_add_number_exact(grp, FIELDS[i].key, field_get(p, &FIELDS[i]));
     }
     char *text = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
-    if (!text)
-        return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory while encoding", path);
-    size_t n = strlen(text);
-    char *withnl = realloc(text, n + 2);
-    if (!withnl) {
-        free(text);
-        return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory while encoding", path);
-    }
-    withnl[n] = '\n';
-    withnl[n + 1] = '\0';
-    st = ncm_write_text_atomic(path, withnl, err);
-    free(withnl);
-    return st;
+    return ncm_json_write_text(path, text, err);
 }

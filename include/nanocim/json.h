@@ -1,0 +1,34 @@
+/* JSON files (cJSON): reading with error positions, exact number output, atomic writing. Shared
+ * by the device files (rram, stno) and the result files. */
+#ifndef NANOCIM_JSON_H
+#define NANOCIM_JSON_H
+
+#include <cjson/cJSON.h>
+
+#include "nanocim/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Reads and parses a JSON file; on a syntax error the message gives the byte, line and column. */
+ncm_status ncm_json_read(const char *path, cJSON **root, ncm_error *err);
+
+/* Prints `root` (formatted, with a final newline) to `path` atomically. */
+ncm_status ncm_json_write(const char *path, const cJSON *root, ncm_error *err);
+
+/* Writes an already printed JSON text (malloc'd; taken over and freed) with a final newline,
+ * atomically; NULL text means the encoding ran out of memory. */
+ncm_status ncm_json_write_text(const char *path, char *text, ncm_error *err);
+
+/* Adds v printed with the fewest digits that read back to exactly v (cJSON's own printer
+ * accepts a one-ulp difference: 0.30000000000000004 would come back as 0.3). 1 on success. */
+int ncm_json_add_number_exact(cJSON *obj, const char *key, double v);
+
+/* "a number", "a string", ... for messages about a value of the wrong type. */
+const char *ncm_json_type_name(const cJSON *it);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,89 @@
+/* JSON files: reading with error positions, exact numbers, atomic writing (see
+ * include/nanocim/json.h). */
+#include "nanocim/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nanocim/io.h"
+
+ncm_status ncm_json_read(const char *path, cJSON **root, ncm_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    *root = NULL;
+    ncm_status st = ncm_read_file(path, &text, &len, err);
+    if (st)
+        return st;
+    const char *end = NULL;
+    *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!*root) {
+        size_t off = end && end >= text ? (size_t)(end - text) : 0;
+        if (off > len)
+            off = len;
+        int line = 1, col = 1;
+        for (size_t i = 0; i < off; i++) {
+            if (text[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        st = ncm_error_set(err, NCM_ERR_FORMAT, "%s: invalid JSON at byte %zu (line %d, column %d)",
+                           path, off, line, col);
+    }
+    free(text);
+    return st;
+}
+
+ncm_status ncm_json_write_text(const char *path, char *text, ncm_error *err)
+{
+    if (!text)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory while encoding", path);
+    size_t n = strlen(text);
+    char *withnl = realloc(text, n + 2);
+    if (!withnl) {
+        free(text);
+        return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory while encoding", path);
+    }
+    withnl[n] = '\n';
+    withnl[n + 1] = '\0';
+    ncm_status st = ncm_write_text_atomic(path, withnl, err);
+    free(withnl);
+    return st;
+}
+
+ncm_status ncm_json_write(const char *path, const cJSON *root, ncm_error *err)
+{
+    return ncm_json_write_text(path, root ? cJSON_Print(root) : NULL, err);
+}
+
+int ncm_json_add_number_exact(cJSON *obj, const char *key, double v)
+{
+    char buf[32];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return cJSON_AddRawToObject(obj, key, buf) != NULL;
+}
+
+const char *ncm_json_type_name(const cJSON *it)
+{
+    if (cJSON_IsNumber(it))
+        return "a number";
+    if (cJSON_IsString(it))
+        return "a string";
+    if (cJSON_IsBool(it))
+        return "a boolean";
+    if (cJSON_IsNull(it))
+        return "null";
+    if (cJSON_IsArray(it))
+        return "an array";
+    if (cJSON_IsObject(it))
+        return "an object";
+    return "an invalid value";
+}
