@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "nanocim/blas.h"
 #include "nanocim/io.h"
+#include "nanocim/json.h"
 #include "nanocim/metrics.h"
 #include "nanocim/model.h"
 #include "nanocim/packed.h"
@@ -169,10 +170,8 @@ int cmd_eval(int argc, char **argv)
             cJSON_AddNumberToObject(tm, "seconds", t);
             cJSON_AddStringToObject(tm, "engine", kname);
             cJSON_AddNumberToObject(tm, "threads", ncm_threads());
-            char *txt = cJSON_Print(o);
-            if (ncm_write_text_atomic(json, txt, &err))
+            if (ncm_json_write(json, o, &err))
                 rc = CLI_FAIL;
-            free(txt);
             cJSON_Delete(o);
         }
     }

@@ -14,6 +14,7 @@
 #include "cli/plot.h"
 #include "nanocim/blas.h"
 #include "nanocim/io.h"
+#include "nanocim/json.h"
 #include "nanocim/progress.h"
 #include "nanocim/rng.h"
 #include "nanocim/rram.h"
@@ -346,10 +347,8 @@ static int cmd_rram_ber(int argc, char **argv)
             cJSON_AddItemToArray(arr, e);
         }
         cJSON_AddItemToObject(o, "points", arr);
-        char *txt = cJSON_Print(o);
+        ncm_status s = ncm_json_write(json, o, &err);
         cJSON_Delete(o);
-        ncm_status s = ncm_write_text_atomic(json, txt, &err);
-        free(txt);
         if (s)
             goto fail;
     }

@@ -14,6 +14,7 @@
 #include "cli/plot.h"
 #include "nanocim/blas.h"
 #include "nanocim/io.h"
+#include "nanocim/json.h"
 #include "nanocim/stno.h"
 
 /* Common options of both subcommands. */
@@ -334,10 +335,8 @@ static int cmd_stno_lock(int argc, char **argv)
                 cJSON_AddItemToArray(arr, e);
             }
         cJSON_AddItemToObject(j, "tongues", arr);
-        char *txt = cJSON_Print(j);
+        ncm_status s = ncm_json_write(o.json, j, &err);
         cJSON_Delete(j);
-        ncm_status s = ncm_write_text_atomic(o.json, txt, &err);
-        free(txt);
         if (s)
             goto fail;
     }

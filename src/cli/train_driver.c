@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "nanocim/blas.h"
 #include "nanocim/io.h"
+#include "nanocim/json.h"
 #include "nanocim/metrics.h"
 #include "nanocim/model.h"
 #include "nanocim/packed.h"
@@ -187,10 +188,7 @@ int cli_run_training(const cli_train_cfg *cfg, double *test_acc)
         cJSON_AddNumberToObject(t, "total_seconds", ncm_now() - t0);
         cJSON_AddNumberToObject(t, "threads", ncm_threads());
         cJSON_AddStringToObject(t, "openblas_kernel", ncm_blas_kernel());
-        char *txt = cJSON_Print(res);
-        ncm_status s = ncm_write_text_atomic(cfg->json, txt, &err);
-        free(txt);
-        if (s)
+        if (ncm_json_write(cfg->json, res, &err))
             goto fail;
     }
     if (test_acc)
