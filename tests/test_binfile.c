@@ -36,22 +36,6 @@ static int group_setup(void **state)
     return testdir_create("test_binfile");
 }
 
-static uint8_t *read_all(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-    long len = ftell(fp);
-    assert_true(len >= 0);
-    rewind(fp);
-    uint8_t *p = malloc((size_t)len + 1);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)len, fp), (size_t)len);
-    fclose(fp);
-    *n = (size_t)len;
-    return p;
-}
-
 static int file_exists(const char *path)
 {
     struct stat st;
@@ -70,12 +54,6 @@ static int count_entries(const char *part)
             n++;
     closedir(d);
     return n;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("message \"%s\" does not contain \"%s\"", hay, needle);
 }
 
 static void put_u32(uint8_t *p, uint32_t v)

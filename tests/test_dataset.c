@@ -43,28 +43,6 @@ static void write_gz(const char *path, const void *data, size_t n)
     assert_int_equal(gzclose(g), Z_OK);
 }
 
-static uint8_t *read_all(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-    long len = ftell(fp);
-    assert_true(len >= 0);
-    rewind(fp);
-    uint8_t *p = malloc((size_t)len + 1);
-    assert_non_null(p);
-    assert_int_equal(fread(p, 1, (size_t)len, fp), (size_t)len);
-    fclose(fp);
-    *n = (size_t)len;
-    return p;
-}
-
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("message \"%s\" does not contain \"%s\"", hay, needle);
-}
-
 /* An IDX file in memory: 0, 0, type, ndims, big-endian dims, then `data` (n_data bytes, which
  * need not match the dims). Returns malloc'd bytes, length in *len. */
 static uint8_t *idx_bytes(uint8_t type, int ndims, const uint32_t *dims, const uint8_t *data,

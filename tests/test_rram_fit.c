@@ -32,20 +32,6 @@ static int group_setup(void **state)
     return testdir_create("test_rram_fit");
 }
 
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("message \"%s\" does not contain \"%s\"", hay, needle);
-}
-
-/* |a - b| <= tol, or a failure quoting both */
-#define expect_near(a, b, tol) expect_near_at((a), (b), (tol), #a, __LINE__)
-static void expect_near_at(double a, double b, double tol, const char *what, int line)
-{
-    if (!(fabs(a - b) <= tol))
-        fail_msg("line %d: %s = %.10g, expected %.10g +- %.3g", line, what, a, b, tol);
-}
-
 static ncm_rram_params defaults(void)
 {
     ncm_rram_params p;
