@@ -156,28 +156,39 @@ ncm_packed *ncm_packed_build(const ncm_model *m, ncm_kernel kernel, ncm_error *e
 
 /* First layer: the 8 bit planes of each input vector (the image, or each 3x3 patch of it with
  * pixel 0 as padding), in model order. */
-static void first_rows(const player *q, const uint8_t *img, uint64_t *rows)
+/* The 8 bit planes of n pixels v[0..n) into rows b * rw + word (bits past n zero). Each word of
+ * 64 pixels is built in registers, plane by plane, before it is stored. */
+static void pack_planes(const uint8_t *v, int n, uint64_t *r, int rw)
+{
+    for (int q = 0; q < rw; q++) {
+        uint64_t w[8] = {0};
+        const int j0 = q * 64, m = n - j0 < 64 ? (n - j0 > 0 ? n - j0 : 0) : 64;
+        for (int t = 0; t < m; t++) {
+            const uint64_t x = v[j0 + t];
+            for (int b = 0; b < 8; b++)
+                w[b] |= (x >> b & 1) << t;
+        }
+        for (int b = 0; b < 8; b++)
+            r[b * rw + q] = w[b];
+    }
+}
+
+static void first_rows(const player *q, const uint8_t *img, uint64_t *rows, uint8_t *patch)
 {
     const ncm_model_layer *L = q->L;
     const int rw = q->row_words;
-    const int npos = L->kind == NCM_LAYER_CONV ? L->hc * L->wc : 1;
-    memset(rows, 0, (size_t)npos * 8 * rw * sizeof(uint64_t));
+    if (L->kind != NCM_LAYER_CONV) {
+        pack_planes(img, L->fan_in, rows, rw);
+        return;
+    }
     const int H = L->hin, W = L->win, P = H * W;
-    for (int pos = 0; pos < npos; pos++) {
-        uint64_t *r = rows + (int64_t)pos * 8 * rw;
+    for (int pos = 0; pos < L->hc * L->wc; pos++) {
         const int y = pos / W, x = pos % W;
         for (int j = 0; j < L->fan_in; j++) {
-            int v;
-            if (L->kind == NCM_LAYER_CONV) {
-                const int c = j / 9, ys = y + j % 9 / 3 - 1, xs = x + j % 3 - 1;
-                v = (ys >= 0 && ys < H && xs >= 0 && xs < W) ? img[c * P + ys * W + xs] : 0;
-            } else {
-                v = img[j];
-            }
-            for (int b = 0; v; b++, v >>= 1)
-                if (v & 1)
-                    r[b * rw + j / 64] |= 1ull << (j % 64);
+            const int c = j / 9, ys = y + j % 9 / 3 - 1, xs = x + j % 3 - 1;
+            patch[j] = (ys >= 0 && ys < H && xs >= 0 && xs < W) ? img[c * P + ys * W + xs] : 0;
         }
+        pack_planes(patch, L->fan_in, rows + (int64_t)pos * 8 * rw, rw);
     }
 }
 
@@ -234,6 +245,7 @@ static void pool_bits(const player *q, const uint64_t *in, uint64_t *out)
 typedef struct {
     uint64_t *rows, *act, *act2, *bits;
     int32_t *sums;
+    uint8_t *patch; /* one 3x3 patch of the input image */
 } work;
 
 static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int nimg, work *wk,
@@ -250,7 +262,7 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
             uint64_t *r = wk->rows + (int64_t)i * rpi * rw;
             const uint64_t *a = wk->act + i * act_stride;
             if (L->first)
-                first_rows(q, d->pixels + (i0 + i) * P0, r);
+                first_rows(q, d->pixels + (i0 + i) * P0, r, wk->patch);
             else if (L->kind == NCM_LAYER_CONV)
                 conv_rows(q, a, r);
             else
@@ -325,7 +337,8 @@ ncm_status ncm_packed_predict(const ncm_packed *p, const ncm_dataset *d, int32_t
         wk.act = malloc((size_t)(p->chunk * p->max_act + 1) * 8);
         wk.act2 = malloc((size_t)(p->chunk * p->max_act + 1) * 8);
         wk.bits = malloc((size_t)(p->max_act + 1) * 8);
-        const int ok = wk.rows && wk.sums && wk.act && wk.act2 && wk.bits;
+        wk.patch = malloc((size_t)p->pl[0].L->fan_in);
+        const int ok = wk.rows && wk.sums && wk.act && wk.act2 && wk.bits && wk.patch;
         if (!ok) {
 #pragma omp atomic write
             failed = 1;
@@ -343,6 +356,7 @@ ncm_status ncm_packed_predict(const ncm_packed *p, const ncm_dataset *d, int32_t
         free(wk.act);
         free(wk.act2);
         free(wk.bits);
+        free(wk.patch);
     }
     if (failed)
         return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for packed inference");
