@@ -388,16 +388,6 @@ static void test_student_t_tail_matches_closed_forms(void **state)
     expect_near(ncm_student_t_sf(3.0, 1e7), ncm_phi(-3.0), 1e-8);
 }
 
-static void test_fast_u32_is_the_ncm_rng_sequence(void **state)
-{
-    (void)state;
-    ncm_rng a, b;
-    ncm_rng_init(&a, 0x1234567890abcdefull, 42);
-    ncm_rng_init(&b, 0x1234567890abcdefull, 42);
-    for (int i = 0; i < 1000; i++)
-        assert_int_equal(ncm_u32(&a), ncm_rng_u32(&b));
-}
-
 static void test_ziggurat_normal_matches_phi_in_the_tails(void **state)
 {
     (void)state;
@@ -787,7 +777,6 @@ int main(void)
         cmocka_unit_test(test_mc_identical_for_1_and_2_threads),
         cmocka_unit_test(test_best_ref_is_a_minimum),
         cmocka_unit_test(test_student_t_tail_matches_closed_forms),
-        cmocka_unit_test(test_fast_u32_is_the_ncm_rng_sequence),
         cmocka_unit_test(test_ziggurat_normal_matches_phi_in_the_tails),
         cmocka_unit_test(test_device_c2c_is_ar1_around_the_device_median),
         cmocka_unit_test(test_stuck_devices_stay_stuck_at_the_per_cycle_rate),

@@ -22,8 +22,16 @@ typedef struct {
 
 /* Starts stream `stream` of generator `seed` at position 0. */
 void ncm_rng_init(ncm_rng *r, uint64_t seed, uint64_t stream);
-/* Uniform 32-bit and 64-bit integers. */
-uint32_t ncm_rng_u32(ncm_rng *r);
+/* Computes the next block of 4 words (the counter advances); used by ncm_rng_u32. */
+void ncm_rng_refill(ncm_rng *r);
+
+/* Uniform 32-bit and 64-bit integers. ncm_rng_u32 is inline: Monte Carlo inner loops call it. */
+static inline uint32_t ncm_rng_u32(ncm_rng *r)
+{
+    if (r->pos >= 4)
+        ncm_rng_refill(r);
+    return r->buf[r->pos++];
+}
 uint64_t ncm_rng_u64(ncm_rng *r);
 /* Uniform double in the open interval (0, 1) (53-bit resolution). */
 double ncm_rng_uniform(ncm_rng *r);

@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdint.h>
 
-#include <Random123/philox.h>
 
 #include "nanocim/rng.h"
 #include "nanocim/rram.h"
@@ -45,27 +44,11 @@ void ncm_zig_init(void);
 /* The slow paths of the ziggurat: the tail beyond r and the wedge test; the fast path is inline. */
 double ncm_zig_slow(ncm_rng *r, uint32_t w);
 
-/* ncm_rng_u32() inlined for the Monte Carlo's inner loops: the same Philox4x32-10 block and
- * counter update as src/util/rng.c, hence the same sequence (checked by tests/test_rram.c). */
-static inline uint32_t ncm_u32(ncm_rng *r)
-{
-    if (r->pos >= 4) {
-        philox4x32_ctr_t c = {{r->ctr[0], r->ctr[1], r->ctr[2], r->ctr[3]}};
-        philox4x32_key_t k = {{r->key[0], r->key[1]}};
-        philox4x32_ctr_t out = philox4x32(c, k);
-        for (int i = 0; i < 4; i++)
-            r->buf[i] = out.v[i];
-        if (++r->ctr[0] == 0)
-            ++r->ctr[1];
-        r->pos = 0;
-    }
-    return r->buf[r->pos++];
-}
 
 /* Uniform double in (0, 1) from one 32-bit word (enough resolution for rejection tests). */
 static inline double ncm_u01_32(ncm_rng *r)
 {
-    return ((double)ncm_u32(r) + 0.5) * 0x1p-32;
+    return ((double)ncm_rng_u32(r) + 0.5) * 0x1p-32;
 }
 
 /* Standard normal deviate: one 32-bit word in about 97 % of the draws. Layer from bits 0-6, sign
@@ -73,7 +56,7 @@ static inline double ncm_u01_32(ncm_rng *r)
  * Ziggurat Method to Generate Normal Random Samples", 2005). ncm_zig_init() must have run. */
 static inline double ncm_zig_normal(ncm_rng *r)
 {
-    uint32_t w = ncm_u32(r);
+    uint32_t w = ncm_rng_u32(r);
     int i = (int)(w & 127);
     double z = (double)(w >> 8) * 0x1p-24 * ncm_zig_x[i];
     if (z < ncm_zig_x[i + 1])
@@ -100,7 +83,7 @@ static inline double ncm_rram_scale_draw(const ncm_rram_params *p, ncm_rng *r)
 static inline int ncm_pcsa_decide(double d, double dead_zone, ncm_rng *r)
 {
     if (fabs(d) < dead_zone)
-        return (int)(ncm_u32(r) >> 31);
+        return (int)(ncm_rng_u32(r) >> 31);
     return d > 0;
 }
 

@@ -14,7 +14,7 @@ void ncm_rng_init(ncm_rng *r, uint64_t seed, uint64_t stream)
     r->pos = 4;
 }
 
-static void refill(ncm_rng *r)
+void ncm_rng_refill(ncm_rng *r)
 {
     philox4x32_ctr_t c = {{r->ctr[0], r->ctr[1], r->ctr[2], r->ctr[3]}};
     philox4x32_key_t k = {{r->key[0], r->key[1]}};
@@ -24,13 +24,6 @@ static void refill(ncm_rng *r)
     if (++r->ctr[0] == 0)
         ++r->ctr[1];
     r->pos = 0;
-}
-
-uint32_t ncm_rng_u32(ncm_rng *r)
-{
-    if (r->pos >= 4)
-        refill(r);
-    return r->buf[r->pos++];
 }
 
 uint64_t ncm_rng_u64(ncm_rng *r)
