@@ -56,6 +56,18 @@ ncm_status ncm_fields_member(const cJSON *root, const char *group, const char *k
  * NULL when out of memory. The caller may add its extra members before writing it. */
 cJSON *ncm_fields_to_json(const ncm_field_table *t, const void *obj);
 
+/* Reads a whole file into obj (size bytes): parse, ncm_fields_parse, then finish (the caller's
+ * extra members and range checks). On error obj is zeroed. */
+typedef ncm_status (*ncm_fields_finish)(const cJSON *root, const char *path, void *obj,
+                                        ncm_error *err);
+ncm_status ncm_fields_load(const ncm_field_table *t, const char *path, void *obj, size_t size,
+                           ncm_fields_finish finish, ncm_error *err);
+
+/* Writes obj atomically; extra (may be NULL) adds the caller's members, returning 1 on success. */
+typedef int (*ncm_fields_extra)(cJSON *root, const void *obj);
+ncm_status ncm_fields_save(const ncm_field_table *t, const char *path, const void *obj,
+                           ncm_fields_extra extra, ncm_error *err);
+
 #ifdef __cplusplus
 }
 #endif

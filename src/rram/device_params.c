@@ -137,12 +137,11 @@ ncm_status ncm_rram_check(const ncm_rram_params *p, const char *where, ncm_error
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
-static ncm_status parse_params(const cJSON *root, const char *path, ncm_rram_params *p,
-                               ncm_error *err)
+/* After the numeric fields: the distribution family, then the ranges. */
+static ncm_status finish_params(const cJSON *root, const char *path, void *obj, ncm_error *err)
 {
-    ncm_status st = ncm_fields_parse(&TABLE, root, path, p, err);
-    if (st)
-        return st;
+    ncm_rram_params *p = obj;
+    ncm_status st;
     const cJSON *it = NULL;
     if ((st = ncm_fields_member(root, "distribution", "family", path, &it, err)))
         return st;
@@ -163,28 +162,23 @@ static ncm_status parse_params(const cJSON *root, const char *path, ncm_rram_par
 
 ncm_status ncm_rram_load(const char *path, ncm_rram_params *p, ncm_error *err)
 {
-    memset(p, 0, sizeof *p);
-    cJSON *root;
-    ncm_status st = ncm_json_read(path, &root, err);
-    if (!st)
-        st = parse_params(root, path, p, err);
-    cJSON_Delete(root);
-    if (st)
-        memset(p, 0, sizeof *p);
-    return st;
+    return ncm_fields_load(&TABLE, path, p, sizeof *p, finish_params, err);
 }
 
 /* ---- writing --------------------------------------------------------------------------------- */
+
+/* The family, a string, in the "distribution" group. */
+static int add_family(cJSON *root, const void *obj)
+{
+    const ncm_rram_params *p = obj;
+    cJSON *dist = cJSON_GetObjectItemCaseSensitive(root, "distribution");
+    return dist && cJSON_AddStringToObject(dist, "family", ncm_rram_family_name(p->family));
+}
 
 ncm_status ncm_rram_save(const char *path, const ncm_rram_params *p, ncm_error *err)
 {
     ncm_status st = ncm_rram_check(p, NULL, err);
     if (st)
         return st;
-    cJSON *root = ncm_fields_to_json(&TABLE, p);
-    cJSON *dist = root ? cJSON_GetObjectItemCaseSensitive(root, "distribution") : NULL;
-    int ok = dist && cJSON_AddStringToObject(dist, "family", ncm_rram_family_name(p->family));
-    char *text = ok ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
-    return ncm_json_write_text(path, text, err);
+    return ncm_fields_save(&TABLE, path, p, add_family, err);
 }

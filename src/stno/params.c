@@ -12,9 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nanocim/io.h"
 #include "nanocim/fieldfile.h"
-#include "nanocim/json.h"
 #include "nanocim/rng.h"
 
 #define FORMAT_NAME "nanocim-stno-device"
@@ -112,26 +110,15 @@ ncm_status ncm_stno_spread(const ncm_stno_params *mean, int n, uint64_t seed, nc
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
-static ncm_status parse_params(const cJSON *root, const char *path, ncm_stno_params *p,
-                               ncm_error *err)
+static ncm_status finish_params(const cJSON *root, const char *path, void *obj, ncm_error *err)
 {
-    ncm_status st = ncm_fields_parse(&TABLE, root, path, p, err);
-    if (st)
-        return st;
-    return ncm_stno_check(p, path, err);
+    (void)root;
+    return ncm_stno_check(obj, path, err);
 }
 
 ncm_status ncm_stno_load(const char *path, ncm_stno_params *p, ncm_error *err)
 {
-    memset(p, 0, sizeof *p);
-    cJSON *root;
-    ncm_status st = ncm_json_read(path, &root, err);
-    if (!st)
-        st = parse_params(root, path, p, err);
-    cJSON_Delete(root);
-    if (st)
-        memset(p, 0, sizeof *p);
-    return st;
+    return ncm_fields_load(&TABLE, path, p, sizeof *p, finish_params, err);
 }
 
 /* ---- writing --------------------------------------------------------------------------------- */
@@ -141,9 +128,5 @@ ncm_status ncm_stno_save(const char *path, const ncm_stno_params *p, ncm_error *
     ncm_status st = ncm_stno_check(p, NULL, err);
     if (st)
         return st;
-    cJSON *root = ncm_fields_to_json(&TABLE, p);
-    int ok = root != NULL;
-    char *text = ok ? cJSON_Print(root) : NULL;
-    cJSON_Delete(root);
-    return ncm_json_write_text(path, text, err);
+    return ncm_fields_save(&TABLE, path, p, NULL, err);
 }

@@ -170,3 +170,29 @@ cJSON *ncm_fields_to_json(const ncm_field_table *t, const void *obj)
     }
     return root;
 }
+
+ncm_status ncm_fields_load(const ncm_field_table *t, const char *path, void *obj, size_t size,
+                           ncm_fields_finish finish, ncm_error *err)
+{
+    memset(obj, 0, size);
+    cJSON *root;
+    ncm_status st = ncm_json_read(path, &root, err);
+    if (!st)
+        st = ncm_fields_parse(t, root, path, obj, err);
+    if (!st)
+        st = finish(root, path, obj, err);
+    cJSON_Delete(root);
+    if (st)
+        memset(obj, 0, size);
+    return st;
+}
+
+ncm_status ncm_fields_save(const ncm_field_table *t, const char *path, const void *obj,
+                           ncm_fields_extra extra, ncm_error *err)
+{
+    cJSON *root = ncm_fields_to_json(t, obj);
+    int ok = root && (!extra || extra(root, obj));
+    char *text = ok ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    return ncm_json_write_text(path, text, err);
+}
