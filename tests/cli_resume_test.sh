@@ -13,8 +13,7 @@ if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     exit 77
 fi
 rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
-passed=0 failed=0
-check() { if eval "$2"; then passed=$((passed + 1)); echo "ok    $1"; else failed=$((failed + 1)); echo "FAIL  $1"; fi; }
+. "$(dirname "$0")/cli_lib.sh"
 
 args=(train --data fashion-mnist --arch mlp:256 --epochs 3 --train-limit 30000 --test-limit 500
       --seed 7 -q)
@@ -46,5 +45,4 @@ for key in accuracy per_class_accuracy confusion seed train_seconds folded_agree
     check "results JSON has $key" 'grep -q "\"$key\"" "$TMP/straight.json"'
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -11,8 +11,7 @@ set -u
 NANOCIM=${1:?usage: cli_rram_test.sh NANOCIM TMPDIR}
 TMP=${2:?usage: cli_rram_test.sh NANOCIM TMPDIR}
 rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
-passed=0 failed=0
-check() { if eval "$2"; then passed=$((passed + 1)); echo "ok    $1"; else failed=$((failed + 1)); echo "FAIL  $1"; fi; }
+. "$(dirname "$0")/cli_lib.sh"
 
 "$NANOCIM" rram ber --icc 10:200:10 --reads 2e5 -q -o "$TMP/ber.csv" --json "$TMP/ber.json" \
     --plot "$TMP/fig"
@@ -41,16 +40,6 @@ check "fitted sigma of ln R_HRS within 3 % of the true 0.5" \
       'awk "/^hrs.sigma_ln_r/ { exit !(\$2 > 0.485 && \$2 < 0.515) }" "$TMP/fit.txt"'
 check "fitted device file is usable" '"$NANOCIM" rram ber --device "$TMP/fit.json" --icc 50 --reads 0 -q'
 
-# expect_fail NAME NEEDLE ARGS...: exit in [1, 127], one stderr line "nanocim: ..." with NEEDLE
-expect_fail() {
-    local name=$1 needle=$2
-    shift 2
-    "$NANOCIM" "$@" >/dev/null 2>"$TMP/err"
-    local rc=$?
-    check "$name: exit code $rc" '[ $rc -ge 1 ] && [ $rc -lt 128 ]'
-    check "$name: one line naming $needle" \
-          '[ "$(wc -l < "$TMP/err")" -eq 1 ] && grep -q "^nanocim: .*$needle" "$TMP/err"'
-}
 expect_fail "empty range" "--icc" rram ber --icc 200:10:20 -o "$TMP/x.csv"
 expect_fail "unknown cell" "--cells" rram ber --cells 1t1r,3t3r -o "$TMP/x.csv"
 expect_fail "bad cycles" "--cycles" rram ber --cycles -5 -o "$TMP/x.csv"
@@ -65,5 +54,4 @@ printf 'condition,cycle,resistance_ohm\nlrs@10,0,1000\nlrs@10,0,abc\nlrs@10,0,12
 expect_fail "CSV with a non-numeric cell" "line 3" rram fit "$TMP/nonnum.csv" -o "$TMP/x.csv"
 check "no output file left by the failures" '[ ! -e "$TMP/x.csv" ] && [ -z "$(ls "$TMP" | grep "\.tmp")" ]'
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

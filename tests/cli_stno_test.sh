@@ -8,8 +8,7 @@ set -u
 NANOCIM=${1:?usage: cli_stno_test.sh NANOCIM TMPDIR}
 TMP=${2:?usage: cli_stno_test.sh NANOCIM TMPDIR}
 rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
-passed=0 failed=0
-check() { if eval "$2"; then passed=$((passed + 1)); echo "ok    $1"; else failed=$((failed + 1)); echo "FAIL  $1"; fi; }
+. "$(dirname "$0")/cli_lib.sh"
 
 "$NANOCIM" stno lock --amp 0.05,0.1,0.2 --temperature 0 --f 302:306:0.01 > "$TMP/lock.txt" \
     --json "$TMP/lock.json" -o "$TMP/lock.csv" --plot "$TMP/tongue.png"
@@ -24,15 +23,6 @@ check "measured locking range within 5 % of the analytic at 3 amplitudes" \
 check "run writes a trace with a header and samples" '[ "$(wc -l < "$TMP/run.csv")" -gt 10 ]'
 check "run reports both oscillators" '[ "$(grep -c "^osc " "$TMP/run.txt")" -eq 2 ]'
 
-expect_fail() {
-    local name=$1 needle=$2
-    shift 2
-    "$NANOCIM" "$@" >/dev/null 2>"$TMP/err"
-    local rc=$?
-    check "$name: exit code $rc" '[ $rc -ge 1 ] && [ $rc -lt 128 ]'
-    check "$name: one line naming $needle" \
-          '[ "$(wc -l < "$TMP/err")" -eq 1 ] && grep -q "^nanocim: .*$needle" "$TMP/err"'
-}
 sed 's/"temperature_k": *[0-9.e+]*/"temperature_k": -5/' "$(dirname "$0")/../data/vortex_stno.json" > "$TMP/negT.json"
 expect_fail "negative temperature" "temperature_k" stno run --device "$TMP/negT.json" -o "$TMP/x.csv"
 expect_fail "negative step" "dt_ns" stno run --dt-ns -1 -o "$TMP/x.csv"
@@ -40,5 +30,4 @@ expect_fail "too large step" "largest allowed step" stno run --dt-ns 50 -o "$TMP
 expect_fail "unknown option" "--bogus" stno lock --bogus
 check "no output file left by the failures" '[ ! -e "$TMP/x.csv" ]'
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nanocim/io.h"
 #include "nanocim/fieldfile.h"
 #include "nanocim/json.h"
 
