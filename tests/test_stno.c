@@ -444,40 +444,80 @@ static void test_results_identical_for_1_and_2_threads(void **state)
     ncm_stno_net_free(&net);
 }
 
-static void test_noise_streams_are_the_ncm_rng_sequences(void **state)
+/* The Box-Muller pair of words (a, b) as the integrator defines it (integrate_kernels.h), in
+ * double precision with libm: u rounded to a float as there, theta from the top 24 bits of b. */
+static void box_muller_ref(uint32_t a, uint32_t b, double *zc, double *zs)
+{
+    float u = ((float)(int32_t)(a >> 1) + 0.5f) * 0x1p-31f;
+    double r = sqrt(-2.0 * log((double)u));
+    double th = 2.0 * M_PI * (((double)(b >> 8) + 0.5) * 0x1p-24);
+    *zc = r * cos(th);
+    *zs = r * sin(th);
+}
+
+static void test_noise_is_philox_and_box_muller(void **state)
 {
     (void)state;
-    /* every kernel variant the CPU has: lane r's words are ncm_rng (seed, first + r) */
+    const uint64_t seed = 0x123456789abcull, first = (1ull << 32) - 3; /* streams cross 2^32 */
+    const uint64_t ctrs[] = {0, 1, 7, 1000, (1ull << 32) + 5};
     const int best = ncm_stno_kernel(-2);
+    uint32_t w0[4][8];
+    double z0[4][8];
     for (int v = 0; v <= best; v++) {
         assert_int_equal(ncm_stno_kernel(v), v);
-        enum { L = 5 };
-        ncm_stno_lanes g;
-        ncm_rng r[L];
-        assert_int_equal(ncm_stno_lanes_init(&g, L, 0x123456789abcull, 40), 0);
-        for (int l = 0; l < L; l++)
-            ncm_rng_init(&r[l], 0x123456789abcull, 40 + l);
-        for (int k = 0; k < 10 * NCM_STNO_ROWS + 3; k++) {
-            const uint32_t *row = ncm_stno_lanes_row(&g);
-            for (int l = 0; l < L; l++)
-                assert_int_equal(row[l], ncm_rng_u32(&r[l]));
-        }
-        /* its normals: mean 0, variance 1, and the tail P(|z| > 3) of N(0, 1) */
-        double m = 0, var = 0, z[L];
-        int tail = 0;
-        const int n = 80000;
-        for (int i = 0; i < n; i++) {
-            ncm_stno_lanes_normals(&g, z);
-            for (int l = 0; l < L; l++) {
-                m += z[l];
-                var += z[l] * z[l];
-                tail += fabs(z[l]) > 3.0;
+        /* lane r's words are those of ncm_rng (seed, first + r), block ctr */
+        for (size_t c = 0; c < sizeof ctrs / sizeof *ctrs; c++) {
+            uint32_t words[4][8];
+            double z[4][8];
+            ncm_stno_noise8(seed, first, ctrs[c], words, z);
+            for (int r = 0; r < 8; r++) {
+                ncm_rng g;
+                ncm_rng_init(&g, seed, first + (uint64_t)r);
+                g.ctr[0] = (uint32_t)ctrs[c]; /* jump to block ctr */
+                g.ctr[1] = (uint32_t)(ctrs[c] >> 32);
+                g.pos = 4;
+                for (int k = 0; k < 4; k++)
+                    assert_int_equal(words[k][r], ncm_rng_u32(&g));
+                /* normals: (z0, z1) from words 0 and 2, (z2, z3) from 1 and 3 */
+                for (int h = 0; h < 2; h++) {
+                    double zc, zs;
+                    box_muller_ref(words[h][r], words[h + 2][r], &zc, &zs);
+                    expect_near(z[2 * h][r], zc, 2e-6 * (1.0 + fabs(zc)));
+                    expect_near(z[2 * h + 1][r], zs, 2e-6 * (1.0 + fabs(zs)));
+                }
+            }
+            if (c == 3 && v == 0)
+                memcpy(w0, words, sizeof w0), memcpy(z0, z, sizeof z0);
+            if (c == 3 && v > 0) { /* every variant: the same bits */
+                assert_memory_equal(w0, words, sizeof w0);
+                assert_memory_equal(z0, z, sizeof z0);
             }
         }
-        expect_near(m / (n * L), 0.0, 0.01);
-        expect_near(var / (n * L), 1.0, 0.01);
-        expect_near((double)tail / (n * L), 0.0026998, 0.0005);
-        ncm_stno_lanes_free(&g);
+        /* moments and tails of N(0, 1), and no correlation between the pair's parts */
+        double m = 0, var = 0, m4 = 0, cross = 0, tail3 = 0, tail4 = 0, zmax = 0;
+        const int blocks = 40000, cnt = blocks * 32;
+        for (int c = 0; c < blocks; c++) {
+            uint32_t words[4][8];
+            double z[4][8];
+            ncm_stno_noise8(seed + 1, 40, (uint64_t)c, words, z);
+            for (int k = 0; k < 4; k++)
+                for (int r = 0; r < 8; r++) {
+                    double x = z[k][r];
+                    m += x, var += x * x, m4 += x * x * x * x;
+                    tail3 += fabs(x) > 3.0, tail4 += fabs(x) > 4.0;
+                    zmax = fmax(zmax, fabs(x));
+                    if (k % 2 == 0)
+                        cross += x * z[k + 1][r];
+                }
+        }
+        /* 5 sigma bands: mean 1/sqrt(N), variance sqrt(2/N), kurtosis sqrt(96/N) */
+        expect_near(m / cnt, 0.0, 5.0 / sqrt(cnt));
+        expect_near(var / cnt, 1.0, 5.0 * sqrt(2.0 / cnt));
+        expect_near(m4 / cnt, 3.0, 5.0 * sqrt(96.0 / cnt));
+        expect_near(cross / (cnt / 2), 0.0, 5.0 / sqrt(cnt / 2));
+        expect_near(tail3 / cnt, 0.0026998, 5.0 * sqrt(0.0027 / cnt));
+        expect_near(tail4 / cnt, 6.334e-5, 5.0 * sqrt(6.334e-5 / cnt));
+        assert_true(zmax < sqrt(64.0 * M_LN2) + 1e-6);
     }
     ncm_stno_kernel(-1);
 }
@@ -835,7 +875,7 @@ int main(void)
         cmocka_unit_test(test_coupled_pair_locks_above_analytic_threshold_only),
         cmocka_unit_test(test_heun_converges_at_second_order_without_noise),
         cmocka_unit_test(test_results_identical_for_1_and_2_threads),
-        cmocka_unit_test(test_noise_streams_are_the_ncm_rng_sequences),
+        cmocka_unit_test(test_noise_is_philox_and_box_muller),
         cmocka_unit_test(test_kernel_variants_give_identical_results),
         cmocka_unit_test(test_vectorised_atan2_matches_libm),
         cmocka_unit_test(test_trace_holds_the_emitted_signal),

@@ -24,14 +24,18 @@
  * the CPU has runs. The blocks are spread over the OpenMP threads. The lanes are independent and
  * every operation is IEEE (no contraction, the vectorisable atan2 uses only + - * / and exact
  * selects), so a run gives the same bits in any lane, block, thread or kernel variant. Run r draws
- * from Philox stream (seed, stream0 + r) (noise.c): first two words per oscillator for its initial
- * phases (when no initial state is given), then per step and oscillator the real and imaginary
- * noise (ziggurat normals, src/rram/device_internal.h).
+ * from Philox4x32-10 stream (seed, stream0 + r) (the words of ncm_rng, include/nanocim/rng.h):
+ * its first two words per oscillator give the initial phases (when no initial state is given);
+ * from block noise_ctr0 = ceil(n / 2) on, block noise_ctr0 + s ceil(n / 2) + j gives the noise of
+ * step s for oscillators 2j and 2j + 1, each a complex normal from two words by Box-Muller
+ * (integrate_kernels.h). The step keeps 8 lanes in registers (gcc vector types) from the load of
+ * the state to its store, drawing its noise on the way.
  *
  * Observables (every obs_stride steps): the phase phi_i with c_i = sqrt(p_i) exp(-i phi_i) is
  * unwrapped from the increments -arg(u(t) u*(t - stride dt)); over the window its advance gives
  * the mean frequency, its increments over a lag tau the phase diffusion, and its differences to
  * the inputs' phases and to the other oscillators the phase-locking values and slips. */
+#include <immintrin.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -39,11 +43,16 @@
 
 #include "nanocim/rng.h"
 #include "nanocim/stno.h"
-#include "rram/device_internal.h"
 #include "stno/stno_internal.h"
+
+/* The 64-byte vector types below are passed by value only between always-inlined static
+ * functions, so gcc's note that their calling convention differs between instruction sets
+ * concerns no call that exists. */
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 enum {
     MAX_LANES = 64, /* runs per block */
+    V = 8,          /* lanes per vector */
     RESYNC = 1024   /* steps between exact recomputations of the input phasors */
 };
 
@@ -190,6 +199,74 @@ void ncm_stno_trace_free(ncm_stno_trace *t)
     memset(t, 0, sizeof *t);
 }
 
+/* ---- 8-lane vectors (gcc vector extensions) ---------------------------------------------------- */
+
+typedef double vd __attribute__((vector_size(8 * V)));
+typedef uint64_t vu __attribute__((vector_size(8 * V)));
+typedef int64_t vs64 __attribute__((vector_size(8 * V)));
+/* single precision for the noise: 16 lanes, and halves of 8 */
+typedef float vf __attribute__((vector_size(8 * V)));
+typedef uint32_t vu32 __attribute__((vector_size(8 * V)));
+typedef int32_t vs32 __attribute__((vector_size(8 * V)));
+typedef float vfh __attribute__((vector_size(4 * V)));
+typedef uint32_t vu32h __attribute__((vector_size(4 * V)));
+
+#define NCM_VI static inline __attribute__((always_inline))
+
+NCM_VI vd vload(const double *p) /* p 64-byte aligned */
+{
+    return *(const vd *)__builtin_assume_aligned(p, 64);
+}
+NCM_VI void vstore(double *p, vd x)
+{
+    *(vd *)__builtin_assume_aligned(p, 64) = x;
+}
+/* Vectors of a constant: every element written out (gcc 12 expands a scalar operand of a vector
+ * operation, and an initialiser from a run-time value, element by element; run-time values are
+ * broadcast by each variant's bcast_d and bcast_u in integrate_kernels.h). */
+#define VD8(x) ((vd){x, x, x, x, x, x, x, x})
+#define VU8(x) ((vu){x, x, x, x, x, x, x, x})
+#define VF16(x) ((vf){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x})
+#define VU16(x) ((vu32){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x})
+#define VS16(x) ((vs32){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x})
+NCM_VI vu vbits(vd x)
+{
+    vu u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+NCM_VI vd vfrom_bits(vu u)
+{
+    vd x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+NCM_VI vu vmask(vs64 comparison) /* all ones where true */
+{
+    return (vu)comparison;
+}
+NCM_VI vd vselect(vu mask, vd a, vd b)
+{
+    return vfrom_bits((mask & vbits(a)) | (~mask & vbits(b)));
+}
+NCM_VI vu32 fbits(vf x)
+{
+    vu32 u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+NCM_VI vf ffrom_bits(vu32 u)
+{
+    vf x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+/* x exactly, for integers x < 2^52 in the lanes: 2^52 + x built from its bits, minus 2^52 */
+NCM_VI vd vexact(vu x)
+{
+    return vfrom_bits(x | VU8(UINT64_C(0x4330000000000000))) - VD8(0x1p52);
+}
+
 /* ---- the shared, per-call context ------------------------------------------------------------ */
 
 typedef struct {
@@ -206,6 +283,7 @@ typedef struct {
     double *gain;    /* [n * m] */
     double *nn;      /* [n] N, rad/ns */
     int noise;       /* some oscillator has D > 0 */
+    uint64_t noise_ctr0; /* first Philox block of the noise: ceil(n / 2) */
     ncm_stno_obs *obs;
     ncm_stno_trace *trace;
 } context;
@@ -213,72 +291,86 @@ typedef struct {
 /* ---- per-block workspace --------------------------------------------------------------------- */
 
 typedef struct {
-    int B, nb;                                  /* lanes allocated, runs in this block */
+    int B, nb;                                  /* lanes allocated (a multiple of V), runs here */
     int r0;                                     /* first run */
-    double *ur, *ui, *vr, *vi;                  /* state and predictor [n][B] */
-    double *ar, *ai, *br, *bi;                  /* drifts */
+    double *ur, *ui;                            /* state [n][B] */
     double *xr, *xi;                            /* noise of the step */
     double *om0, *g0, *gp, *sig, *vamp;         /* per oscillator and run */
-    double *d0r, *d0i, *d1r, *d1i;              /* input drive at t and t + dt */
     double *fk, *pr, *pi, *rr, *ri, *dwk, *phk; /* per input and run [m][B] */
+    double *pxr, *pxi;                          /* P_k recomputed at a resync step */
     double *phi, *qr, *qi, *inv;                /* unwrapped phase, last sample, 1 / |u| */
     double *phi0, *sp, *sa;                     /* window start phase, sums of p and sqrt p */
     double *lb, *s1, *s2, *t1, *t2, *pend;      /* phase-diffusion sums */
     double *ipr, *ipi, *ianc, *islip;           /* per oscillator and input [n][m][B] */
     double *cpr, *cpi, *canc, *cslip;           /* per oscillator pair [n][n][B] */
     double *psi;                                /* scratch [B] */
-    ncm_stno_lanes rng;                         /* the runs' Philox streams */
+    vd *scratch;                                /* [10 n] the step's registers for n > 8 */
+    vu key[10][2];                              /* Philox round keys of the seed, broadcast */
     double *mem;
 } block;
 
 static void block_free(block *w)
 {
     free(w->mem);
-    ncm_stno_lanes_free(&w->rng);
 }
 
-/* Workspace for B lanes, the first of them run r0. */
+/* The round keys of Philox4x32-10 with key `seed`, broadcast: round r uses the seed's words plus
+ * r times the Weyl constants (mod 2^32). Each written as its own product: gcc 12 at -O3
+ * vectorised the loop that advanced the two keys by additions into wrong values. */
+static void philox_keys(vu key[10][2], uint64_t seed)
+{
+    for (int r = 0; r < 10; r++) {
+        const uint64_t k0 = (uint32_t)((uint32_t)seed + (uint32_t)r * NCM_STNO_PHILOX_W0);
+        const uint64_t k1 = (uint32_t)((uint32_t)(seed >> 32) + (uint32_t)r * NCM_STNO_PHILOX_W1);
+        key[r][0] = VU8(k0);
+        key[r][1] = VU8(k1);
+    }
+}
+
+/* Workspace for B lanes (a multiple of V), the first of them run r0; zeroed, so that lanes
+ * beyond the block's runs integrate a harmless zero state. */
 static int block_alloc(block *w, const context *c, int B, int r0)
 {
     memset(w, 0, sizeof *w);
     const size_t n = (size_t)c->n, m = (size_t)c->m, lanes = (size_t)B;
-    const size_t per_osc = 32, per_in = 7;
-    size_t total = lanes * (n * per_osc + m * per_in + n * m * 4 + n * n * 4 + 1);
-    w->mem = calloc(total, sizeof(double));
-    int rng_fail = ncm_stno_lanes_init(&w->rng, B, c->sim->seed, c->sim->stream0 + (uint64_t)r0);
-    if (!w->mem || rng_fail) {
-        block_free(w);
+    const size_t per_osc = 22, per_in = 9;
+    size_t total = lanes * (n * per_osc + m * per_in + n * m * 4 + n * n * 4 + 1) + 10 * n * V;
+    w->mem = aligned_alloc(64, total * sizeof(double)); /* a multiple of 64 bytes: V | lanes */
+    if (!w->mem)
         return -1;
-    }
+    memset(w->mem, 0, total * sizeof(double));
     w->B = B;
+    w->r0 = r0;
     double *p = w->mem;
 #define TAKE(name, count) (w->name = p, p += (count)*lanes)
-    TAKE(ur, n), TAKE(ui, n), TAKE(vr, n), TAKE(vi, n), TAKE(ar, n), TAKE(ai, n), TAKE(br, n);
-    TAKE(bi, n), TAKE(xr, n), TAKE(xi, n), TAKE(om0, n), TAKE(g0, n), TAKE(gp, n), TAKE(sig, n);
-    TAKE(vamp, n), TAKE(d0r, n), TAKE(d0i, n), TAKE(d1r, n), TAKE(d1i, n), TAKE(phi, n);
-    TAKE(qr, n), TAKE(qi, n), TAKE(inv, n), TAKE(phi0, n), TAKE(sp, n), TAKE(sa, n), TAKE(lb, n);
-    TAKE(s1, n), TAKE(s2, n), TAKE(t1, n), TAKE(t2, n), TAKE(pend, n); /* per_osc arrays */
+    TAKE(ur, n), TAKE(ui, n), TAKE(xr, n), TAKE(xi, n), TAKE(om0, n), TAKE(g0, n), TAKE(gp, n), TAKE(sig, n);
+    TAKE(vamp, n), TAKE(phi, n), TAKE(qr, n), TAKE(qi, n), TAKE(inv, n), TAKE(phi0, n);
+    TAKE(sp, n), TAKE(sa, n), TAKE(lb, n), TAKE(s1, n), TAKE(s2, n), TAKE(t1, n), TAKE(t2, n);
+    TAKE(pend, n); /* per_osc arrays; the scratch below takes 10 x V per oscillator */
     TAKE(fk, m), TAKE(pr, m), TAKE(pi, m), TAKE(rr, m), TAKE(ri, m), TAKE(dwk, m), TAKE(phk, m);
+    TAKE(pxr, m), TAKE(pxi, m);
     TAKE(ipr, n * m), TAKE(ipi, n * m), TAKE(ianc, n * m), TAKE(islip, n * m);
     TAKE(cpr, n * n), TAKE(cpi, n * n), TAKE(canc, n * n), TAKE(cslip, n * n);
     TAKE(psi, 1);
 #undef TAKE
+    w->scratch = (vd *)p;
+    philox_keys(w->key, c->sim->seed);
     return 0;
 }
 
 /* ---- helpers of the kernels, not vectorised ----------------------------------------------------
  */
 
-/* P_k(t) exactly, at step s. */
-static void phasors_exact(const context *c, block *w, int64_t s)
+/* P_k(t) exactly, at step s, into (pr, pi) [m][B]. */
+static void phasors_exact(const context *c, const block *w, int64_t s, double *pr, double *pi)
 {
     const double t = (double)s * c->dt;
     for (int k = 0; k < c->m; k++)
         for (int r = 0; r < w->nb; r++) {
             const int q = k * w->B + r;
             double th = w->dwk[q] * t + w->phk[q];
-            w->pr[q] = cos(th);
-            w->pi[q] = -sin(th);
+            pr[q] = cos(th);
+            pi[q] = -sin(th);
         }
 }
 
@@ -302,20 +394,26 @@ static void record(const context *c, const block *w, int64_t idx, int64_t s)
 /* ---- kernels (loops over the lanes r < nb), one variant per instruction set ------------------ */
 
 #define K(name) name##_base
+#define NCM_STNO_VARIANT 0
 #include "stno/integrate_kernels.h"
+#undef NCM_STNO_VARIANT
 #undef K
 
 #pragma GCC push_options
 #pragma GCC target("avx2")
 #define K(name) name##_avx2
+#define NCM_STNO_VARIANT 1
 #include "stno/integrate_kernels.h"
+#undef NCM_STNO_VARIANT
 #undef K
 #pragma GCC pop_options
 
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl")
 #define K(name) name##_avx512
+#define NCM_STNO_VARIANT 2
 #include "stno/integrate_kernels.h"
+#undef NCM_STNO_VARIANT
 #undef K
 #pragma GCC pop_options
 
@@ -342,24 +440,43 @@ static steps_fn pick_kernel(void)
     return fns[ncm_stno_kernel(-2)];
 }
 
-const uint32_t *ncm_stno_lanes_row(ncm_stno_lanes *g)
-{
-    static const uint32_t *(*const fns[3])(ncm_stno_lanes *) = {lanes_next_base, lanes_next_avx2,
-                                                                lanes_next_avx512};
-    return fns[ncm_stno_kernel(-2)](g);
-}
+/* Test hooks (stno_internal.h): Philox block ctr of streams (seed, first + r), r < 8, and the
+ * noise drawn from it, with the kernel variant in use. */
+#define NCM_STNO_NOISE_HOOK(KV)                                                                    \
+    static void noise8_##KV(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t words[4][V],   \
+                            double z[4][V])                                                        \
+    {                                                                                              \
+        vu key[10][2];                                                                             \
+        philox_keys(key, seed);                                                                    \
+        const vu stream = bcast_u_##KV(first) + (vu){0, 1, 2, 3, 4, 5, 6, 7};                      \
+        const vu s_lo = stream & VU8(0xffffffffu), s_hi = stream >> 32;                            \
+        vu x[1][4];                                                                                \
+        philox8_##KV(1, &ctr, (const vu(*)[2])key, &s_lo, &s_hi, x);                               \
+        vd zz[1][4];                                                                               \
+        noise_pairs_##KV(1, &ctr, (const vu(*)[2])key, &s_lo, &s_hi, zz);                          \
+        for (int k = 0; k < 4; k++)                                                                \
+            for (int r = 0; r < V; r++) {                                                          \
+                words[k][r] = (uint32_t)x[0][k][r];                                                \
+                z[k][r] = zz[0][k][r];                                                             \
+            }                                                                                      \
+    }
+NCM_STNO_NOISE_HOOK(base)
+#pragma GCC push_options
+#pragma GCC target("avx2")
+NCM_STNO_NOISE_HOOK(avx2)
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512vl")
+NCM_STNO_NOISE_HOOK(avx512)
+#pragma GCC pop_options
+#undef NCM_STNO_NOISE_HOOK
 
-void ncm_stno_lanes_normals(ncm_stno_lanes *g, double *out)
+void ncm_stno_noise8(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t words[4][8],
+                     double z[4][8])
 {
-    static void (*const fns[3])(ncm_stno_lanes *, int, const double *,
-                                double *) = {normals_base, normals_avx2, normals_avx512};
-    double *ones = malloc((size_t)g->lanes * sizeof *ones);
-    if (!ones)
-        return;
-    for (int r = 0; r < g->lanes; r++)
-        ones[r] = 1.0;
-    fns[ncm_stno_kernel(-2)](g, g->lanes, ones, out);
-    free(ones);
+    static void (*const fns[3])(uint64_t, uint64_t, uint64_t, uint32_t[4][V],
+                                double[4][V]) = {noise8_base, noise8_avx2, noise8_avx512};
+    fns[ncm_stno_kernel(-2)](seed, first, ctr, words, z);
 }
 
 /* ---- one block of runs ----------------------------------------------------------------------- */
@@ -405,14 +522,13 @@ static void block_setup(const context *c, block *w)
             w->ri[q] = -sin(w->dwk[q] * c->dt);
         }
     }
-    for (int i = 0; i < n && !b->init_re; i++) {
-        const uint32_t *row = lanes_next_base(&w->rng);
-        for (int r = 0; r < w->nb; r++)
-            w->psi[r] = (double)row[r]; /* high word, exact */
-        row = lanes_next_base(&w->rng);
-        for (int r = 0; r < w->nb; r++) {
+    for (int r = 0; r < w->nb && !b->init_re; r++) {
+        ncm_rng g;
+        ncm_rng_init(&g, c->sim->seed, c->sim->stream0 + (uint64_t)(w->r0 + r));
+        for (int i = 0; i < n; i++) {
             const int o = i * B + r;
-            uint64_t bits = ((uint64_t)w->psi[r] << 32) | row[r];
+            uint64_t hi = ncm_rng_u32(&g);
+            uint64_t bits = (hi << 32) | ncm_rng_u32(&g);
             double th = 2.0 * M_PI * (((double)(bits >> 11) + 0.5) * 0x1.0p-53);
             double a = w->ur[o];
             w->ur[o] = a * cos(th);
@@ -426,7 +542,7 @@ static void block_setup(const context *c, block *w)
             w->qi[o] = w->ui[o];
             w->phi[o] = -atan2(w->ui[o], w->ur[o]);
         }
-    phasors_exact(c, w, 0);
+    phasors_exact(c, w, 0, w->pr, w->pi);
 }
 
 /* Turns the block's sums into the observables of its runs. */
@@ -580,10 +696,12 @@ ncm_status ncm_stno_run(const ncm_stno_net *net, const ncm_stno_batch *b, const 
         c.nn[i] = NCM_STNO_RADNS_PER_MHZ * net->dev[i].n_mhz;
         c.noise |= net->dev[i].temperature_k > 0.0;
     }
+    c.noise_ctr0 = (uint64_t)(n + 1) / 2; /* after the 2 n words of the initial phases */
 
     const int threads = omp_get_max_threads();
     int lanes = (b->n_runs + threads - 1) / threads;
     lanes = lanes < 1 ? 1 : lanes > MAX_LANES ? MAX_LANES : lanes;
+    lanes = (lanes + V - 1) / V * V;
     const int n_blocks = (b->n_runs + lanes - 1) / lanes;
     int failed = 0;
     const steps_fn steps = pick_kernel();
@@ -595,7 +713,6 @@ ncm_status ncm_stno_run(const ncm_stno_net *net, const ncm_stno_batch *b, const 
             failed = 1;
             continue;
         }
-        w.r0 = blk * lanes;
         w.nb = b->n_runs - w.r0 < lanes ? b->n_runs - w.r0 : lanes;
         run_block(&c, &w, steps);
         block_free(&w);

@@ -1,169 +1,346 @@
 /* The integrator's inner kernels (integrate.c), written once and compiled there several times:
  * for the baseline instruction set (x86-64-v2) and, under `#pragma GCC target`, for AVX2 and
  * AVX-512, one variant chosen at run time by the CPU's features. K(name) gives each variant its
- * own names. Every loop runs over the lanes of a block and is vectorised; every operation is IEEE
- * without contraction, so all variants give the same bits. Include only from integrate.c, after
- * the definitions of context, block, phasors_exact and record, with K defined. */
+ * own names and NCM_STNO_VARIANT (0, 1, 2) its instruction set. The step works on 8 lanes at a
+ * time in gcc vector types (vd, vu: one zmm, two ymm or four xmm registers); the observations
+ * loop over a block's lanes and are vectorised by gcc. Every operation is IEEE without
+ * contraction, so all variants give the same bits. Include only from integrate.c, after the
+ * definitions of context, block, the vector helpers, phasors_exact and record, with K and
+ * NCM_STNO_VARIANT defined. */
 
-/* One Philox4x32 round on every lane (Random123 philox4x32round). */
-static void K(philox_round)(int len, uint32_t *restrict x0, uint32_t *restrict x1,
-                            uint32_t *restrict x2, uint32_t *restrict x3, uint32_t k0, uint32_t k1)
+/* Broadcasts of run-time values; the 32 x 32 -> 64-bit products of the low halves of a and b (pmuludq), and the square root:
+ * exact, the same bits in every variant. */
+#if NCM_STNO_VARIANT == 2
+static inline __attribute__((always_inline)) vd K(bcast_d)(double x)
 {
-    for (int r = 0; r < len; r++) {
-        uint64_t p0 = (uint64_t)NCM_STNO_PHILOX_M0 * x0[r];
-        uint64_t p1 = (uint64_t)NCM_STNO_PHILOX_M1 * x2[r];
-        uint32_t y0 = (uint32_t)(p1 >> 32) ^ x1[r] ^ k0, y2 = (uint32_t)(p0 >> 32) ^ x3[r] ^ k1;
-        x1[r] = (uint32_t)p1;
-        x3[r] = (uint32_t)p0;
-        x0[r] = y0;
-        x2[r] = y2;
+    return (vd)_mm512_set1_pd(x);
+}
+
+static inline __attribute__((always_inline)) vu K(bcast_u)(uint64_t x)
+{
+    return (vu)_mm512_set1_epi64((long long)x);
+}
+
+static inline __attribute__((always_inline)) vu K(mulu32)(vu a, vu b)
+{
+    return (vu)_mm512_mul_epu32((__m512i)a, (__m512i)b);
+}
+
+static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
+{
+    return (vf)_mm512_sqrt_ps((__m512)x);
+}
+#elif NCM_STNO_VARIANT == 1
+static inline __attribute__((always_inline)) vd K(bcast_d)(double x)
+{
+    union {
+        vd v;
+        __m256d h[2];
+    } r = {.h = {_mm256_set1_pd(x), _mm256_set1_pd(x)}};
+    return r.v;
+}
+
+static inline __attribute__((always_inline)) vu K(bcast_u)(uint64_t x)
+{
+    union {
+        vu v;
+        __m256i h[2];
+    } r = {.h = {_mm256_set1_epi64x((long long)x), _mm256_set1_epi64x((long long)x)}};
+    return r.v;
+}
+
+static inline __attribute__((always_inline)) vu K(mulu32)(vu a, vu b)
+{
+    union {
+        vu v;
+        __m256i h[2];
+    } x = {a}, y = {b}, r;
+    r.h[0] = _mm256_mul_epu32(x.h[0], y.h[0]);
+    r.h[1] = _mm256_mul_epu32(x.h[1], y.h[1]);
+    return r.v;
+}
+
+static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
+{
+    union {
+        vf v;
+        __m256 h[2];
+    } a = {x};
+    a.h[0] = _mm256_sqrt_ps(a.h[0]);
+    a.h[1] = _mm256_sqrt_ps(a.h[1]);
+    return a.v;
+}
+#else
+static inline __attribute__((always_inline)) vd K(bcast_d)(double x)
+{
+    union {
+        vd v;
+        __m128d h[4];
+    } r;
+    for (int k = 0; k < 4; k++)
+        r.h[k] = _mm_set1_pd(x);
+    return r.v;
+}
+
+static inline __attribute__((always_inline)) vu K(bcast_u)(uint64_t x)
+{
+    union {
+        vu v;
+        __m128i h[4];
+    } r;
+    for (int k = 0; k < 4; k++)
+        r.h[k] = _mm_set1_epi64x((long long)x);
+    return r.v;
+}
+
+static inline __attribute__((always_inline)) vu K(mulu32)(vu a, vu b)
+{
+    union {
+        vu v;
+        __m128i h[4];
+    } x = {a}, y = {b}, r;
+    for (int k = 0; k < 4; k++)
+        r.h[k] = _mm_mul_epu32(x.h[k], y.h[k]);
+    return r.v;
+}
+
+static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
+{
+    union {
+        vf v;
+        __m128 h[4];
+    } a = {x};
+    for (int k = 0; k < 4; k++)
+        a.h[k] = _mm_sqrt_ps(a.h[k]);
+    return a.v;
+}
+#endif
+
+/* Philox4x32-10 blocks ctr[g] of the 8 lanes' streams (s_lo[g], s_hi[g] = stream id low and high
+ * words, one per lane) for g < G, interleaved so that the G chains overlap; key[r] holds the key
+ * of round r (from the seed), broadcast. x[g][0..3] get the four 32-bit words of each lane in
+ * their low halves (Random123 philox4x32; the same words as ncm_rng, include/nanocim/rng.h). The
+ * high halves are
+ * left holding garbage: a round reads only the low halves of x0 and x2 (pmuludq) and of x1 and
+ * x3 through the low half of the exclusive or. */
+static inline __attribute__((always_inline)) void K(philox8)(const int G, const uint64_t *ctr,
+                                                            const vu (*key)[2], const vu *s_lo,
+                                                            const vu *s_hi, vu (*x)[4])
+{
+    vu x0[G], x1[G], x2[G], x3[G];
+    for (int g = 0; g < G; g++) {
+        x0[g] = K(bcast_u)(ctr[g]), x1[g] = K(bcast_u)(ctr[g] >> 32);
+        x2[g] = s_lo[g], x3[g] = s_hi[g];
+    }
+#pragma GCC unroll 10
+    for (int round = 0; round < 10; round++)
+        for (int g = 0; g < G; g++) {
+            vu p0 = K(mulu32)(x0[g], VU8(NCM_STNO_PHILOX_M0));
+            vu p1 = K(mulu32)(x2[g], VU8(NCM_STNO_PHILOX_M1));
+            x0[g] = (p1 >> 32) ^ x1[g] ^ key[round][0];
+            x2[g] = (p0 >> 32) ^ x3[g] ^ key[round][1];
+            x1[g] = p1;
+            x3[g] = p0;
+        }
+    for (int g = 0; g < G; g++)
+        x[g][0] = x0[g], x[g][1] = x1[g], x[g][2] = x2[g], x[g][3] = x3[g];
+}
+
+/* Standard normals in pairs from pairs of 32-bit words a, b, 16 lanes (Box and Muller 1958),
+ * in single precision: zc + i zs = sqrt(-2 ln u) exp(i theta) with
+ *   u = (floor(a / 2) + 1/2) 2^-31 rounded to a float, in (0, 1]: |z| <= sqrt(64 ln 2) = 6.66
+ *       (the tail beyond, 3e-10 of a normal's mass, is not drawn);
+ *   ln u = e ln 2 + 2 atanh(s), u = 2^e m, m in [1/sqrt 2, sqrt 2), s = (m - 1)/(m + 1), the
+ *       atanh series to s^9 (|s| < 0.172: relative error 2e-9);
+ *   theta = 2 pi (q / 4 + (f + 1/2) 2^-24): the quadrant q from the top two bits of b, f from the
+ *       next 22; the angle in the quadrant folded to (0, pi/4] and its sine and cosine from their
+ *       Taylor series to x^9 and x^10 (errors below 3e-9).
+ * Each normal is within a few float roundings (about 1e-6 relative) of the exact transform of
+ * its u and theta, far below anything the noise of an oscillator could show. Written with
+ * + - * / sqrt, conversions of small integers, bit operations and selects only, without
+ * contraction, so that every variant gives the same bits. */
+static inline __attribute__((always_inline)) void K(box_muller16)(vu32 a, vu32 b, vf *zc, vf *zs)
+{
+    const vf u = (__builtin_convertvector((vs32)(a >> 1), vf) + VF16(0.5f)) * VF16(0x1p-31f);
+    const vu32 ub = fbits(u);
+    vf e = __builtin_convertvector((vs32)(ub >> 23) - VS16(127), vf);
+    vf m = ffrom_bits((ub & VU16(0x007fffffu)) | VU16(0x3f800000u));
+    const vu32 big = (vu32)(m > VF16((float)M_SQRT2));
+    m = ffrom_bits((big & fbits(m * VF16(0.5f))) | (~big & fbits(m)));
+    e = e + ffrom_bits(big & fbits(VF16(1.0f)));
+    const vf s = (m - VF16(1.0f)) / (m + VF16(1.0f)), z = s * s;
+    const vf t = (((VF16(1.0f / 9.0f) * z + VF16(1.0f / 7.0f)) * z + VF16(1.0f / 5.0f)) * z +
+                  VF16(1.0f / 3.0f)) *
+                     z +
+                 VF16(1.0f);
+    const vf r = K(vsqrtf)(VF16(-2.0f) * (e * VF16((float)M_LN2) + VF16(2.0f) * s * t));
+
+    const vu32 q = b >> 30; /* quadrant */
+    vf f = __builtin_convertvector((vs32)((b >> 8) & VU16(0x3fffffu)), vf) + VF16(0.5f);
+    const vu32 fold = (vu32)(f > VF16(0x1p21f));
+    f = ffrom_bits((fold & fbits(VF16(0x1p22f) - f)) | (~fold & fbits(f)));
+    const vf x = f * VF16((float)(M_PI_2 * 0x1p-22)), x2 = x * x;
+    const vf pc = ((((VF16(-1.0f / 3628800.0f) * x2 + VF16(1.0f / 40320.0f)) * x2 +
+                     VF16(-1.0f / 720.0f)) *
+                        x2 +
+                    VF16(1.0f / 24.0f)) *
+                       x2 +
+                   VF16(-0.5f)) *
+                      x2 +
+                  VF16(1.0f);
+    const vf ps = ((((VF16(1.0f / 362880.0f) * x2 + VF16(-1.0f / 5040.0f)) * x2 +
+                     VF16(1.0f / 120.0f)) *
+                        x2 +
+                    VF16(-1.0f / 6.0f)) *
+                       x2 +
+                   VF16(1.0f)) *
+                  x;
+    /* the angle in the quadrant is x, or pi/2 - x when folded; quadrant q turns (cos, sin) into
+     * (c, s), (-s, c), (-c, -s), (s, -c): a swap when fold and odd q differ, then the signs */
+    const vu32 swap = fold ^ ((q & VU16(1u)) != VU16(0u));
+    const vu32 c1 = (swap & fbits(ps)) | (~swap & fbits(pc));
+    const vu32 s1 = (swap & fbits(pc)) | (~swap & fbits(ps));
+    *zc = r * ffrom_bits(c1 ^ (((q + VU16(1u)) & VU16(2u)) << 30));
+    *zs = r * ffrom_bits(s1 ^ ((q & VU16(2u)) << 30));
+}
+
+/* The complex noise of G pairs of oscillators of the 8 lanes, pair g from Philox block ctr[g] of
+ * the streams (s_lo[g], s_hi[g]): z[g][0] + i z[g][1] from words 0 and 2, z[g][2] + i z[g][3]
+ * from words 1 and 3, as doubles. */
+static inline __attribute__((always_inline)) void K(noise_pairs)(const int G, const uint64_t *ctr,
+                                                                const vu (*key)[2],
+                                                                const vu *s_lo, const vu *s_hi,
+                                                                vd (*z)[4])
+{
+    vu x[G][4];
+    K(philox8)(G, ctr, key, s_lo, s_hi, x);
+    for (int g = 0; g < G; g++) {
+        union {
+            vu32 v;
+            vu32h h[2];
+        } a, b;
+        a.h[0] = __builtin_convertvector(x[g][0], vu32h);
+        a.h[1] = __builtin_convertvector(x[g][1], vu32h);
+        b.h[0] = __builtin_convertvector(x[g][2], vu32h);
+        b.h[1] = __builtin_convertvector(x[g][3], vu32h);
+        union {
+            vf v;
+            vfh h[2];
+        } zc, zs;
+        K(box_muller16)(a.v, b.v, &zc.v, &zs.v);
+        z[g][0] = __builtin_convertvector(zc.h[0], vd);
+        z[g][1] = __builtin_convertvector(zs.h[0], vd);
+        z[g][2] = __builtin_convertvector(zc.h[1], vd);
+        z[g][3] = __builtin_convertvector(zs.h[1], vd);
     }
 }
 
-/* Refills the rows with Philox4x32-10 of every lane's next NCM_STNO_ROWS / 4 counters: the
- * counter (ctr[0], ctr[1]) and stream id (ctr[2], ctr[3]) of ncm_rng, the same key. */
-static void K(lanes_refill)(ncm_stno_lanes *g)
+/* d_i = sum_k g_ik F_k P_k(t) for the 8 lanes from l0, with P_k(t) in (pr, pi). */
+static inline __attribute__((always_inline)) void K(drive8)(const context *c, const block *w,
+                                                           int l0, const int n,
+                                                           const double *pr, const double *pi,
+                                                           vd *restrict dr, vd *restrict di)
 {
-    const int L = g->lanes;
-    uint32_t *restrict x0 = g->scratch, *restrict x1 = x0 + L, *restrict x2 = x1 + L,
-                       *restrict x3 = x2 + L;
-    const uint32_t *restrict lo = x3 + L, *restrict hi = lo + L;
-    for (int j = 0; j < NCM_STNO_ROWS / 4; j++) {
-        const uint64_t ctr = g->ctr + (uint64_t)j;
-        for (int r = 0; r < L; r++) {
-            x0[r] = (uint32_t)ctr;
-            x1[r] = (uint32_t)(ctr >> 32);
-            x2[r] = lo[r];
-            x3[r] = hi[r];
-        }
-        uint32_t k0 = g->key[0], k1 = g->key[1];
-        for (int round = 0; round < 10; round++) {
-            K(philox_round)(L, x0, x1, x2, x3, k0, k1);
-            k0 += NCM_STNO_PHILOX_W0;
-            k1 += NCM_STNO_PHILOX_W1;
-        }
-        uint32_t *restrict out = g->rows + (size_t)4 * j * L;
-        for (int r = 0; r < L; r++) {
-            out[r] = x0[r];
-            out[L + r] = x1[r];
-            out[2 * L + r] = x2[r];
-            out[3 * L + r] = x3[r];
-        }
-    }
-    g->ctr += NCM_STNO_ROWS / 4;
-    g->row = 0;
-}
-
-/* Every lane's next word. */
-static const uint32_t *K(lanes_next)(ncm_stno_lanes *g)
-{
-    if (g->row >= NCM_STNO_ROWS)
-        K(lanes_refill)(g);
-    return g->rows + (size_t)(g->row++) * g->lanes;
-}
-
-/* out[r] = sig[r] * (a standard normal from the next word of lane r): the ziggurat's fast path
- * (ncm_zig_normal, src/rram/device_internal.h) for every lane at once, then its slow path for the
- * lanes whose word it rejected, in lane order. */
-static void K(normals)(ncm_stno_lanes *g, int nb, const double *restrict sig, double *restrict out)
-{
-    const uint32_t *restrict w = K(lanes_next)(g);
-    double *restrict rejected = g->rejected;
-    int any = 0;
-    for (int r = 0; r < nb; r++) {
-        uint32_t x = w[r];
-        int i = (int)(x & 127);
-        double z = (double)(x >> 8) * 0x1p-24 * ncm_zig_x[i];
-        int rej = !(z < ncm_zig_x[i + 1]);
-        rejected[r] = (double)rej;
-        any |= rej;
-        out[r] = sig[r] * (z * (double)(1 - (int)((x >> 6) & 2)));
-    }
-    for (int r = 0; any && r < nb; r++)
-        if (rejected[r] != 0.0)
-            out[r] = sig[r] * ncm_stno_lanes_slow(g, r, w[r]);
-}
-
-/* d = sum_k g_ik F_k P_k for every oscillator i. */
-static void K(input_drive)(const context *c, const block *w, double *restrict dr,
-                           double *restrict di)
-{
-    const int B = w->B, nb = w->nb;
-    for (int i = 0; i < c->n; i++) {
-        double *restrict ddr = dr + i * B, *restrict ddi = di + i * B;
-        for (int r = 0; r < nb; r++)
-            ddr[r] = ddi[r] = 0.0;
-        for (int k = 0; k < c->m; k++) {
-            const double g = c->gain[i * c->m + k];
-            const double *restrict f = w->fk + k * B, *restrict pr = w->pr + k * B,
-                                   *restrict pi = w->pi + k * B;
-            for (int r = 0; r < nb; r++) {
-                ddr[r] += g * f[r] * pr[r];
-                ddi[r] += g * f[r] * pi[r];
-            }
+    const int B = w->B, m = c->m;
+    for (int i = 0; i < n; i++)
+        dr[i] = di[i] = VD8(0.0);
+    for (int k = 0; k < m; k++) {
+        const vd f = vload(w->fk + k * B + l0);
+        const vd a = vload(pr + k * B + l0), b = vload(pi + k * B + l0);
+        for (int i = 0; i < n; i++) {
+            const vd gf = K(bcast_d)(c->gain[i * m + k]) * f;
+            dr[i] = dr[i] + gf * a;
+            di[i] = di[i] + gf * b;
         }
     }
 }
 
-/* a = drift of the state (ur, ui) with the input drive (dr, di). */
-static void K(drift)(const context *c, const block *w, const double *restrict ur,
-                     const double *restrict ui, const double *restrict dr,
-                     const double *restrict di, double *restrict ar, double *restrict ai)
+/* The drift a_i(u, t) of oscillator i for the 8 lanes from l0, with its input drive d. */
+static inline __attribute__((always_inline)) void K(drift1)(const context *c, const block *w,
+                                                           int l0, const int n, int i,
+                                                           const vd *restrict ur,
+                                                           const vd *restrict ui, vd dr, vd di,
+                                                           vd *ar, vd *ai)
 {
-    const int B = w->B, nb = w->nb, n = c->n;
+    const int o = i * w->B + l0;
+    const vd xr = ur[i], xi = ui[i];
+    const vd p = xr * xr + xi * xi;
+    const vd g = vload(w->g0 + o) + vload(w->gp + o) * p; /* G- - G+ */
+    const vd om = vload(w->om0 + o) + K(bcast_d)(c->nn[i]) * p; /* w(p) - w_ref */
+    vd a = g * xr + om * xi + dr, b = g * xi - om * xr + di;
+    for (int j = 0; j < n; j++) {
+        const double wc = c->wc[i * n + j], ws = c->ws[i * n + j];
+        if (wc == 0.0 && ws == 0.0)
+            continue;
+        const vd vc = K(bcast_d)(wc), vs = K(bcast_d)(ws);
+        a = a + (vc * ur[j] - vs * ui[j]);
+        b = b + (vs * ur[j] + vc * ui[j]);
+    }
+    *ar = a;
+    *ai = b;
+}
+
+static inline __attribute__((always_inline)) void K(drift8)(const context *c, const block *w,
+                                                           int l0, const int n,
+                                                           const vd *restrict ur,
+                                                           const vd *restrict ui,
+                                                           const vd *restrict dr,
+                                                           const vd *restrict di, vd *restrict ar,
+                                                           vd *restrict ai)
+{
+    for (int i = 0; i < n; i++)
+        K(drift1)(c, w, l0, n, i, ur, ui, dr[i], di[i], &ar[i], &ai[i]);
+}
+
+/* One Heun step, from t to t + dt, of the 8 lanes from l0, with the noise x drawn by
+ * noise_step: the state in registers (or, for large n, in the scratch t). n is a constant in the
+ * copies specialised by step_chunks. */
+static inline __attribute__((always_inline)) void K(step8)(const context *c, block *w, int l0,
+                                                          int resync, const int n, vd *restrict t)
+{
+    const int B = w->B, m = c->m;
+    vd *restrict ur = t, *restrict ui = t + n, *restrict xr = t + 2 * n, *restrict xi = t + 3 * n;
+    vd *restrict ar = t + 4 * n, *restrict ai = t + 5 * n, *restrict vr = t + 6 * n;
+    vd *restrict vi = t + 7 * n, *restrict dr = t + 8 * n, *restrict di = t + 9 * n;
     for (int i = 0; i < n; i++) {
-        const int o = i * B;
-        const double nn = c->nn[i];
-        const double *restrict om0 = w->om0 + o, *restrict g0 = w->g0 + o, *restrict gp = w->gp + o;
-        for (int r = 0; r < nb; r++) {
-            double xr = ur[o + r], xi = ui[o + r];
-            double p = xr * xr + xi * xi;
-            double g = g0[r] + gp[r] * p; /* G- - G+ */
-            double om = om0[r] + nn * p;  /* w(p) - w_ref */
-            ar[o + r] = g * xr + om * xi + dr[o + r];
-            ai[o + r] = g * xi - om * xr + di[o + r];
-        }
-        for (int j = 0; j < n; j++) {
-            const double wc = c->wc[i * n + j], ws = c->ws[i * n + j];
-            if (wc == 0.0 && ws == 0.0)
-                continue;
-            const int q = j * B;
-            for (int r = 0; r < nb; r++) {
-                ar[o + r] += wc * ur[q + r] - ws * ui[q + r];
-                ai[o + r] += ws * ur[q + r] + wc * ui[q + r];
-            }
+        ur[i] = vload(w->ur + i * B + l0);
+        ui[i] = vload(w->ui + i * B + l0);
+    }
+    for (int i = 0; i < n; i++) {
+        xr[i] = c->noise ? vload(w->xr + i * B + l0) : VD8(0.0);
+        xi[i] = c->noise ? vload(w->xi + i * B + l0) : VD8(0.0);
+    }
+    /* predictor: v = u + a(u, t) dt + x */
+    K(drive8)(c, w, l0, n, w->pr, w->pi, dr, di);
+    K(drift8)(c, w, l0, n, ur, ui, dr, di, ar, ai);
+    const vd dt = K(bcast_d)(c->dt);
+    for (int i = 0; i < n; i++) {
+        vr[i] = ur[i] + ar[i] * dt + xr[i];
+        vi[i] = ui[i] + ai[i] * dt + xi[i];
+    }
+    /* P_k(t + dt) */
+    for (int k = 0; k < m; k++) {
+        double *pr = w->pr + k * B + l0, *pi = w->pi + k * B + l0;
+        if (resync) {
+            vstore(pr, vload(w->pxr + k * B + l0));
+            vstore(pi, vload(w->pxi + k * B + l0));
+        } else {
+            const vd a = vload(pr), b = vload(pi);
+            const vd rr = vload(w->rr + k * B + l0), ri = vload(w->ri + k * B + l0);
+            vstore(pr, a * rr - b * ri);
+            vstore(pi, a * ri + b * rr);
         }
     }
-}
-
-/* v = u + a dt + x */
-static void K(predict)(int len, double dt, const double *restrict u, const double *restrict a,
-                       const double *restrict x, double *restrict v)
-{
-    for (int r = 0; r < len; r++)
-        v[r] = u[r] + a[r] * dt + x[r];
-}
-
-/* u += (a + b) dt / 2 + x */
-static void K(correct)(int len, double h, double *restrict u, const double *restrict a,
-                       const double *restrict b, const double *restrict x)
-{
-    for (int r = 0; r < len; r++)
-        u[r] = u[r] + (a[r] + b[r]) * h + x[r];
-}
-
-/* P_k *= exp(-i (w_k - w_ref) dt) */
-static void K(phasors_advance)(int len, double *restrict pr, double *restrict pi,
-                               const double *restrict rr, const double *restrict ri)
-{
-    for (int r = 0; r < len; r++) {
-        double a = pr[r] * rr[r] - pi[r] * ri[r];
-        double b = pr[r] * ri[r] + pi[r] * rr[r];
-        pr[r] = a;
-        pi[r] = b;
+    /* corrector: u' = u + [a(u, t) + a(v, t + dt)] dt / 2 + x */
+    K(drive8)(c, w, l0, n, w->pr, w->pi, dr, di);
+    const vd h = K(bcast_d)(0.5 * c->dt);
+    for (int i = 0; i < n; i++) {
+        vd br, bi;
+        K(drift1)(c, w, l0, n, i, vr, vi, dr[i], di[i], &br, &bi);
+        vstore(w->ur + i * B + l0, ur[i] + (ar[i] + br) * h + xr[i]);
+        vstore(w->ui + i * B + l0, ui[i] + (ai[i] + bi) * h + xi[i]);
     }
 }
-
 /* phi -= arg(u q*), q = u; inv = 1 / |u| (0 at u = 0). */
 static void K(unwrap)(int len, const double *restrict ur, const double *restrict ui,
                       double *restrict qr, double *restrict qi, double *restrict phi,
@@ -292,47 +469,87 @@ static void K(observe)(const context *c, block *w, int64_t s, int start, int in_
 
 /* Integrates the block's runs from t = 0 (after block_setup) to the end; returns the number of
  * phase-diffusion lag blocks completed in the window. */
+/* The noise x of step s for every chunk of 8 lanes of the block: oscillators 2j and 2j + 1 from
+ * Philox block noise_ctr0 + s ceil(n / 2) + j, scaled by their sigma. Drawn for the whole block
+ * before the step, so that the independent draws overlap in the processor. */
+static void K(noise_step)(const context *c, block *w, int64_t s)
+{
+    enum { G = 2 }; /* Philox blocks in flight */
+    const int B = w->B, n = c->n, np = (n + 1) / 2;
+    const int items = (w->nb + V - 1) / V * np; /* (chunk, pair) */
+    for (int it0 = 0; it0 < items; it0 += G) {
+        const int g_n = items - it0 < G ? items - it0 : G;
+        uint64_t ctr[G];
+        vu s_lo[G], s_hi[G];
+        int l0[G], j[G];
+        for (int g = 0; g < G; g++) {
+            const int it = it0 + (g < g_n ? g : 0);
+            l0[g] = it / np * V, j[g] = it % np;
+            ctr[g] = c->noise_ctr0 + (uint64_t)s * (uint64_t)np + (uint64_t)j[g];
+            const uint64_t first = c->sim->stream0 + (uint64_t)(w->r0 + l0[g]);
+            const vu stream = K(bcast_u)(first) + (vu){0, 1, 2, 3, 4, 5, 6, 7};
+            s_lo[g] = stream & VU8(0xffffffffu), s_hi[g] = stream >> 32;
+        }
+        vd z[G][4];
+        K(noise_pairs)(G, ctr, (const vu(*)[2])w->key, s_lo, s_hi, z);
+        for (int g = 0; g < g_n; g++)
+            for (int h = 0; h < 2 && 2 * j[g] + h < n; h++) {
+                const int o = (2 * j[g] + h) * B + l0[g];
+                const vd sig = vload(w->sig + o);
+                vstore(w->xr + o, sig * z[g][2 * h]);
+                vstore(w->xi + o, sig * z[g][2 * h + 1]);
+            }
+    }
+}
+
+/* One step of every chunk of 8 lanes of the block, with a copy of step8 specialised for each
+ * small n (its loops unrolled and its arrays in registers) and a generic one. */
+static void K(step_chunks)(const context *c, block *w, int resync)
+{
+    const int nch = (w->nb + V - 1) / V;
+    switch (c->n) {
+#define NCM_STNO_CASE(N)                                                                           \
+    case N: {                                                                                      \
+        vd t[10 * N];                                                                              \
+        for (int ch = 0; ch < nch; ch++)                                                           \
+            K(step8)(c, w, ch * V, resync, N, t);                                               \
+        break;                                                                                     \
+    }
+        NCM_STNO_CASE(1)
+        NCM_STNO_CASE(2)
+        NCM_STNO_CASE(3)
+        NCM_STNO_CASE(4)
+        NCM_STNO_CASE(5)
+        NCM_STNO_CASE(6)
+        NCM_STNO_CASE(7)
+        NCM_STNO_CASE(8)
+#undef NCM_STNO_CASE
+    default:
+        for (int ch = 0; ch < nch; ch++)
+            K(step8)(c, w, ch * V, resync, c->n, w->scratch);
+    }
+}
+
+/* Integrates the block's runs from t = 0 (after block_setup) to the end; returns the number of
+ * phase-diffusion lag blocks completed in the window. */
 static int64_t K(run_steps)(const context *c, block *w)
 {
-    const int B = w->B, nb = w->nb, n = c->n;
     const int64_t n_trans = c->pl.n_trans, n_total = c->pl.n_trans + c->pl.n_win;
     const int stride = c->pl.stride;
     const int tstride = c->trace ? c->trace->stride : 0;
-    const double dt = c->dt, h = 0.5 * c->dt;
     int64_t blocks_done = 0;
-    K(input_drive)(c, w, w->d0r, w->d0i);
     if (tstride)
         record(c, w, 0, 0);
     if (n_trans == 0)
         K(observe)(c, w, 0, 1, 0, 0, &blocks_done);
     for (int64_t s = 0; s < n_total; s++) {
-        if (c->noise)
-            for (int i = 0; i < n; i++) {
-                K(normals)(&w->rng, nb, w->sig + i * B, w->xr + i * B);
-                K(normals)(&w->rng, nb, w->sig + i * B, w->xi + i * B);
-            }
-        K(drift)(c, w, w->ur, w->ui, w->d0r, w->d0i, w->ar, w->ai);
-        for (int i = 0; i < n; i++) {
-            const int o = i * B;
-            K(predict)(nb, dt, w->ur + o, w->ar + o, w->xr + o, w->vr + o);
-            K(predict)(nb, dt, w->ui + o, w->ai + o, w->xi + o, w->vi + o);
-        }
-        if ((s + 1) % RESYNC == 0)
-            phasors_exact(c, w, s + 1);
-        else
-            for (int k = 0; k < c->m; k++)
-                K(phasors_advance)(nb, w->pr + k * B, w->pi + k * B, w->rr + k * B, w->ri + k * B);
-        K(input_drive)(c, w, w->d1r, w->d1i);
-        K(drift)(c, w, w->vr, w->vi, w->d1r, w->d1i, w->br, w->bi);
-        for (int i = 0; i < n; i++) {
-            const int o = i * B;
-            K(correct)(nb, h, w->ur + o, w->ar + o, w->br + o, w->xr + o);
-            K(correct)(nb, h, w->ui + o, w->ai + o, w->bi + o, w->xi + o);
-        }
-        double *t;
-        t = w->d0r, w->d0r = w->d1r, w->d1r = t;
-        t = w->d0i, w->d0i = w->d1i, w->d1i = t;
         const int64_t s1 = s + 1;
+        const int resync = s1 % RESYNC == 0;
+        if (resync)
+            phasors_exact(c, w, s1, w->pxr, w->pxi);
+        if (c->noise)
+            K(noise_step)(c, w, s);
+        K(step_chunks)(c, w, resync);
         if (s1 % stride == 0) {
             const int start = s1 == n_trans, inw = s1 > n_trans;
             K(observe)(c, w, s1, start, inw, inw ? (s1 - n_trans) / stride : 0, &blocks_done);

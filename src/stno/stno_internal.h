@@ -54,9 +54,7 @@ static inline double ncm_stno_atan2(double y, double x)
     return ncm_stno_select(y < 0.0, -r, r);
 }
 
-/* ---- noise streams (noise.c, refilled by the kernels of integrate_kernels.h) ----------------- */
-
-enum { NCM_STNO_ROWS = 64 }; /* words per lane between refills: 16 Philox blocks */
+/* ---- thermal noise (integrate.c) ------------------------------------------------------------ */
 
 /* Philox4x32 constants (Random123, philox.h). */
 #define NCM_STNO_PHILOX_M0 0xD2511F53u
@@ -64,27 +62,12 @@ enum { NCM_STNO_ROWS = 64 }; /* words per lane between refills: 16 Philox blocks
 #define NCM_STNO_PHILOX_W0 0x9E3779B9u
 #define NCM_STNO_PHILOX_W1 0xBB67AE85u
 
-/* The Philox streams of a block's lanes, in lockstep. */
-typedef struct {
-    uint32_t *rows;    /* [NCM_STNO_ROWS][lanes]: row k = every lane's k-th buffered word */
-    uint32_t *scratch; /* [6][lanes]: the four Philox words in flight, stream id low and high */
-    uint32_t key[2];   /* seed */
-    uint64_t ctr;      /* every lane's next Philox block */
-    int row;           /* next unused row */
-    int lanes;
-    ncm_rng *aux;     /* [lanes] the ziggurat's slow path: stream (seed, stream | 2^63) */
-    double *rejected; /* [lanes] scratch: 1 for the lanes whose word the fast path rejected */
-} ncm_stno_lanes;
-
-/* Streams (seed, first + r) for r < lanes; -1 when out of memory. */
-int ncm_stno_lanes_init(ncm_stno_lanes *g, int lanes, uint64_t seed, uint64_t first);
-void ncm_stno_lanes_free(ncm_stno_lanes *g);
-/* The ziggurat's slow path for lane r whose fast path rejected the word w. */
-double ncm_stno_lanes_slow(ncm_stno_lanes *g, int r, uint32_t w);
-/* The next row of words (every lane's next word), and a row of standard normals, with the kernel
- * variant in use (integrate.c; for the tests). */
-const uint32_t *ncm_stno_lanes_row(ncm_stno_lanes *g);
-void ncm_stno_lanes_normals(ncm_stno_lanes *g, double *out);
+/* For the tests: Philox4x32-10 block ctr of the streams (seed, first + r), r < 8, as the
+ * integrator draws it: words[k][r] is word k of lane r (word 4 ctr + k of ncm_rng (seed,
+ * first + r)), and z[2j][r] + i z[2j + 1][r] the Box-Muller pair of words 2j and 2j + 1, with the
+ * kernel variant in use. */
+void ncm_stno_noise8(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t words[4][8],
+                     double z[4][8]);
 
 /* The integrator's kernel variant (integrate.c): 0 baseline (x86-64-v2), 1 AVX2, 2 AVX-512; by
  * default the best the CPU has. force >= 0 forces a variant (capped at the best available), -1
