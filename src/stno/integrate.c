@@ -283,6 +283,7 @@ typedef struct {
     double *gain;    /* [n * m] */
     double *nn;      /* [n] N, rad/ns */
     int noise;       /* some oscillator has D > 0 */
+    int coupled;     /* some W_ij != 0 */
     uint64_t noise_ctr0; /* first Philox block of the noise: ceil(n / 2) */
     ncm_stno_obs *obs;
     ncm_stno_trace *trace;
@@ -400,7 +401,7 @@ static void record(const context *c, const block *w, int64_t idx, int64_t s)
 #undef K
 
 #pragma GCC push_options
-#pragma GCC target("avx2")
+#pragma GCC target("avx2,fma")
 #define K(name) name##_avx2
 #define NCM_STNO_VARIANT 1
 #include "stno/integrate_kernels.h"
@@ -424,7 +425,7 @@ int ncm_stno_kernel(int force)
 {
     int best = 0;
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2"))
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
         best = 1;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512vl"))
@@ -462,7 +463,7 @@ static steps_fn pick_kernel(void)
     }
 NCM_STNO_NOISE_HOOK(base)
 #pragma GCC push_options
-#pragma GCC target("avx2")
+#pragma GCC target("avx2,fma")
 NCM_STNO_NOISE_HOOK(avx2)
 #pragma GCC pop_options
 #pragma GCC push_options
@@ -689,6 +690,7 @@ ncm_status ncm_stno_run(const ncm_stno_net *net, const ncm_stno_batch *b, const 
     for (int x = 0; x < n * n; x++) {
         c.wc[x] = NCM_STNO_RADNS_PER_MHZ * net->w_mhz[x] * cos(net->beta_rad);
         c.ws[x] = NCM_STNO_RADNS_PER_MHZ * net->w_mhz[x] * sin(net->beta_rad);
+        c.coupled |= net->w_mhz[x] != 0.0;
     }
     for (int x = 0; x < n * m; x++)
         c.gain[x] = b->in_gain ? b->in_gain[x] : 1.0;

@@ -8,8 +8,9 @@
  * definitions of context, block, the vector helpers, phasors_exact and record, with K and
  * NCM_STNO_VARIANT defined. */
 
-/* Broadcasts of run-time values; the 32 x 32 -> 64-bit products of the low halves of a and b (pmuludq), and the square root:
- * exact, the same bits in every variant. */
+/* Broadcasts of run-time values; the 32 x 32 -> 64-bit products of the low halves of a and b
+ * (pmuludq); the square root; the fused multiply-add a b + c (one rounding); float to double.
+ * All exact or correctly rounded: the same bits in every variant. */
 #if NCM_STNO_VARIANT == 2
 static inline __attribute__((always_inline)) vd K(bcast_d)(double x)
 {
@@ -29,6 +30,21 @@ static inline __attribute__((always_inline)) vu K(mulu32)(vu a, vu b)
 static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
 {
     return (vf)_mm512_sqrt_ps((__m512)x);
+}
+
+static inline __attribute__((always_inline)) vd K(fma)(vd a, vd b, vd c)
+{
+    return (vd)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
+}
+
+static inline __attribute__((always_inline)) vf K(fmaf)(vf a, vf b, vf c)
+{
+    return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
+}
+
+static inline __attribute__((always_inline)) vd K(half_to_d)(vfh x)
+{
+    return (vd)_mm512_cvtps_pd((__m256)x);
 }
 #elif NCM_STNO_VARIANT == 1
 static inline __attribute__((always_inline)) vd K(bcast_d)(double x)
@@ -69,6 +85,33 @@ static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
     a.h[0] = _mm256_sqrt_ps(a.h[0]);
     a.h[1] = _mm256_sqrt_ps(a.h[1]);
     return a.v;
+}
+
+static inline __attribute__((always_inline)) vd K(fma)(vd a, vd b, vd c)
+{
+    union {
+        vd v;
+        __m256d h[2];
+    } x = {a}, y = {b}, z = {c};
+    z.h[0] = _mm256_fmadd_pd(x.h[0], y.h[0], z.h[0]);
+    z.h[1] = _mm256_fmadd_pd(x.h[1], y.h[1], z.h[1]);
+    return z.v;
+}
+
+static inline __attribute__((always_inline)) vf K(fmaf)(vf a, vf b, vf c)
+{
+    union {
+        vf v;
+        __m256 h[2];
+    } x = {a}, y = {b}, z = {c};
+    z.h[0] = _mm256_fmadd_ps(x.h[0], y.h[0], z.h[0]);
+    z.h[1] = _mm256_fmadd_ps(x.h[1], y.h[1], z.h[1]);
+    return z.v;
+}
+
+static inline __attribute__((always_inline)) vd K(half_to_d)(vfh x)
+{
+    return __builtin_convertvector(x, vd);
 }
 #else
 static inline __attribute__((always_inline)) vd K(bcast_d)(double x)
@@ -113,6 +156,26 @@ static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
     for (int k = 0; k < 4; k++)
         a.h[k] = _mm_sqrt_ps(a.h[k]);
     return a.v;
+}
+
+/* no fused multiply-add instruction: libm's, exact in software */
+static inline __attribute__((always_inline)) vd K(fma)(vd a, vd b, vd c)
+{
+    for (int l = 0; l < V; l++)
+        c[l] = fma(a[l], b[l], c[l]);
+    return c;
+}
+
+static inline __attribute__((always_inline)) vf K(fmaf)(vf a, vf b, vf c)
+{
+    for (int l = 0; l < 2 * V; l++)
+        c[l] = fmaf(a[l], b[l], c[l]);
+    return c;
+}
+
+static inline __attribute__((always_inline)) vd K(half_to_d)(vfh x)
+{
+    return __builtin_convertvector(x, vd);
 }
 #endif
 
@@ -169,32 +232,27 @@ static inline __attribute__((always_inline)) void K(box_muller16)(vu32 a, vu32 b
     m = ffrom_bits((big & fbits(m * VF16(0.5f))) | (~big & fbits(m)));
     e = e + ffrom_bits(big & fbits(VF16(1.0f)));
     const vf s = (m - VF16(1.0f)) / (m + VF16(1.0f)), z = s * s;
-    const vf t = (((VF16(1.0f / 9.0f) * z + VF16(1.0f / 7.0f)) * z + VF16(1.0f / 5.0f)) * z +
-                  VF16(1.0f / 3.0f)) *
-                     z +
-                 VF16(1.0f);
-    const vf r = K(vsqrtf)(VF16(-2.0f) * (e * VF16((float)M_LN2) + VF16(2.0f) * s * t));
+    vf t = K(fmaf)(VF16(1.0f / 9.0f), z, VF16(1.0f / 7.0f));
+    t = K(fmaf)(t, z, VF16(1.0f / 5.0f));
+    t = K(fmaf)(t, z, VF16(1.0f / 3.0f));
+    t = K(fmaf)(t, z, VF16(1.0f));
+    const vf r = K(vsqrtf)(VF16(-2.0f) * K(fmaf)(e, VF16((float)M_LN2), VF16(2.0f) * s * t));
 
     const vu32 q = b >> 30; /* quadrant */
     vf f = __builtin_convertvector((vs32)((b >> 8) & VU16(0x3fffffu)), vf) + VF16(0.5f);
     const vu32 fold = (vu32)(f > VF16(0x1p21f));
     f = ffrom_bits((fold & fbits(VF16(0x1p22f) - f)) | (~fold & fbits(f)));
     const vf x = f * VF16((float)(M_PI_2 * 0x1p-22)), x2 = x * x;
-    const vf pc = ((((VF16(-1.0f / 3628800.0f) * x2 + VF16(1.0f / 40320.0f)) * x2 +
-                     VF16(-1.0f / 720.0f)) *
-                        x2 +
-                    VF16(1.0f / 24.0f)) *
-                       x2 +
-                   VF16(-0.5f)) *
-                      x2 +
-                  VF16(1.0f);
-    const vf ps = ((((VF16(1.0f / 362880.0f) * x2 + VF16(-1.0f / 5040.0f)) * x2 +
-                     VF16(1.0f / 120.0f)) *
-                        x2 +
-                    VF16(-1.0f / 6.0f)) *
-                       x2 +
-                   VF16(1.0f)) *
-                  x;
+    vf pc = K(fmaf)(VF16(-1.0f / 3628800.0f), x2, VF16(1.0f / 40320.0f));
+    pc = K(fmaf)(pc, x2, VF16(-1.0f / 720.0f));
+    pc = K(fmaf)(pc, x2, VF16(1.0f / 24.0f));
+    pc = K(fmaf)(pc, x2, VF16(-0.5f));
+    pc = K(fmaf)(pc, x2, VF16(1.0f));
+    vf ps = K(fmaf)(VF16(1.0f / 362880.0f), x2, VF16(-1.0f / 5040.0f));
+    ps = K(fmaf)(ps, x2, VF16(1.0f / 120.0f));
+    ps = K(fmaf)(ps, x2, VF16(-1.0f / 6.0f));
+    ps = K(fmaf)(ps, x2, VF16(1.0f));
+    ps = ps * x;
     /* the angle in the quadrant is x, or pi/2 - x when folded; quadrant q turns (cos, sin) into
      * (c, s), (-s, c), (-c, -s), (s, -c): a swap when fold and odd q differ, then the signs */
     const vu32 swap = fold ^ ((q & VU16(1u)) != VU16(0u));
@@ -228,10 +286,10 @@ static inline __attribute__((always_inline)) void K(noise_pairs)(const int G, co
             vfh h[2];
         } zc, zs;
         K(box_muller16)(a.v, b.v, &zc.v, &zs.v);
-        z[g][0] = __builtin_convertvector(zc.h[0], vd);
-        z[g][1] = __builtin_convertvector(zs.h[0], vd);
-        z[g][2] = __builtin_convertvector(zc.h[1], vd);
-        z[g][3] = __builtin_convertvector(zs.h[1], vd);
+        z[g][0] = K(half_to_d)(zc.h[0]);
+        z[g][1] = K(half_to_d)(zs.h[0]);
+        z[g][2] = K(half_to_d)(zc.h[1]);
+        z[g][3] = K(half_to_d)(zs.h[1]);
     }
 }
 
@@ -242,20 +300,25 @@ static inline __attribute__((always_inline)) void K(drive8)(const context *c, co
                                                            vd *restrict dr, vd *restrict di)
 {
     const int B = w->B, m = c->m;
+    #pragma GCC unroll 8
     for (int i = 0; i < n; i++)
         dr[i] = di[i] = VD8(0.0);
+    #pragma GCC unroll 8
     for (int k = 0; k < m; k++) {
         const vd f = vload(w->fk + k * B + l0);
         const vd a = vload(pr + k * B + l0), b = vload(pi + k * B + l0);
+        #pragma GCC unroll 8
         for (int i = 0; i < n; i++) {
             const vd gf = K(bcast_d)(c->gain[i * m + k]) * f;
-            dr[i] = dr[i] + gf * a;
-            di[i] = di[i] + gf * b;
+            dr[i] = K(fma)(gf, a, dr[i]);
+            di[i] = K(fma)(gf, b, di[i]);
         }
     }
 }
 
-/* The drift a_i(u, t) of oscillator i for the 8 lanes from l0, with its input drive d. */
+/* The drift a_i(u, t) of oscillator i for the 8 lanes from l0, with its input drive d. The
+ * coupling sum, which does not depend on p_i, is formed term by term beside the oscillator's own
+ * terms, so that the chains are short. */
 static inline __attribute__((always_inline)) void K(drift1)(const context *c, const block *w,
                                                            int l0, const int n, int i,
                                                            const vd *restrict ur,
@@ -263,21 +326,20 @@ static inline __attribute__((always_inline)) void K(drift1)(const context *c, co
                                                            vd *ar, vd *ai)
 {
     const int o = i * w->B + l0;
+    vd sr = dr, si = di;
+    if (c->coupled)
+        #pragma GCC unroll 8
+        for (int j = 0; j < n; j++) {
+            const vd wc = K(bcast_d)(c->wc[i * n + j]), ws = K(bcast_d)(c->ws[i * n + j]);
+            sr = sr + K(fma)(wc, ur[j], -(ws * ui[j]));
+            si = si + K(fma)(ws, ur[j], wc * ui[j]);
+        }
     const vd xr = ur[i], xi = ui[i];
-    const vd p = xr * xr + xi * xi;
-    const vd g = vload(w->g0 + o) + vload(w->gp + o) * p; /* G- - G+ */
-    const vd om = vload(w->om0 + o) + K(bcast_d)(c->nn[i]) * p; /* w(p) - w_ref */
-    vd a = g * xr + om * xi + dr, b = g * xi - om * xr + di;
-    for (int j = 0; j < n; j++) {
-        const double wc = c->wc[i * n + j], ws = c->ws[i * n + j];
-        if (wc == 0.0 && ws == 0.0)
-            continue;
-        const vd vc = K(bcast_d)(wc), vs = K(bcast_d)(ws);
-        a = a + (vc * ur[j] - vs * ui[j]);
-        b = b + (vs * ur[j] + vc * ui[j]);
-    }
-    *ar = a;
-    *ai = b;
+    const vd p = K(fma)(xr, xr, xi * xi);
+    const vd g = K(fma)(vload(w->gp + o), p, vload(w->g0 + o));          /* G- - G+ */
+    const vd om = K(fma)(K(bcast_d)(c->nn[i]), p, vload(w->om0 + o)); /* w(p) - w_ref */
+    *ar = K(fma)(g, xr, K(fma)(om, xi, sr));
+    *ai = K(fma)(g, xi, K(fma)(-om, xr, si));
 }
 
 static inline __attribute__((always_inline)) void K(drift8)(const context *c, const block *w,
@@ -288,6 +350,7 @@ static inline __attribute__((always_inline)) void K(drift8)(const context *c, co
                                                            const vd *restrict di, vd *restrict ar,
                                                            vd *restrict ai)
 {
+    #pragma GCC unroll 8
     for (int i = 0; i < n; i++)
         K(drift1)(c, w, l0, n, i, ur, ui, dr[i], di[i], &ar[i], &ai[i]);
 }
@@ -296,16 +359,17 @@ static inline __attribute__((always_inline)) void K(drift8)(const context *c, co
  * noise_step: the state in registers (or, for large n, in the scratch t). n is a constant in the
  * copies specialised by step_chunks. */
 static inline __attribute__((always_inline)) void K(step8)(const context *c, block *w, int l0,
-                                                          int resync, const int n, vd *restrict t)
+                                                          int resync, const int n, vd (*t)[n])
 {
     const int B = w->B, m = c->m;
-    vd *restrict ur = t, *restrict ui = t + n, *restrict xr = t + 2 * n, *restrict xi = t + 3 * n;
-    vd *restrict ar = t + 4 * n, *restrict ai = t + 5 * n, *restrict vr = t + 6 * n;
-    vd *restrict vi = t + 7 * n, *restrict dr = t + 8 * n, *restrict di = t + 9 * n;
+    vd *ur = t[0], *ui = t[1], *xr = t[2], *xi = t[3], *ar = t[4], *ai = t[5], *vr = t[6];
+    vd *vi = t[7], *dr = t[8], *di = t[9];
+    #pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
         ur[i] = vload(w->ur + i * B + l0);
         ui[i] = vload(w->ui + i * B + l0);
     }
+    #pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
         xr[i] = c->noise ? vload(w->xr + i * B + l0) : VD8(0.0);
         xi[i] = c->noise ? vload(w->xi + i * B + l0) : VD8(0.0);
@@ -314,11 +378,13 @@ static inline __attribute__((always_inline)) void K(step8)(const context *c, blo
     K(drive8)(c, w, l0, n, w->pr, w->pi, dr, di);
     K(drift8)(c, w, l0, n, ur, ui, dr, di, ar, ai);
     const vd dt = K(bcast_d)(c->dt);
+    #pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
-        vr[i] = ur[i] + ar[i] * dt + xr[i];
-        vi[i] = ui[i] + ai[i] * dt + xi[i];
+        vr[i] = K(fma)(ar[i], dt, ur[i]) + xr[i];
+        vi[i] = K(fma)(ai[i], dt, ui[i]) + xi[i];
     }
     /* P_k(t + dt) */
+    #pragma GCC unroll 8
     for (int k = 0; k < m; k++) {
         double *pr = w->pr + k * B + l0, *pi = w->pi + k * B + l0;
         if (resync) {
@@ -327,18 +393,19 @@ static inline __attribute__((always_inline)) void K(step8)(const context *c, blo
         } else {
             const vd a = vload(pr), b = vload(pi);
             const vd rr = vload(w->rr + k * B + l0), ri = vload(w->ri + k * B + l0);
-            vstore(pr, a * rr - b * ri);
-            vstore(pi, a * ri + b * rr);
+            vstore(pr, K(fma)(a, rr, -(b * ri)));
+            vstore(pi, K(fma)(a, ri, b * rr));
         }
     }
     /* corrector: u' = u + [a(u, t) + a(v, t + dt)] dt / 2 + x */
     K(drive8)(c, w, l0, n, w->pr, w->pi, dr, di);
     const vd h = K(bcast_d)(0.5 * c->dt);
+    #pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
         vd br, bi;
         K(drift1)(c, w, l0, n, i, vr, vi, dr[i], di[i], &br, &bi);
-        vstore(w->ur + i * B + l0, ur[i] + (ar[i] + br) * h + xr[i]);
-        vstore(w->ui + i * B + l0, ui[i] + (ai[i] + bi) * h + xi[i]);
+        vstore(w->ur + i * B + l0, K(fma)(ar[i] + br, h, ur[i]) + xr[i]);
+        vstore(w->ui + i * B + l0, K(fma)(ai[i] + bi, h, ui[i]) + xi[i]);
     }
 }
 /* phi -= arg(u q*), q = u; inv = 1 / |u| (0 at u = 0). */
@@ -391,12 +458,14 @@ static void K(observe)(const context *c, block *w, int64_t s, int start, int in_
     const int B = w->B, nb = w->nb, n = c->n, m = c->m;
     double *psi = w->psi;
     const double t = (double)s * c->dt;
+    #pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
         const int o = i * B;
         K(unwrap)(nb, w->ur + o, w->ui + o, w->qr + o, w->qi + o, w->phi + o, w->inv + o);
     }
     if (!start && !in_window)
         return;
+    #pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
         const int o = i * B;
         const double *restrict ur = w->ur + o, *restrict ui = w->ui + o, *restrict phi = w->phi + o;
@@ -411,6 +480,7 @@ static void K(observe)(const context *c, block *w, int64_t s, int start, int in_
                 sa[r] += sqrt(p);
             }
         }
+        #pragma GCC unroll 8
         for (int k = 0; k < m; k++) {
             const int q = k * B, e = (i * m + k) * B;
             const double *restrict dwk = w->dwk + q, *restrict phk = w->phk + q;
@@ -443,6 +513,7 @@ static void K(observe)(const context *c, block *w, int64_t s, int start, int in_
     /* phase diffusion: increments over lag-sample blocks, and over pairs of them */
     if (in_window && sample_in_window % c->lag == 0) {
         const int first = *blocks_done % 2 == 0; /* this block is the first of a pair */
+        #pragma GCC unroll 8
         for (int i = 0; i < n; i++) {
             const int o = i * B;
             double *restrict lb = w->lb + o, *restrict s1 = w->s1 + o, *restrict s2 = w->s2 + o,
@@ -510,9 +581,9 @@ static void K(step_chunks)(const context *c, block *w, int resync)
     switch (c->n) {
 #define NCM_STNO_CASE(N)                                                                           \
     case N: {                                                                                      \
-        vd t[10 * N];                                                                              \
+        vd t[10][N];                                                                               \
         for (int ch = 0; ch < nch; ch++)                                                           \
-            K(step8)(c, w, ch * V, resync, N, t);                                               \
+            K(step8)(c, w, ch * V, resync, N, t);                                                  \
         break;                                                                                     \
     }
         NCM_STNO_CASE(1)
@@ -526,7 +597,7 @@ static void K(step_chunks)(const context *c, block *w, int resync)
 #undef NCM_STNO_CASE
     default:
         for (int ch = 0; ch < nch; ch++)
-            K(step8)(c, w, ch * V, resync, c->n, w->scratch);
+            K(step8)(c, w, ch * V, resync, c->n, (vd(*)[c->n])w->scratch);
     }
 }
 
