@@ -53,6 +53,7 @@
 enum {
     MAX_LANES = 64, /* runs per block */
     V = 8,          /* lanes per vector */
+    NOISE_G = 4,    /* Philox blocks drawn side by side, so that their chains overlap */
     RESYNC = 1024   /* steps between exact recomputations of the input phasors */
 };
 

@@ -190,7 +190,7 @@ static inline __attribute__((always_inline)) void K(philox8)(const int G, const 
                                                             const vu (*key)[2], const vu *s_lo,
                                                             const vu *s_hi, vu (*x)[4])
 {
-    vu x0[G], x1[G], x2[G], x3[G];
+    vu x0[NOISE_G], x1[NOISE_G], x2[NOISE_G], x3[NOISE_G]; /* G <= NOISE_G */
     for (int g = 0; g < G; g++) {
         x0[g] = K(bcast_u)(ctr[g]), x1[g] = K(bcast_u)(ctr[g] >> 32);
         x2[g] = s_lo[g], x3[g] = s_hi[g];
@@ -270,22 +270,18 @@ static inline __attribute__((always_inline)) void K(noise_pairs)(const int G, co
                                                                 const vu *s_lo, const vu *s_hi,
                                                                 vd (*z)[4])
 {
-    vu x[G][4];
+    vu x[NOISE_G][4]; /* G <= NOISE_G */
     K(philox8)(G, ctr, key, s_lo, s_hi, x);
     for (int g = 0; g < G; g++) {
-        union {
-            vu32 v;
-            vu32h h[2];
-        } a, b;
-        a.h[0] = __builtin_convertvector(x[g][0], vu32h);
-        a.h[1] = __builtin_convertvector(x[g][1], vu32h);
-        b.h[0] = __builtin_convertvector(x[g][2], vu32h);
-        b.h[1] = __builtin_convertvector(x[g][3], vu32h);
+        /* the low halves of words 0 and 1 (2 and 3) side by side: one permutation */
+        const vu32 low = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+        const vu32 a = __builtin_shuffle((vu32)x[g][0], (vu32)x[g][1], low);
+        const vu32 b = __builtin_shuffle((vu32)x[g][2], (vu32)x[g][3], low);
         union {
             vf v;
             vfh h[2];
         } zc, zs;
-        K(box_muller16)(a.v, b.v, &zc.v, &zs.v);
+        K(box_muller16)(a, b, &zc.v, &zs.v);
         z[g][0] = K(half_to_d)(zc.h[0]);
         z[g][1] = K(half_to_d)(zs.h[0]);
         z[g][2] = K(half_to_d)(zc.h[1]);
@@ -545,17 +541,22 @@ static void K(observe)(const context *c, block *w, int64_t s, int start, int in_
  * before the step, so that the independent draws overlap in the processor. */
 static void K(noise_step)(const context *c, block *w, int64_t s)
 {
-    enum { G = 2 }; /* Philox blocks in flight */
+    enum { G = NOISE_G };
     const int B = w->B, n = c->n, np = (n + 1) / 2;
-    const int items = (w->nb + V - 1) / V * np; /* (chunk, pair) */
+    const int items = (w->nb + V - 1) / V * np; /* (chunk, pair), pair fastest */
+    int l0[G], j[G];
+    l0[G - 1] = 0, j[G - 1] = -1;
     for (int it0 = 0; it0 < items; it0 += G) {
         const int g_n = items - it0 < G ? items - it0 : G;
         uint64_t ctr[G];
         vu s_lo[G], s_hi[G];
-        int l0[G], j[G];
         for (int g = 0; g < G; g++) {
-            const int it = it0 + (g < g_n ? g : 0);
-            l0[g] = it / np * V, j[g] = it % np;
+            const int prev = g == 0 ? G - 1 : g - 1;
+            l0[g] = l0[prev], j[g] = j[prev] + 1;
+            if (j[g] == np)
+                l0[g] += V, j[g] = 0;
+            if (g >= g_n) /* beyond the last item: repeat the first of the group */
+                l0[g] = l0[0], j[g] = j[0];
             ctr[g] = c->noise_ctr0 + (uint64_t)s * (uint64_t)np + (uint64_t)j[g];
             const uint64_t first = c->sim->stream0 + (uint64_t)(w->r0 + l0[g]);
             const vu stream = K(bcast_u)(first) + (vu){0, 1, 2, 3, 4, 5, 6, 7};
