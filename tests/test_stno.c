@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <complex.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -525,38 +526,151 @@ static void test_noise_is_philox_and_box_muller(void **state)
 static void test_kernel_variants_give_identical_results(void **state)
 {
     (void)state;
-    /* baseline, AVX2 and AVX-512 kernels (those the CPU has): the same bits */
-    ncm_stno_params d[2] = {defaults(), defaults()};
-    d[1].f0_mhz += 1.0;
-    ncm_stno_net net;
-    net_or_fail(&net, 2, d, 2, NULL);
-    const double w[4] = {0, 0.4, 0.3, 0};
-    ncm_error err = {0};
-    assert_int_equal(ncm_stno_net_set_coupling(&net, 2, 2, w, -0.4, &err), NCM_OK);
-    enum { R = 7 };
-    double f[R], amp[R];
-    for (int r = 0; r < R; r++)
-        f[r] = 300.0 + r, amp[r] = 0.4;
-    ncm_stno_batch b = {.n_runs = R, .n_in = 1, .f_in_mhz = f, .amp_mhz = amp};
-    ncm_stno_sim sim = {.dt_ns = 0.5, .t_transient_ns = 200, .t_window_ns = 800, .seed = 21};
+    /* baseline, AVX2 and AVX-512 kernels (those the CPU has), with noise: the same bits, for a
+     * specialised even and odd n and for the generic path (n > 8) */
+    const int sizes[] = {2, 5, 9};
     const int best = ncm_stno_kernel(-2);
-    ncm_stno_obs ref;
-    ncm_stno_kernel(0);
-    run_or_fail(&net, &b, &sim, &ref, NULL);
-    for (int v = 1; v <= best; v++) {
-        ncm_stno_obs o;
-        ncm_stno_kernel(v);
-        run_or_fail(&net, &b, &sim, &o, NULL);
-        assert_memory_equal(ref.final_re, o.final_re, R * 2 * sizeof(double));
-        assert_memory_equal(ref.f_mean_mhz, o.f_mean_mhz, R * 2 * sizeof(double));
-        assert_memory_equal(ref.linewidth_mhz, o.linewidth_mhz, R * 2 * sizeof(double));
-        assert_memory_equal(ref.in_plv, o.in_plv, R * 2 * sizeof(double));
-        ncm_stno_obs_free(&o);
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+        const int n = sizes[z];
+        ncm_stno_params d[9];
+        double w[81];
+        for (int i = 0; i < n; i++) {
+            d[i] = defaults();
+            d[i].f0_mhz += 1.0 * i;
+        }
+        for (int x = 0; x < n * n; x++)
+            w[x] = x % (n + 1) == 0 ? 0.0 : 0.3 + 0.1 * (x % 3);
+        ncm_stno_net net;
+        net_or_fail(&net, n, d, n, NULL);
+        ncm_error err = {0};
+        assert_int_equal(ncm_stno_net_set_coupling(&net, n, n, w, -0.4, &err), NCM_OK);
+        enum { R = 11 }; /* a partial vector */
+        double f[R], amp[R];
+        for (int r = 0; r < R; r++)
+            f[r] = 300.0 + r, amp[r] = 0.4;
+        ncm_stno_batch b = {.n_runs = R, .n_in = 1, .f_in_mhz = f, .amp_mhz = amp};
+        ncm_stno_sim sim = {.dt_ns = 0.5, .t_transient_ns = 200, .t_window_ns = 800, .seed = 21};
+        ncm_stno_obs ref;
+        ncm_stno_kernel(0);
+        run_or_fail(&net, &b, &sim, &ref, NULL);
+        const size_t ro = (size_t)R * n * sizeof(double);
+        for (int v = 1; v <= best; v++) {
+            ncm_stno_obs o;
+            ncm_stno_kernel(v);
+            run_or_fail(&net, &b, &sim, &o, NULL);
+            assert_memory_equal(ref.final_re, o.final_re, ro);
+            assert_memory_equal(ref.final_im, o.final_im, ro);
+            assert_memory_equal(ref.f_mean_mhz, o.f_mean_mhz, ro);
+            assert_memory_equal(ref.linewidth_mhz, o.linewidth_mhz, ro);
+            assert_memory_equal(ref.in_plv, o.in_plv, ro);
+            assert_memory_equal(ref.pair_plv, o.pair_plv, ro * n);
+            ncm_stno_obs_free(&o);
+        }
+        ncm_stno_kernel(-1);
+        ncm_stno_obs_free(&ref);
+        ncm_stno_net_free(&net);
     }
-    ncm_stno_kernel(-1);
     print_message("    variants compared: %d\n", best + 1);
-    ncm_stno_obs_free(&ref);
-    ncm_stno_net_free(&net);
+}
+
+/* A plain complex Heun integration of the network (integrate.c's equations, P_k by cos and
+ * sin), in the frame f_ref; returns the lab-frame amplitudes after `steps` steps in c_end. */
+static void plain_heun(const ncm_stno_net *net, int m, const double *f_in, const double *amp,
+                       const double complex *c0, double f_ref, double dt, int steps,
+                       double complex *c_end)
+{
+    const int n = net->n_osc;
+    const double k = 2.0 * M_PI * 1e-3, w_ref = k * f_ref; /* rad/ns per MHz */
+    double complex u[16], v[16], a[16], b[16];
+    double g0[16], gp[16], om0[16], nn[16];
+    for (int i = 0; i < n; i++) {
+        const ncm_stno_params *d = &net->dev[i];
+        ncm_stno_op op;
+        ncm_stno_operating_point(d, net->i_dc_ma[i], &op, NULL);
+        g0[i] = k * d->gamma_g_mhz * (op.z - 1.0);
+        gp[i] = -k * d->gamma_g_mhz * (op.z + d->q);
+        om0[i] = k * (d->f0_mhz + d->df_di_mhz_per_ma * (net->i_dc_ma[i] - d->i_ref_ma)) - w_ref;
+        nn[i] = k * d->n_mhz;
+        u[i] = c0[i];
+    }
+    for (int s = 0; s < steps; s++) {
+        for (int pass = 0; pass < 2; pass++) {
+            const double t = (s + pass) * dt;
+            const double complex *x = pass ? v : u;
+            double complex *out = pass ? b : a;
+            for (int i = 0; i < n; i++) {
+                double p = creal(x[i]) * creal(x[i]) + cimag(x[i]) * cimag(x[i]);
+                double complex acc = (g0[i] + gp[i] * p - I * (om0[i] + nn[i] * p)) * x[i];
+                for (int j = 0; j < n; j++)
+                    acc += k * net->w_mhz[i * n + j] * cexp(I * net->beta_rad) * x[j];
+                for (int q = 0; q < m; q++)
+                    acc += k * amp[q] * cexp(-I * (k * f_in[q] - w_ref) * t);
+                out[i] = acc;
+            }
+            if (!pass)
+                for (int i = 0; i < n; i++)
+                    v[i] = u[i] + a[i] * dt;
+        }
+        for (int i = 0; i < n; i++)
+            u[i] += (a[i] + b[i]) * (0.5 * dt);
+    }
+    for (int i = 0; i < n; i++)
+        c_end[i] = u[i] * cexp(-I * w_ref * steps * dt);
+}
+
+static void test_every_network_size_matches_plain_heun(void **state)
+{
+    (void)state;
+    /* the copies specialised for n <= 8 and the generic one (n > 8), coupled and driven, without
+     * noise: the same trajectory as the plain integration, to rounding */
+    const int sizes[] = {1, 2, 3, 5, 8, 9, 12};
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+        const int n = sizes[z], m = 2;
+        ncm_stno_params d[12];
+        double cur[12], w[144];
+        for (int i = 0; i < n; i++) {
+            d[i] = noiseless();
+            d[i].f0_mhz += 0.7 * i;
+            cur[i] = 6.0 + 0.5 * i;
+        }
+        ncm_stno_net net;
+        net_or_fail(&net, n, d, n, cur);
+        for (int x = 0; x < n * n; x++)
+            w[x] = x % (n + 1) == 0 ? 0.0 : 0.05 + 0.01 * (x % 7);
+        ncm_error err = {0};
+        assert_int_equal(ncm_stno_net_set_coupling(&net, n, n, w, 0.3, &err), NCM_OK);
+        enum { R = 3 };
+        double f[R * 2], amp[R * 2], re[R * 12], im[R * 12];
+        for (int r = 0; r < R; r++) {
+            f[2 * r] = 305.0 + 2.0 * r, f[2 * r + 1] = 311.0 - r;
+            amp[2 * r] = 0.5, amp[2 * r + 1] = 0.3;
+            for (int i = 0; i < n; i++) {
+                re[r * n + i] = 0.3 + 0.01 * i + 0.05 * r;
+                im[r * n + i] = -0.2 + 0.02 * i;
+            }
+        }
+        ncm_stno_batch b = {.n_runs = R, .n_in = m, .f_in_mhz = f, .amp_mhz = amp,
+                            .init_re = re, .init_im = im};
+        const double dt = 0.25;
+        ncm_stno_sim sim = {.dt_ns = dt, .t_transient_ns = 50, .t_window_ns = 50,
+                            .f_ref_mhz = 310.0, .seed = 1};
+        ncm_stno_obs o;
+        run_or_fail(&net, &b, &sim, &o, NULL);
+        double worst = 0;
+        for (int r = 0; r < R; r++) {
+            double complex c0[12], c1[12];
+            for (int i = 0; i < n; i++)
+                c0[i] = re[r * n + i] + I * im[r * n + i];
+            plain_heun(&net, m, f + 2 * r, amp + 2 * r, c0, 310.0, dt, 400, c1);
+            for (int i = 0; i < n; i++)
+                worst = fmax(worst, cabs(c1[i] - (o.final_re[r * n + i] +
+                                                  I * o.final_im[r * n + i])));
+        }
+        print_message("    n = %2d: largest |c - c_plain| %.2g\n", n, worst);
+        assert_true(worst < 1e-12);
+        ncm_stno_obs_free(&o);
+        ncm_stno_net_free(&net);
+    }
 }
 
 static void test_vectorised_atan2_matches_libm(void **state)
@@ -877,6 +991,7 @@ int main(void)
         cmocka_unit_test(test_results_identical_for_1_and_2_threads),
         cmocka_unit_test(test_noise_is_philox_and_box_muller),
         cmocka_unit_test(test_kernel_variants_give_identical_results),
+        cmocka_unit_test(test_every_network_size_matches_plain_heun),
         cmocka_unit_test(test_vectorised_atan2_matches_libm),
         cmocka_unit_test(test_trace_holds_the_emitted_signal),
         cmocka_unit_test(test_spread_draws_reproducible_individual_devices),

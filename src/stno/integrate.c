@@ -17,19 +17,21 @@
  * The input phasors P_k advance by multiplication with exp(-i (w_k - w_ref) dt) and are recomputed
  * from cos and sin every RESYNC steps, which bounds their rounding drift.
  *
- * Layout: runs are processed in blocks of B lanes; every per-oscillator quantity is an array
- * [n_osc][B] (structure of arrays) and every inner loop runs over the lanes, so gcc vectorises
- * them; complex arithmetic is written out on real and imaginary arrays. The kernels
- * (integrate_kernels.h) are compiled three times, for x86-64-v2, AVX2 and AVX-512, and the best
- * the CPU has runs. The blocks are spread over the OpenMP threads. The lanes are independent and
- * every operation is IEEE (no contraction, the vectorisable atan2 uses only + - * / and exact
+ * Layout: runs are processed in blocks of B lanes (B a multiple of 8); every per-oscillator
+ * quantity is an array [n_osc][B] (structure of arrays). The step works on 8 lanes at a time in
+ * gcc vector types, its state in registers from load to store, with a copy specialised for each
+ * n <= 8 (loops unrolled); the observations loop over the block's lanes and gcc vectorises them.
+ * The kernels (integrate_kernels.h) are compiled three times, for x86-64-v2, AVX2+FMA and AVX-512,
+ * and the best the CPU has runs. The blocks are spread over the OpenMP threads. The lanes are
+ * independent and every operation is IEEE (fused multiply-adds written out, libm's fma where the
+ * CPU has none; no other contraction; the vectorisable atan2 uses only + - * / and exact
  * selects), so a run gives the same bits in any lane, block, thread or kernel variant. Run r draws
  * from Philox4x32-10 stream (seed, stream0 + r) (the words of ncm_rng, include/nanocim/rng.h):
  * its first two words per oscillator give the initial phases (when no initial state is given);
  * from block noise_ctr0 = ceil(n / 2) on, block noise_ctr0 + s ceil(n / 2) + j gives the noise of
- * step s for oscillators 2j and 2j + 1, each a complex normal from two words by Box-Muller
- * (integrate_kernels.h). The step keeps 8 lanes in registers (gcc vector types) from the load of
- * the state to its store, drawing its noise on the way.
+ * step s for oscillators 2j and 2j + 1, each a complex normal from two words by Box-Muller in
+ * single precision (integrate_kernels.h). The noise of a step is drawn for the whole block before
+ * the step, four Philox blocks side by side.
  *
  * Observables (every obs_stride steps): the phase phi_i with c_i = sqrt(p_i) exp(-i phi_i) is
  * unwrapped from the increments -arg(u(t) u*(t - stride dt)); over the window its advance gives
@@ -210,7 +212,6 @@ typedef float vf __attribute__((vector_size(8 * V)));
 typedef uint32_t vu32 __attribute__((vector_size(8 * V)));
 typedef int32_t vs32 __attribute__((vector_size(8 * V)));
 typedef float vfh __attribute__((vector_size(4 * V)));
-typedef uint32_t vu32h __attribute__((vector_size(4 * V)));
 
 #define NCM_VI static inline __attribute__((always_inline))
 
@@ -242,14 +243,6 @@ NCM_VI vd vfrom_bits(vu u)
     memcpy(&x, &u, sizeof x);
     return x;
 }
-NCM_VI vu vmask(vs64 comparison) /* all ones where true */
-{
-    return (vu)comparison;
-}
-NCM_VI vd vselect(vu mask, vd a, vd b)
-{
-    return vfrom_bits((mask & vbits(a)) | (~mask & vbits(b)));
-}
 NCM_VI vu32 fbits(vf x)
 {
     vu32 u;
@@ -261,11 +254,6 @@ NCM_VI vf ffrom_bits(vu32 u)
     vf x;
     memcpy(&x, &u, sizeof x);
     return x;
-}
-/* x exactly, for integers x < 2^52 in the lanes: 2^52 + x built from its bits, minus 2^52 */
-NCM_VI vd vexact(vu x)
-{
-    return vfrom_bits(x | VU8(UINT64_C(0x4330000000000000))) - VD8(0x1p52);
 }
 
 /* ---- the shared, per-call context ------------------------------------------------------------ */

@@ -1,12 +1,12 @@
 /* The integrator's inner kernels (integrate.c), written once and compiled there several times:
- * for the baseline instruction set (x86-64-v2) and, under `#pragma GCC target`, for AVX2 and
+ * for the baseline instruction set (x86-64-v2) and, under `#pragma GCC target`, for AVX2+FMA and
  * AVX-512, one variant chosen at run time by the CPU's features. K(name) gives each variant its
- * own names and NCM_STNO_VARIANT (0, 1, 2) its instruction set. The step works on 8 lanes at a
- * time in gcc vector types (vd, vu: one zmm, two ymm or four xmm registers); the observations
- * loop over a block's lanes and are vectorised by gcc. Every operation is IEEE without
- * contraction, so all variants give the same bits. Include only from integrate.c, after the
- * definitions of context, block, the vector helpers, phasors_exact and record, with K and
- * NCM_STNO_VARIANT defined. */
+ * own names and NCM_STNO_VARIANT (0, 1, 2) its instruction set. The step and the noise work on 8
+ * lanes at a time in gcc vector types (vd, vu: one zmm, two ymm or four xmm registers; vf: 16
+ * floats); the observations loop over a block's lanes and are vectorised by gcc. Every operation
+ * is IEEE, the fused multiply-adds are written out (K(fma)) and nothing else is contracted, so all
+ * variants give the same bits. Include only from integrate.c, after the definitions of context,
+ * block, the vector helpers, phasors_exact and record, with K and NCM_STNO_VARIANT defined. */
 
 /* Broadcasts of run-time values; the 32 x 32 -> 64-bit products of the low halves of a and b
  * (pmuludq); the square root; the fused multiply-add a b + c (one rounding); float to double.
