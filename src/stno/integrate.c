@@ -18,20 +18,20 @@
  * from cos and sin every RESYNC steps, which bounds their rounding drift.
  *
  * Layout: runs are processed in blocks of B lanes (B a multiple of 8); every per-oscillator
- * quantity is an array [n_osc][B] (structure of arrays). The step works on 8 lanes at a time in
- * gcc vector types, its state in registers from load to store, with a copy specialised for each
- * n <= 8 (loops unrolled); the observations loop over the block's lanes and gcc vectorises them.
- * The kernels (integrate_kernels.h) are compiled three times, for x86-64-v2, AVX2+FMA and AVX-512,
- * and the best the CPU has runs. The blocks are spread over the OpenMP threads. The lanes are
- * independent and every operation is IEEE (fused multiply-adds written out, libm's fma where the
- * CPU has none; no other contraction; the vectorisable atan2 uses only + - * / and exact
- * selects), so a run gives the same bits in any lane, block, thread or kernel variant. Run r draws
- * from Philox4x32-10 stream (seed, stream0 + r) (the words of ncm_rng, include/nanocim/rng.h):
- * its first two words per oscillator give the initial phases (when no initial state is given);
- * from block noise_ctr0 = ceil(n / 2) on, block noise_ctr0 + s ceil(n / 2) + j gives the noise of
- * step s for oscillators 2j and 2j + 1, each a complex normal from two words by Box-Muller in
- * single precision (integrate_kernels.h). The noise of a step is drawn for the whole block before
- * the step, four Philox blocks side by side.
+ * quantity is an array [n_osc][B] (structure of arrays). The step works on VL lanes at a time in
+ * gcc vector types as wide as the CPU's registers (8, 4 or 2 doubles), its state in registers
+ * from load to store, with a copy specialised for each n <= 8 (loops unrolled); the observations
+ * loop over the block's lanes and gcc vectorises them. The kernels (integrate_kernels.h) are
+ * compiled three times, for x86-64-v2, AVX2 and AVX-512, and the best the CPU has runs. The blocks
+ * are spread over the OpenMP threads. The lanes are independent and every operation is IEEE (no
+ * contraction; the vectorisable atan2 uses only + - * / and exact selects), so a run gives the
+ * same bits in any lane, block, thread or kernel variant. Run r draws from Philox4x32-10 stream
+ * (seed, stream0 + r) (the words of ncm_rng, include/nanocim/rng.h): its first two words per
+ * oscillator give the initial phases (when no initial state is given); from block
+ * noise_ctr0 = ceil(n / 2) on, block noise_ctr0 + s ceil(n / 2) + j gives the noise of step s for
+ * oscillators 2j and 2j + 1, each a complex normal from two words by Box-Muller in single
+ * precision (integrate_kernels.h). The noise of a step is drawn for the whole block before the
+ * step, four Philox blocks side by side.
  *
  * Observables (every obs_stride steps): the phase phi_i with c_i = sqrt(p_i) exp(-i phi_i) is
  * unwrapped from the increments -arg(u(t) u*(t - stride dt)); over the window its advance gives
@@ -47,10 +47,6 @@
 #include "nanocim/stno.h"
 #include "stno/stno_internal.h"
 
-/* The 64-byte vector types below are passed by value only between always-inlined static
- * functions, so gcc's note that their calling convention differs between instruction sets
- * concerns no call that exists. */
-#pragma GCC diagnostic ignored "-Wpsabi"
 
 enum {
     MAX_LANES = 64, /* runs per block */
@@ -202,60 +198,6 @@ void ncm_stno_trace_free(ncm_stno_trace *t)
     memset(t, 0, sizeof *t);
 }
 
-/* ---- 8-lane vectors (gcc vector extensions) ---------------------------------------------------- */
-
-typedef double vd __attribute__((vector_size(8 * V)));
-typedef uint64_t vu __attribute__((vector_size(8 * V)));
-typedef int64_t vs64 __attribute__((vector_size(8 * V)));
-/* single precision for the noise: 16 lanes, and halves of 8 */
-typedef float vf __attribute__((vector_size(8 * V)));
-typedef uint32_t vu32 __attribute__((vector_size(8 * V)));
-typedef int32_t vs32 __attribute__((vector_size(8 * V)));
-typedef float vfh __attribute__((vector_size(4 * V)));
-
-#define NCM_VI static inline __attribute__((always_inline))
-
-NCM_VI vd vload(const double *p) /* p 64-byte aligned */
-{
-    return *(const vd *)__builtin_assume_aligned(p, 64);
-}
-NCM_VI void vstore(double *p, vd x)
-{
-    *(vd *)__builtin_assume_aligned(p, 64) = x;
-}
-/* Vectors of a constant: every element written out (gcc 12 expands a scalar operand of a vector
- * operation, and an initialiser from a run-time value, element by element; run-time values are
- * broadcast by each variant's bcast_d and bcast_u in integrate_kernels.h). */
-#define VD8(x) ((vd){x, x, x, x, x, x, x, x})
-#define VU8(x) ((vu){x, x, x, x, x, x, x, x})
-#define VF16(x) ((vf){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x})
-#define VU16(x) ((vu32){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x})
-#define VS16(x) ((vs32){x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x})
-NCM_VI vu vbits(vd x)
-{
-    vu u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-NCM_VI vd vfrom_bits(vu u)
-{
-    vd x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-NCM_VI vu32 fbits(vf x)
-{
-    vu32 u;
-    memcpy(&u, &x, sizeof u);
-    return u;
-}
-NCM_VI vf ffrom_bits(vu32 u)
-{
-    vf x;
-    memcpy(&x, &u, sizeof x);
-    return x;
-}
-
 /* ---- the shared, per-call context ------------------------------------------------------------ */
 
 typedef struct {
@@ -294,8 +236,8 @@ typedef struct {
     double *ipr, *ipi, *ianc, *islip;           /* per oscillator and input [n][m][B] */
     double *cpr, *cpi, *canc, *cslip;           /* per oscillator pair [n][n][B] */
     double *psi;                                /* scratch [B] */
-    vd *scratch;                                /* [10 n] the step's registers for n > 8 */
-    vu key[10][2];                              /* Philox round keys of the seed, broadcast */
+    double *scratch;                            /* [10 n][8] the step's registers for n > 8 */
+    uint64_t key[10][2];                        /* Philox round keys of the seed */
     double *mem;
 } block;
 
@@ -304,16 +246,14 @@ static void block_free(block *w)
     free(w->mem);
 }
 
-/* The round keys of Philox4x32-10 with key `seed`, broadcast: round r uses the seed's words plus
- * r times the Weyl constants (mod 2^32). Each written as its own product: gcc 12 at -O3
- * vectorised the loop that advanced the two keys by additions into wrong values. */
-static void philox_keys(vu key[10][2], uint64_t seed)
+/* The round keys of Philox4x32-10 with key `seed`: round r uses the seed's words plus r times the
+ * Weyl constants (mod 2^32). Each written as its own product: gcc 12 at -O3 vectorised the loop
+ * that advanced the two keys by additions into wrong values. */
+static void philox_keys(uint64_t key[10][2], uint64_t seed)
 {
     for (int r = 0; r < 10; r++) {
-        const uint64_t k0 = (uint32_t)((uint32_t)seed + (uint32_t)r * NCM_STNO_PHILOX_W0);
-        const uint64_t k1 = (uint32_t)((uint32_t)(seed >> 32) + (uint32_t)r * NCM_STNO_PHILOX_W1);
-        key[r][0] = VU8(k0);
-        key[r][1] = VU8(k1);
+        key[r][0] = (uint32_t)((uint32_t)seed + (uint32_t)r * NCM_STNO_PHILOX_W0);
+        key[r][1] = (uint32_t)((uint32_t)(seed >> 32) + (uint32_t)r * NCM_STNO_PHILOX_W1);
     }
 }
 
@@ -343,7 +283,7 @@ static int block_alloc(block *w, const context *c, int B, int r0)
     TAKE(cpr, n * n), TAKE(cpi, n * n), TAKE(canc, n * n), TAKE(cslip, n * n);
     TAKE(psi, 1);
 #undef TAKE
-    w->scratch = (vd *)p;
+    w->scratch = p;
     philox_keys(w->key, c->sim->seed);
     return 0;
 }
@@ -390,7 +330,7 @@ static void record(const context *c, const block *w, int64_t idx, int64_t s)
 #undef K
 
 #pragma GCC push_options
-#pragma GCC target("avx2,fma")
+#pragma GCC target("avx2")
 #define K(name) name##_avx2
 #define NCM_STNO_VARIANT 1
 #include "stno/integrate_kernels.h"
@@ -414,7 +354,7 @@ int ncm_stno_kernel(int force)
 {
     int best = 0;
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    if (__builtin_cpu_supports("avx2"))
         best = 1;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512vl"))
@@ -430,42 +370,11 @@ static steps_fn pick_kernel(void)
     return fns[ncm_stno_kernel(-2)];
 }
 
-/* Test hooks (stno_internal.h): Philox block ctr of streams (seed, first + r), r < 8, and the
- * noise drawn from it, with the kernel variant in use. */
-#define NCM_STNO_NOISE_HOOK(KV)                                                                    \
-    static void noise8_##KV(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t words[4][V],   \
-                            double z[4][V])                                                        \
-    {                                                                                              \
-        vu key[10][2];                                                                             \
-        philox_keys(key, seed);                                                                    \
-        const vu stream = bcast_u_##KV(first) + (vu){0, 1, 2, 3, 4, 5, 6, 7};                      \
-        const vu s_lo = stream & VU8(0xffffffffu), s_hi = stream >> 32;                            \
-        vu x[1][4];                                                                                \
-        philox8_##KV(1, &ctr, (const vu(*)[2])key, &s_lo, &s_hi, x);                               \
-        vd zz[1][4];                                                                               \
-        noise_pairs_##KV(1, &ctr, (const vu(*)[2])key, &s_lo, &s_hi, zz);                          \
-        for (int k = 0; k < 4; k++)                                                                \
-            for (int r = 0; r < V; r++) {                                                          \
-                words[k][r] = (uint32_t)x[0][k][r];                                                \
-                z[k][r] = zz[0][k][r];                                                             \
-            }                                                                                      \
-    }
-NCM_STNO_NOISE_HOOK(base)
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-NCM_STNO_NOISE_HOOK(avx2)
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512dq,avx512vl")
-NCM_STNO_NOISE_HOOK(avx512)
-#pragma GCC pop_options
-#undef NCM_STNO_NOISE_HOOK
-
 void ncm_stno_noise8(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t words[4][8],
                      double z[4][8])
 {
-    static void (*const fns[3])(uint64_t, uint64_t, uint64_t, uint32_t[4][V],
-                                double[4][V]) = {noise8_base, noise8_avx2, noise8_avx512};
+    static void (*const fns[3])(uint64_t, uint64_t, uint64_t, uint32_t[4][8],
+                                double[4][8]) = {noise8_base, noise8_avx2, noise8_avx512};
     fns[ncm_stno_kernel(-2)](seed, first, ctr, words, z);
 }
 

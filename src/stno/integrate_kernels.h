@@ -1,193 +1,158 @@
 /* The integrator's inner kernels (integrate.c), written once and compiled there several times:
- * for the baseline instruction set (x86-64-v2) and, under `#pragma GCC target`, for AVX2+FMA and
+ * for the baseline instruction set (x86-64-v2) and, under `#pragma GCC target`, for AVX2 and
  * AVX-512, one variant chosen at run time by the CPU's features. K(name) gives each variant its
- * own names and NCM_STNO_VARIANT (0, 1, 2) its instruction set. The step and the noise work on 8
- * lanes at a time in gcc vector types (vd, vu: one zmm, two ymm or four xmm registers; vf: 16
- * floats); the observations loop over a block's lanes and are vectorised by gcc. Every operation
- * is IEEE, the fused multiply-adds are written out (K(fma)) and nothing else is contracted, so all
- * variants give the same bits. Include only from integrate.c, after the definitions of context,
- * block, the vector helpers, phasors_exact and record, with K and NCM_STNO_VARIANT defined. */
+ * own names and NCM_STNO_VARIANT (0, 1, 2) its instruction set. The step and the noise work on
+ * VL lanes at a time in gcc vector types of the variant's width (VL = 8, 4, 2 doubles: one zmm,
+ * ymm or xmm register); the observations loop over a block's lanes and are vectorised by gcc.
+ * Every operation is IEEE and nothing is contracted (no fused multiply-add: the baseline has
+ * none), so all variants give the same bits. Include only from integrate.c, after the definitions
+ * of context, block, philox_keys, phasors_exact and record, with K and NCM_STNO_VARIANT defined. */
 
-/* Broadcasts of run-time values; the 32 x 32 -> 64-bit products of the low halves of a and b
- * (pmuludq); the square root; the fused multiply-add a b + c (one rounding); float to double.
- * All exact or correctly rounded: the same bits in every variant. */
+/* The vector width of the variant: VL doubles (one zmm, ymm or xmm register), and its types:
+ * vd, vu (VL doubles, VL 64-bit words), vf, vu32, vs32 (2 VL floats and 32-bit words), vfh (VL
+ * floats). */
 #if NCM_STNO_VARIANT == 2
-static inline __attribute__((always_inline)) vd K(bcast_d)(double x)
-{
-    return (vd)_mm512_set1_pd(x);
-}
-
-static inline __attribute__((always_inline)) vu K(bcast_u)(uint64_t x)
-{
-    return (vu)_mm512_set1_epi64((long long)x);
-}
-
-static inline __attribute__((always_inline)) vu K(mulu32)(vu a, vu b)
-{
-    return (vu)_mm512_mul_epu32((__m512i)a, (__m512i)b);
-}
-
-static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
-{
-    return (vf)_mm512_sqrt_ps((__m512)x);
-}
-
-static inline __attribute__((always_inline)) vd K(fma)(vd a, vd b, vd c)
-{
-    return (vd)_mm512_fmadd_pd((__m512d)a, (__m512d)b, (__m512d)c);
-}
-
-static inline __attribute__((always_inline)) vf K(fmaf)(vf a, vf b, vf c)
-{
-    return (vf)_mm512_fmadd_ps((__m512)a, (__m512)b, (__m512)c);
-}
-
-static inline __attribute__((always_inline)) vd K(half_to_d)(vfh x)
-{
-    return (vd)_mm512_cvtps_pd((__m256)x);
-}
+#define VL 8
 #elif NCM_STNO_VARIANT == 1
-static inline __attribute__((always_inline)) vd K(bcast_d)(double x)
-{
-    union {
-        vd v;
-        __m256d h[2];
-    } r = {.h = {_mm256_set1_pd(x), _mm256_set1_pd(x)}};
-    return r.v;
-}
-
-static inline __attribute__((always_inline)) vu K(bcast_u)(uint64_t x)
-{
-    union {
-        vu v;
-        __m256i h[2];
-    } r = {.h = {_mm256_set1_epi64x((long long)x), _mm256_set1_epi64x((long long)x)}};
-    return r.v;
-}
-
-static inline __attribute__((always_inline)) vu K(mulu32)(vu a, vu b)
-{
-    union {
-        vu v;
-        __m256i h[2];
-    } x = {a}, y = {b}, r;
-    r.h[0] = _mm256_mul_epu32(x.h[0], y.h[0]);
-    r.h[1] = _mm256_mul_epu32(x.h[1], y.h[1]);
-    return r.v;
-}
-
-static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
-{
-    union {
-        vf v;
-        __m256 h[2];
-    } a = {x};
-    a.h[0] = _mm256_sqrt_ps(a.h[0]);
-    a.h[1] = _mm256_sqrt_ps(a.h[1]);
-    return a.v;
-}
-
-static inline __attribute__((always_inline)) vd K(fma)(vd a, vd b, vd c)
-{
-    union {
-        vd v;
-        __m256d h[2];
-    } x = {a}, y = {b}, z = {c};
-    z.h[0] = _mm256_fmadd_pd(x.h[0], y.h[0], z.h[0]);
-    z.h[1] = _mm256_fmadd_pd(x.h[1], y.h[1], z.h[1]);
-    return z.v;
-}
-
-static inline __attribute__((always_inline)) vf K(fmaf)(vf a, vf b, vf c)
-{
-    union {
-        vf v;
-        __m256 h[2];
-    } x = {a}, y = {b}, z = {c};
-    z.h[0] = _mm256_fmadd_ps(x.h[0], y.h[0], z.h[0]);
-    z.h[1] = _mm256_fmadd_ps(x.h[1], y.h[1], z.h[1]);
-    return z.v;
-}
-
-static inline __attribute__((always_inline)) vd K(half_to_d)(vfh x)
-{
-    return __builtin_convertvector(x, vd);
-}
+#define VL 4
 #else
-static inline __attribute__((always_inline)) vd K(bcast_d)(double x)
-{
-    union {
-        vd v;
-        __m128d h[4];
-    } r;
-    for (int k = 0; k < 4; k++)
-        r.h[k] = _mm_set1_pd(x);
-    return r.v;
-}
+#define VL 2
+#endif
+typedef double K(vd_t) __attribute__((vector_size(8 * VL)));
+typedef uint64_t K(vu_t) __attribute__((vector_size(8 * VL)));
+typedef float K(vf_t) __attribute__((vector_size(8 * VL)));
+typedef uint32_t K(vu32_t) __attribute__((vector_size(8 * VL)));
+typedef int32_t K(vs32_t) __attribute__((vector_size(8 * VL)));
+typedef float K(vfh_t) __attribute__((vector_size(4 * VL)));
+#define vd K(vd_t)
+#define vu K(vu_t)
+#define vf K(vf_t)
+#define vu32 K(vu32_t)
+#define vs32 K(vs32_t)
+#define vfh K(vfh_t)
 
-static inline __attribute__((always_inline)) vu K(bcast_u)(uint64_t x)
-{
-    union {
-        vu v;
-        __m128i h[4];
-    } r;
-    for (int k = 0; k < 4; k++)
-        r.h[k] = _mm_set1_epi64x((long long)x);
-    return r.v;
-}
-
-static inline __attribute__((always_inline)) vu K(mulu32)(vu a, vu b)
-{
-    union {
-        vu v;
-        __m128i h[4];
-    } x = {a}, y = {b}, r;
-    for (int k = 0; k < 4; k++)
-        r.h[k] = _mm_mul_epu32(x.h[k], y.h[k]);
-    return r.v;
-}
-
-static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
-{
-    union {
-        vf v;
-        __m128 h[4];
-    } a = {x};
-    for (int k = 0; k < 4; k++)
-        a.h[k] = _mm_sqrt_ps(a.h[k]);
-    return a.v;
-}
-
-/* no fused multiply-add instruction: libm's, exact in software */
-static inline __attribute__((always_inline)) vd K(fma)(vd a, vd b, vd c)
-{
-    for (int l = 0; l < V; l++)
-        c[l] = fma(a[l], b[l], c[l]);
-    return c;
-}
-
-static inline __attribute__((always_inline)) vf K(fmaf)(vf a, vf b, vf c)
-{
-    for (int l = 0; l < 2 * V; l++)
-        c[l] = fmaf(a[l], b[l], c[l]);
-    return c;
-}
-
-static inline __attribute__((always_inline)) vd K(half_to_d)(vfh x)
-{
-    return __builtin_convertvector(x, vd);
-}
+/* Broadcasts; the 32 x 32 -> 64-bit products of the low halves of a and b (pmuludq); the square
+ * root; float to double; the lane indices; the
+ * low halves of the 64-bit words of two vectors side by side; the halves of a float vector. All
+ * exact or correctly rounded: the same bits in every variant. */
+#if NCM_STNO_VARIANT == 2
+#define LANES {0, 1, 2, 3, 4, 5, 6, 7}
+#define LOW32 {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30}
+#define HALF_LO(x) __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7)
+#define HALF_HI(x) __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15)
+#define I(name, bits) _mm512_##name
+#define PD __m512d
+#define PS __m512
+#define SI __m512i
+#elif NCM_STNO_VARIANT == 1
+#define LANES {0, 1, 2, 3}
+#define LOW32 {0, 2, 4, 6, 8, 10, 12, 14}
+#define HALF_LO(x) __builtin_shufflevector(x, x, 0, 1, 2, 3)
+#define HALF_HI(x) __builtin_shufflevector(x, x, 4, 5, 6, 7)
+#define I(name, bits) _mm256_##name
+#define PD __m256d
+#define PS __m256
+#define SI __m256i
+#else
+#define LANES {0, 1}
+#define LOW32 {0, 2, 4, 6}
+#define HALF_LO(x) __builtin_shufflevector(x, x, 0, 1)
+#define HALF_HI(x) __builtin_shufflevector(x, x, 2, 3)
+#define I(name, bits) _mm_##name
+#define PD __m128d
+#define PS __m128
+#define SI __m128i
 #endif
 
-/* Philox4x32-10 blocks ctr[g] of the 8 lanes' streams (s_lo[g], s_hi[g] = stream id low and high
+static inline __attribute__((always_inline)) vd K(bcast_d)(double x)
+{
+    return (vd)I(set1_pd, )(x);
+}
+
+static inline __attribute__((always_inline)) vu K(bcast_u)(uint64_t x)
+{
+#if NCM_STNO_VARIANT == 2
+    return (vu)_mm512_set1_epi64((long long)x);
+#else
+    return (vu)I(set1_epi64x, )((long long)x);
+#endif
+}
+
+static inline __attribute__((always_inline)) vf K(bcast_f)(float x)
+{
+    return (vf)I(set1_ps, )(x);
+}
+
+static inline __attribute__((always_inline)) vu32 K(bcast_u32)(uint32_t x)
+{
+    return (vu32)I(set1_epi32, )((int)x);
+}
+
+static inline __attribute__((always_inline)) vu K(mulu32)(vu a, vu b)
+{
+    return (vu)I(mul_epu32, )((SI)a, (SI)b);
+}
+
+static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
+{
+    return (vf)I(sqrt_ps, )((PS)x);
+}
+
+static inline __attribute__((always_inline)) vd K(half_to_d)(vfh x)
+{
+#if NCM_STNO_VARIANT == 2
+    return (vd)_mm512_cvtps_pd((__m256)x);
+#else
+    return __builtin_convertvector(x, vd);
+#endif
+}
+
+static inline __attribute__((always_inline)) vd K(load)(const double *p) /* aligned */
+{
+    return *(const vd *)__builtin_assume_aligned(p, 8 * VL);
+}
+
+static inline __attribute__((always_inline)) void K(store)(double *p, vd x)
+{
+    *(vd *)__builtin_assume_aligned(p, 8 * VL) = x;
+}
+
+static inline __attribute__((always_inline)) vu32 K(fbits)(vf x)
+{
+    vu32 u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static inline __attribute__((always_inline)) vf K(ffrom_bits)(vu32 u)
+{
+    vf x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+#undef I
+#undef PD
+#undef PS
+#undef SI
+#define CD(x) K(bcast_d)(x)
+#define CU(x) K(bcast_u)(x)
+#define CF(x) K(bcast_f)(x)
+#define CU32(x) K(bcast_u32)(x)
+#define fbits K(fbits)
+#define ffrom_bits K(ffrom_bits)
+#define vload K(load)
+#define vstore K(store)
+
+/* Philox4x32-10 blocks ctr[g] of the VL lanes' streams (s_lo[g], s_hi[g] = stream id low and high
  * words, one per lane) for g < G, interleaved so that the G chains overlap; key[r] holds the key
  * of round r (from the seed), broadcast. x[g][0..3] get the four 32-bit words of each lane in
  * their low halves (Random123 philox4x32; the same words as ncm_rng, include/nanocim/rng.h). The
  * high halves are
  * left holding garbage: a round reads only the low halves of x0 and x2 (pmuludq) and of x1 and
  * x3 through the low half of the exclusive or. */
-static inline __attribute__((always_inline)) void K(philox8)(const int G, const uint64_t *ctr,
-                                                            const vu (*key)[2], const vu *s_lo,
+static inline __attribute__((always_inline)) void K(philox)(const int G, const uint64_t *ctr,
+                                                            const uint64_t (*key)[2], const vu *s_lo,
                                                             const vu *s_hi, vu (*x)[4])
 {
     vu x0[NOISE_G], x1[NOISE_G], x2[NOISE_G], x3[NOISE_G]; /* G <= NOISE_G */
@@ -198,10 +163,10 @@ static inline __attribute__((always_inline)) void K(philox8)(const int G, const 
 #pragma GCC unroll 10
     for (int round = 0; round < 10; round++)
         for (int g = 0; g < G; g++) {
-            vu p0 = K(mulu32)(x0[g], VU8(NCM_STNO_PHILOX_M0));
-            vu p1 = K(mulu32)(x2[g], VU8(NCM_STNO_PHILOX_M1));
-            x0[g] = (p1 >> 32) ^ x1[g] ^ key[round][0];
-            x2[g] = (p0 >> 32) ^ x3[g] ^ key[round][1];
+            vu p0 = K(mulu32)(x0[g], CU(NCM_STNO_PHILOX_M0));
+            vu p1 = K(mulu32)(x2[g], CU(NCM_STNO_PHILOX_M1));
+            x0[g] = (p1 >> 32) ^ x1[g] ^ CU(key[round][0]);
+            x2[g] = (p0 >> 32) ^ x3[g] ^ CU(key[round][1]);
             x1[g] = p1;
             x3[g] = p0;
         }
@@ -222,74 +187,71 @@ static inline __attribute__((always_inline)) void K(philox8)(const int G, const 
  * its u and theta, far below anything the noise of an oscillator could show. Written with
  * + - * / sqrt, conversions of small integers, bit operations and selects only, without
  * contraction, so that every variant gives the same bits. */
-static inline __attribute__((always_inline)) void K(box_muller16)(vu32 a, vu32 b, vf *zc, vf *zs)
+static inline __attribute__((always_inline)) void K(box_muller)(vu32 a, vu32 b, vf *zc, vf *zs)
 {
-    const vf u = (__builtin_convertvector((vs32)(a >> 1), vf) + VF16(0.5f)) * VF16(0x1p-31f);
+    const vf u = (__builtin_convertvector((vs32)(a >> 1), vf) + CF(0.5f)) * CF(0x1p-31f);
     const vu32 ub = fbits(u);
-    vf e = __builtin_convertvector((vs32)(ub >> 23) - VS16(127), vf);
-    vf m = ffrom_bits((ub & VU16(0x007fffffu)) | VU16(0x3f800000u));
-    const vu32 big = (vu32)(m > VF16((float)M_SQRT2));
-    m = ffrom_bits((big & fbits(m * VF16(0.5f))) | (~big & fbits(m)));
-    e = e + ffrom_bits(big & fbits(VF16(1.0f)));
-    const vf s = (m - VF16(1.0f)) / (m + VF16(1.0f)), z = s * s;
-    vf t = K(fmaf)(VF16(1.0f / 9.0f), z, VF16(1.0f / 7.0f));
-    t = K(fmaf)(t, z, VF16(1.0f / 5.0f));
-    t = K(fmaf)(t, z, VF16(1.0f / 3.0f));
-    t = K(fmaf)(t, z, VF16(1.0f));
-    const vf r = K(vsqrtf)(VF16(-2.0f) * K(fmaf)(e, VF16((float)M_LN2), VF16(2.0f) * s * t));
+    vf e = __builtin_convertvector((vs32)(ub >> 23) - (vs32)CU32(127), vf);
+    vf m = ffrom_bits((ub & CU32(0x007fffffu)) | CU32(0x3f800000u));
+    const vu32 big = (vu32)(m > CF((float)M_SQRT2));
+    m = ffrom_bits((big & fbits(m * CF(0.5f))) | (~big & fbits(m)));
+    e = e + ffrom_bits(big & fbits(CF(1.0f)));
+    const vf s = (m - CF(1.0f)) / (m + CF(1.0f)), z = s * s;
+    const vf t = (((CF(1.0f / 9.0f) * z + CF(1.0f / 7.0f)) * z + CF(1.0f / 5.0f)) * z +
+                  CF(1.0f / 3.0f)) *
+                     z +
+                 CF(1.0f);
+    const vf r = K(vsqrtf)(CF(-2.0f) * (e * CF((float)M_LN2) + CF(2.0f) * s * t));
 
     const vu32 q = b >> 30; /* quadrant */
-    vf f = __builtin_convertvector((vs32)((b >> 8) & VU16(0x3fffffu)), vf) + VF16(0.5f);
-    const vu32 fold = (vu32)(f > VF16(0x1p21f));
-    f = ffrom_bits((fold & fbits(VF16(0x1p22f) - f)) | (~fold & fbits(f)));
-    const vf x = f * VF16((float)(M_PI_2 * 0x1p-22)), x2 = x * x;
-    vf pc = K(fmaf)(VF16(-1.0f / 3628800.0f), x2, VF16(1.0f / 40320.0f));
-    pc = K(fmaf)(pc, x2, VF16(-1.0f / 720.0f));
-    pc = K(fmaf)(pc, x2, VF16(1.0f / 24.0f));
-    pc = K(fmaf)(pc, x2, VF16(-0.5f));
-    pc = K(fmaf)(pc, x2, VF16(1.0f));
-    vf ps = K(fmaf)(VF16(1.0f / 362880.0f), x2, VF16(-1.0f / 5040.0f));
-    ps = K(fmaf)(ps, x2, VF16(1.0f / 120.0f));
-    ps = K(fmaf)(ps, x2, VF16(-1.0f / 6.0f));
-    ps = K(fmaf)(ps, x2, VF16(1.0f));
+    vf f = __builtin_convertvector((vs32)((b >> 8) & CU32(0x3fffffu)), vf) + CF(0.5f);
+    const vu32 fold = (vu32)(f > CF(0x1p21f));
+    f = ffrom_bits((fold & fbits(CF(0x1p22f) - f)) | (~fold & fbits(f)));
+    const vf x = f * CF((float)(M_PI_2 * 0x1p-22)), x2 = x * x;
+    vf pc = CF(-1.0f / 3628800.0f) * x2 + CF(1.0f / 40320.0f);
+    pc = pc * x2 + CF(-1.0f / 720.0f);
+    pc = pc * x2 + CF(1.0f / 24.0f);
+    pc = pc * x2 + CF(-0.5f);
+    pc = pc * x2 + CF(1.0f);
+    vf ps = CF(1.0f / 362880.0f) * x2 + CF(-1.0f / 5040.0f);
+    ps = ps * x2 + CF(1.0f / 120.0f);
+    ps = ps * x2 + CF(-1.0f / 6.0f);
+    ps = ps * x2 + CF(1.0f);
     ps = ps * x;
     /* the angle in the quadrant is x, or pi/2 - x when folded; quadrant q turns (cos, sin) into
      * (c, s), (-s, c), (-c, -s), (s, -c): a swap when fold and odd q differ, then the signs */
-    const vu32 swap = fold ^ ((q & VU16(1u)) != VU16(0u));
+    const vu32 swap = fold ^ ((q & CU32(1u)) != CU32(0u));
     const vu32 c1 = (swap & fbits(ps)) | (~swap & fbits(pc));
     const vu32 s1 = (swap & fbits(pc)) | (~swap & fbits(ps));
-    *zc = r * ffrom_bits(c1 ^ (((q + VU16(1u)) & VU16(2u)) << 30));
-    *zs = r * ffrom_bits(s1 ^ ((q & VU16(2u)) << 30));
+    *zc = r * ffrom_bits(c1 ^ (((q + CU32(1u)) & CU32(2u)) << 30));
+    *zs = r * ffrom_bits(s1 ^ ((q & CU32(2u)) << 30));
 }
 
-/* The complex noise of G pairs of oscillators of the 8 lanes, pair g from Philox block ctr[g] of
+/* The complex noise of G pairs of oscillators of the VL lanes, pair g from Philox block ctr[g] of
  * the streams (s_lo[g], s_hi[g]): z[g][0] + i z[g][1] from words 0 and 2, z[g][2] + i z[g][3]
  * from words 1 and 3, as doubles. */
 static inline __attribute__((always_inline)) void K(noise_pairs)(const int G, const uint64_t *ctr,
-                                                                const vu (*key)[2],
+                                                                const uint64_t (*key)[2],
                                                                 const vu *s_lo, const vu *s_hi,
                                                                 vd (*z)[4])
 {
     vu x[NOISE_G][4]; /* G <= NOISE_G */
-    K(philox8)(G, ctr, key, s_lo, s_hi, x);
+    K(philox)(G, ctr, key, s_lo, s_hi, x);
     for (int g = 0; g < G; g++) {
         /* the low halves of words 0 and 1 (2 and 3) side by side: one permutation */
-        const vu32 low = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+        const vu32 low = LOW32;
         const vu32 a = __builtin_shuffle((vu32)x[g][0], (vu32)x[g][1], low);
         const vu32 b = __builtin_shuffle((vu32)x[g][2], (vu32)x[g][3], low);
-        union {
-            vf v;
-            vfh h[2];
-        } zc, zs;
-        K(box_muller16)(a, b, &zc.v, &zs.v);
-        z[g][0] = K(half_to_d)(zc.h[0]);
-        z[g][1] = K(half_to_d)(zs.h[0]);
-        z[g][2] = K(half_to_d)(zc.h[1]);
-        z[g][3] = K(half_to_d)(zs.h[1]);
+        vf zc, zs;
+        K(box_muller)(a, b, &zc, &zs);
+        z[g][0] = K(half_to_d)(HALF_LO(zc));
+        z[g][1] = K(half_to_d)(HALF_LO(zs));
+        z[g][2] = K(half_to_d)(HALF_HI(zc));
+        z[g][3] = K(half_to_d)(HALF_HI(zs));
     }
 }
 
-/* d_i = sum_k g_ik F_k P_k(t) for the 8 lanes from l0, with P_k(t) in (pr, pi). */
+/* d_i = sum_k g_ik F_k P_k(t) for the VL lanes from l0, with P_k(t) in (pr, pi). */
 static inline __attribute__((always_inline)) void K(drive8)(const context *c, const block *w,
                                                            int l0, const int n,
                                                            const double *pr, const double *pi,
@@ -298,7 +260,7 @@ static inline __attribute__((always_inline)) void K(drive8)(const context *c, co
     const int B = w->B, m = c->m;
     #pragma GCC unroll 8
     for (int i = 0; i < n; i++)
-        dr[i] = di[i] = VD8(0.0);
+        dr[i] = di[i] = CD(0.0);
     #pragma GCC unroll 8
     for (int k = 0; k < m; k++) {
         const vd f = vload(w->fk + k * B + l0);
@@ -306,13 +268,13 @@ static inline __attribute__((always_inline)) void K(drive8)(const context *c, co
         #pragma GCC unroll 8
         for (int i = 0; i < n; i++) {
             const vd gf = K(bcast_d)(c->gain[i * m + k]) * f;
-            dr[i] = K(fma)(gf, a, dr[i]);
-            di[i] = K(fma)(gf, b, di[i]);
+            dr[i] = dr[i] + gf * a;
+            di[i] = di[i] + gf * b;
         }
     }
 }
 
-/* The drift a_i(u, t) of oscillator i for the 8 lanes from l0, with its input drive d. The
+/* The drift a_i(u, t) of oscillator i for the VL lanes from l0, with its input drive d. The
  * coupling sum, which does not depend on p_i, is formed term by term beside the oscillator's own
  * terms, so that the chains are short. */
 static inline __attribute__((always_inline)) void K(drift1)(const context *c, const block *w,
@@ -327,15 +289,15 @@ static inline __attribute__((always_inline)) void K(drift1)(const context *c, co
         #pragma GCC unroll 8
         for (int j = 0; j < n; j++) {
             const vd wc = K(bcast_d)(c->wc[i * n + j]), ws = K(bcast_d)(c->ws[i * n + j]);
-            sr = sr + K(fma)(wc, ur[j], -(ws * ui[j]));
-            si = si + K(fma)(ws, ur[j], wc * ui[j]);
+            sr = sr + (wc * ur[j] - ws * ui[j]);
+            si = si + (ws * ur[j] + wc * ui[j]);
         }
     const vd xr = ur[i], xi = ui[i];
-    const vd p = K(fma)(xr, xr, xi * xi);
-    const vd g = K(fma)(vload(w->gp + o), p, vload(w->g0 + o));          /* G- - G+ */
-    const vd om = K(fma)(K(bcast_d)(c->nn[i]), p, vload(w->om0 + o)); /* w(p) - w_ref */
-    *ar = K(fma)(g, xr, K(fma)(om, xi, sr));
-    *ai = K(fma)(g, xi, K(fma)(-om, xr, si));
+    const vd p = xr * xr + xi * xi;
+    const vd g = vload(w->g0 + o) + vload(w->gp + o) * p;         /* G- - G+ */
+    const vd om = vload(w->om0 + o) + K(bcast_d)(c->nn[i]) * p; /* w(p) - w_ref */
+    *ar = g * xr + (om * xi + sr);
+    *ai = g * xi + (si - om * xr);
 }
 
 static inline __attribute__((always_inline)) void K(drift8)(const context *c, const block *w,
@@ -351,10 +313,10 @@ static inline __attribute__((always_inline)) void K(drift8)(const context *c, co
         K(drift1)(c, w, l0, n, i, ur, ui, dr[i], di[i], &ar[i], &ai[i]);
 }
 
-/* One Heun step, from t to t + dt, of the 8 lanes from l0, with the noise x drawn by
+/* One Heun step, from t to t + dt, of the VL lanes from l0, with the noise x drawn by
  * noise_step: the state in registers (or, for large n, in the scratch t). n is a constant in the
  * copies specialised by step_chunks. */
-static inline __attribute__((always_inline)) void K(step8)(const context *c, block *w, int l0,
+static inline __attribute__((always_inline)) void K(step_vec)(const context *c, block *w, int l0,
                                                           int resync, const int n, vd (*t)[n])
 {
     const int B = w->B, m = c->m;
@@ -367,8 +329,8 @@ static inline __attribute__((always_inline)) void K(step8)(const context *c, blo
     }
     #pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
-        xr[i] = c->noise ? vload(w->xr + i * B + l0) : VD8(0.0);
-        xi[i] = c->noise ? vload(w->xi + i * B + l0) : VD8(0.0);
+        xr[i] = c->noise ? vload(w->xr + i * B + l0) : CD(0.0);
+        xi[i] = c->noise ? vload(w->xi + i * B + l0) : CD(0.0);
     }
     /* predictor: v = u + a(u, t) dt + x */
     K(drive8)(c, w, l0, n, w->pr, w->pi, dr, di);
@@ -376,8 +338,8 @@ static inline __attribute__((always_inline)) void K(step8)(const context *c, blo
     const vd dt = K(bcast_d)(c->dt);
     #pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
-        vr[i] = K(fma)(ar[i], dt, ur[i]) + xr[i];
-        vi[i] = K(fma)(ai[i], dt, ui[i]) + xi[i];
+        vr[i] = ur[i] + ar[i] * dt + xr[i];
+        vi[i] = ui[i] + ai[i] * dt + xi[i];
     }
     /* P_k(t + dt) */
     #pragma GCC unroll 8
@@ -389,8 +351,8 @@ static inline __attribute__((always_inline)) void K(step8)(const context *c, blo
         } else {
             const vd a = vload(pr), b = vload(pi);
             const vd rr = vload(w->rr + k * B + l0), ri = vload(w->ri + k * B + l0);
-            vstore(pr, K(fma)(a, rr, -(b * ri)));
-            vstore(pi, K(fma)(a, ri, b * rr));
+            vstore(pr, a * rr - b * ri);
+            vstore(pi, a * ri + b * rr);
         }
     }
     /* corrector: u' = u + [a(u, t) + a(v, t + dt)] dt / 2 + x */
@@ -400,8 +362,8 @@ static inline __attribute__((always_inline)) void K(step8)(const context *c, blo
     for (int i = 0; i < n; i++) {
         vd br, bi;
         K(drift1)(c, w, l0, n, i, vr, vi, dr[i], di[i], &br, &bi);
-        vstore(w->ur + i * B + l0, K(fma)(ar[i] + br, h, ur[i]) + xr[i]);
-        vstore(w->ui + i * B + l0, K(fma)(ai[i] + bi, h, ui[i]) + xi[i]);
+        vstore(w->ur + i * B + l0, ur[i] + (ar[i] + br) * h + xr[i]);
+        vstore(w->ui + i * B + l0, ui[i] + (ai[i] + bi) * h + xi[i]);
     }
 }
 /* phi -= arg(u q*), q = u; inv = 1 / |u| (0 at u = 0). */
@@ -536,14 +498,14 @@ static void K(observe)(const context *c, block *w, int64_t s, int start, int in_
 
 /* Integrates the block's runs from t = 0 (after block_setup) to the end; returns the number of
  * phase-diffusion lag blocks completed in the window. */
-/* The noise x of step s for every chunk of 8 lanes of the block: oscillators 2j and 2j + 1 from
+/* The noise x of step s for every chunk of VL lanes of the block: oscillators 2j and 2j + 1 from
  * Philox block noise_ctr0 + s ceil(n / 2) + j, scaled by their sigma. Drawn for the whole block
  * before the step, so that the independent draws overlap in the processor. */
 static void K(noise_step)(const context *c, block *w, int64_t s)
 {
     enum { G = NOISE_G };
     const int B = w->B, n = c->n, np = (n + 1) / 2;
-    const int items = (w->nb + V - 1) / V * np; /* (chunk, pair), pair fastest */
+    const int items = (w->nb + VL - 1) / VL * np; /* (chunk, pair), pair fastest */
     int l0[G], j[G];
     l0[G - 1] = 0, j[G - 1] = -1;
     for (int it0 = 0; it0 < items; it0 += G) {
@@ -554,16 +516,16 @@ static void K(noise_step)(const context *c, block *w, int64_t s)
             const int prev = g == 0 ? G - 1 : g - 1;
             l0[g] = l0[prev], j[g] = j[prev] + 1;
             if (j[g] == np)
-                l0[g] += V, j[g] = 0;
+                l0[g] += VL, j[g] = 0;
             if (g >= g_n) /* beyond the last item: repeat the first of the group */
                 l0[g] = l0[0], j[g] = j[0];
             ctr[g] = c->noise_ctr0 + (uint64_t)s * (uint64_t)np + (uint64_t)j[g];
             const uint64_t first = c->sim->stream0 + (uint64_t)(w->r0 + l0[g]);
-            const vu stream = K(bcast_u)(first) + (vu){0, 1, 2, 3, 4, 5, 6, 7};
-            s_lo[g] = stream & VU8(0xffffffffu), s_hi[g] = stream >> 32;
+            const vu stream = K(bcast_u)(first) + (vu)LANES;
+            s_lo[g] = stream & CU(0xffffffffu), s_hi[g] = stream >> 32;
         }
         vd z[G][4];
-        K(noise_pairs)(G, ctr, (const vu(*)[2])w->key, s_lo, s_hi, z);
+        K(noise_pairs)(G, ctr, (const uint64_t(*)[2])w->key, s_lo, s_hi, z);
         for (int g = 0; g < g_n; g++)
             for (int h = 0; h < 2 && 2 * j[g] + h < n; h++) {
                 const int o = (2 * j[g] + h) * B + l0[g];
@@ -574,17 +536,17 @@ static void K(noise_step)(const context *c, block *w, int64_t s)
     }
 }
 
-/* One step of every chunk of 8 lanes of the block, with a copy of step8 specialised for each
+/* One step of every chunk of VL lanes of the block, with a copy of step_vec specialised for each
  * small n (its loops unrolled and its arrays in registers) and a generic one. */
 static void K(step_chunks)(const context *c, block *w, int resync)
 {
-    const int nch = (w->nb + V - 1) / V;
+    const int nch = (w->nb + VL - 1) / VL;
     switch (c->n) {
 #define NCM_STNO_CASE(N)                                                                           \
     case N: {                                                                                      \
         vd t[10][N];                                                                               \
         for (int ch = 0; ch < nch; ch++)                                                           \
-            K(step8)(c, w, ch * V, resync, N, t);                                                  \
+            K(step_vec)(c, w, ch * VL, resync, N, t);                                                  \
         break;                                                                                     \
     }
         NCM_STNO_CASE(1)
@@ -598,7 +560,7 @@ static void K(step_chunks)(const context *c, block *w, int resync)
 #undef NCM_STNO_CASE
     default:
         for (int ch = 0; ch < nch; ch++)
-            K(step8)(c, w, ch * V, resync, c->n, (vd(*)[c->n])w->scratch);
+            K(step_vec)(c, w, ch * VL, resync, c->n, (vd(*)[c->n])w->scratch);
     }
 }
 
@@ -631,3 +593,45 @@ static int64_t K(run_steps)(const context *c, block *w)
     }
     return blocks_done;
 }
+
+/* For the tests (ncm_stno_noise8): Philox block ctr of the streams (seed, first + r), r < 8, and
+ * the noise drawn from it. */
+static void K(noise8)(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t words[4][8],
+                      double z[4][8])
+{
+    uint64_t key[10][2];
+    philox_keys(key, seed);
+    for (int l0 = 0; l0 < 8; l0 += VL) {
+        const vu stream = CU(first + (uint64_t)l0) + (vu)LANES;
+        const vu s_lo = stream & CU(0xffffffffu), s_hi = stream >> 32;
+        vu x[1][4];
+        K(philox)(1, &ctr, (const uint64_t(*)[2])key, &s_lo, &s_hi, x);
+        vd zz[1][4];
+        K(noise_pairs)(1, &ctr, (const uint64_t(*)[2])key, &s_lo, &s_hi, zz);
+        for (int k = 0; k < 4; k++)
+            for (int r = 0; r < VL; r++) {
+                words[k][l0 + r] = (uint32_t)x[0][k][r];
+                z[k][l0 + r] = zz[0][k][r];
+            }
+    }
+}
+
+#undef vd
+#undef vu
+#undef vf
+#undef vu32
+#undef vs32
+#undef vfh
+#undef CD
+#undef CU
+#undef CF
+#undef CU32
+#undef fbits
+#undef ffrom_bits
+#undef vload
+#undef vstore
+#undef LANES
+#undef LOW32
+#undef HALF_LO
+#undef HALF_HI
+#undef VL
