@@ -676,16 +676,30 @@ static void test_every_network_size_matches_plain_heun(void **state)
 static void test_vectorised_atan2_matches_libm(void **state)
 {
     (void)state;
-    double worst = 0;
-    for (int i = 0; i <= 100000; i++) {
-        double a = -M_PI + 2 * M_PI * i / 100000.0, rad = 0.37 + i % 7;
-        double y = rad * sin(a), x = rad * cos(a);
-        worst = fmax(worst, fabs(ncm_stno_atan2(y, x) - atan2(y, x)));
+    /* every kernel variant, around the circle at several radii, and the axes and the origin */
+    enum { N = 100003 };
+    double *y = malloc(N * sizeof *y), *x = malloc(N * sizeof *x), *out = malloc(N * sizeof *out);
+    assert_non_null(y), assert_non_null(x), assert_non_null(out);
+    for (int i = 0; i < N; i++) {
+        double a = -M_PI + 2 * M_PI * i / (N - 1.0), rad = 0.37 + i % 7;
+        y[i] = rad * sin(a), x[i] = rad * cos(a);
     }
-    assert_true(worst < 1e-15);
-    expect_near(ncm_stno_atan2(0, 0), 0.0, 0.0);
-    expect_near(ncm_stno_atan2(1, 0), M_PI_2, 1e-16);
-    expect_near(ncm_stno_atan2(0, -1), M_PI, 1e-16);
+    const double special[][2] = {{0, 0}, {1, 0}, {-1, 0}, {0, 1}, {0, -1}, {2, 2}, {-3, -3}};
+    for (int k = 0; k < 7; k++)
+        y[k] = special[k][0], x[k] = special[k][1];
+    const int best = ncm_stno_kernel(-2);
+    for (int v = 0; v <= best; v++) {
+        ncm_stno_kernel(v);
+        ncm_stno_atan2_lanes(y, x, out, N);
+        double worst = 0;
+        for (int i = 0; i < N; i++)
+            worst = fmax(worst, fabs(out[i] - atan2(y[i], x[i])));
+        print_message("    variant %d: largest error %.2g rad\n", v, worst);
+        assert_true(worst < 1e-15);
+        expect_near(out[0], 0.0, 0.0); /* atan2(0, 0) = 0 */
+    }
+    ncm_stno_kernel(-1);
+    free(y), free(x), free(out);
 }
 
 static void test_trace_holds_the_emitted_signal(void **state)

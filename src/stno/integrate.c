@@ -370,6 +370,22 @@ static steps_fn pick_kernel(void)
     return fns[ncm_stno_kernel(-2)];
 }
 
+void ncm_stno_atan2_lanes(const double *y, const double *x, double *out, int len)
+{
+    static void (*const fns[3])(const double *, const double *, double *,
+                                int) = {atan2_lanes_base, atan2_lanes_avx2, atan2_lanes_avx512};
+    double buf[3][8];
+    int head = len / 8 * 8;
+    fns[ncm_stno_kernel(-2)](y, x, out, head);
+    if (head < len) { /* the tail through a zero-padded vector */
+        memset(buf, 0, sizeof buf);
+        memcpy(buf[0], y + head, (size_t)(len - head) * sizeof *y);
+        memcpy(buf[1], x + head, (size_t)(len - head) * sizeof *x);
+        fns[ncm_stno_kernel(-2)](buf[0], buf[1], buf[2], 8);
+        memcpy(out + head, buf[2], (size_t)(len - head) * sizeof *out);
+    }
+}
+
 void ncm_stno_noise8(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t words[4][8],
                      double z[4][8])
 {

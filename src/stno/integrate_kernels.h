@@ -98,6 +98,11 @@ static inline __attribute__((always_inline)) vf K(vsqrtf)(vf x)
     return (vf)I(sqrt_ps, )((PS)x);
 }
 
+static inline __attribute__((always_inline)) vd K(vsqrt)(vd x)
+{
+    return (vd)I(sqrt_pd, )((PD)x);
+}
+
 static inline __attribute__((always_inline)) vd K(half_to_d)(vfh x)
 {
 #if NCM_STNO_VARIANT == 2
@@ -115,6 +120,20 @@ static inline __attribute__((always_inline)) vd K(load)(const double *p) /* alig
 static inline __attribute__((always_inline)) void K(store)(double *p, vd x)
 {
     *(vd *)__builtin_assume_aligned(p, 8 * VL) = x;
+}
+
+static inline __attribute__((always_inline)) vu K(bits)(vd x)
+{
+    vu u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static inline __attribute__((always_inline)) vd K(from_bits)(vu u)
+{
+    vd x;
+    memcpy(&x, &u, sizeof x);
+    return x;
 }
 
 static inline __attribute__((always_inline)) vu32 K(fbits)(vf x)
@@ -366,45 +385,133 @@ static inline __attribute__((always_inline)) void K(step_vec)(const context *c, 
         vstore(w->ui + i * B + l0, ui[i] + (ai[i] + bi) * h + xi[i]);
     }
 }
-/* phi -= arg(u q*), q = u; inv = 1 / |u| (0 at u = 0). */
-static void K(unwrap)(int len, const double *restrict ur, const double *restrict ui,
-                      double *restrict qr, double *restrict qi, double *restrict phi,
-                      double *restrict inv)
+/* atan2(y, x) on every lane from + - * / and selects only. Octant reduction to |t| <= tan(pi/8),
+ * then the Cephes rational approximation of atan (Moshier, Cephes Math Library, atan.c: P/Q of
+ * degree 4/5 in t^2); error below 5e-16 rad (tested against libm). atan2(0, 0) = 0; the sign of
+ * a zero y is ignored; x and y must be finite. */
+static inline __attribute__((always_inline)) vd K(atan2)(vd y, vd x)
 {
-    for (int r = 0; r < len; r++) {
-        double x = ur[r] * qr[r] + ui[r] * qi[r];
-        double y = ui[r] * qr[r] - ur[r] * qi[r];
-        phi[r] -= ncm_stno_atan2(y, x);
-        qr[r] = ur[r];
-        qi[r] = ui[r];
-        double a = sqrt(ur[r] * ur[r] + ui[r] * ui[r]);
-        inv[r] = (double)(a > 0.0) / (a + (double)(a == 0.0));
-    }
+    const vu sign = CU(UINT64_C(0x8000000000000000));
+#define SEL(mask, a, b) K(from_bits)(((mask) & K(bits)(a)) | (~(mask) & K(bits)(b)))
+    const vd ax = K(from_bits)(K(bits)(x) & ~sign), ay = K(from_bits)(K(bits)(y) & ~sign);
+    const vu xbig = (vu)(ax > ay);
+    const vd mx = SEL(xbig, ax, ay), mn = SEL(xbig, ay, ax);
+    /* one division: t = mn / mx > tan(pi/8) decided by a product, then tt = t or (t - 1)/(t + 1)
+     * as (mn - mx)/(mn + mx); 0 / 1 at the origin */
+    const vu big = (vu)(mn > CD(0.41421356237309504880) * mx);
+    const vd den0 = mx + K(from_bits)((vu)(mx == CD(0.0)) & K(bits)(CD(1.0)));
+    const vd tt = SEL(big, mn - mx, mn) / SEL(big, mn + mx, den0);
+    const vd z = tt * tt;
+    const vd num = (((CD(-8.750608600031904122785e-1) * z - CD(1.615753718733365076637e1)) * z -
+                     CD(7.500855792314704667340e1)) *
+                        z -
+                    CD(1.228866684490136173410e2)) *
+                       z -
+                   CD(6.485021904942025371773e1);
+    const vd den = ((((z + CD(2.485846490142306297962e1)) * z + CD(1.650270098316988542046e2)) * z +
+                     CD(4.328810604912902668951e2)) *
+                        z +
+                    CD(4.853903996359136964868e2)) *
+                       z +
+                   CD(1.945506571482613964425e2);
+    vd r = SEL(big, CD(M_PI_4), CD(0.0)) + (tt + tt * z * num / den);
+    r = SEL((vu)(ay > ax), CD(M_PI_2) - r, r);
+    r = SEL((vu)(x < CD(0.0)), CD(M_PI) - r, r);
+    return SEL((vu)(y < CD(0.0)), -r, r);
+#undef SEL
 }
 
-/* Slip counting on an unwrapped phase difference psi with its anchor. */
-static void K(slips_update)(int len, const double *restrict psi, double *restrict anc,
-                            double *restrict slip)
+/* 1 where d > th, -1 where d < -th, else 0; th > 0 */
+static inline __attribute__((always_inline)) vd K(step_sign)(vd d, double th)
 {
-    for (int r = 0; r < len; r++) {
-        double d = psi[r] - anc[r];
-        double up = d > SLIP_THRESHOLD ? 1.0 : 0.0, down = d < -SLIP_THRESHOLD ? 1.0 : 0.0;
-        anc[r] += 2.0 * M_PI * (up - down);
-        slip[r] += up + down;
-    }
+    const vu one = K(bits)(CD(1.0));
+    return K(from_bits)((vu)(d > CD(th)) & one) - K(from_bits)((vu)(d < CD(-th)) & one);
 }
 
-/* (sr, si) += conj(u) v * inv_u * (both ? inv_v : 1): the phase factor exp(i (phi_u - phi_v))
- * when v is an oscillator's amplitude (both = 1) or an input's unit phasor (both = 0). */
-static void K(plv_add)(int len, const double *restrict ur, const double *restrict ui,
-                       const double *restrict vr, const double *restrict vi,
-                       const double *restrict inv_u, const double *restrict inv_v, int both,
-                       double *restrict sr, double *restrict si)
+/* The observation of the VL lanes from l0 at time t (see observe); n is a constant in the copies
+ * specialised by observe. sc: scratch of 5 x n vectors (u, 1 / |u|, phi, |u|). */
+static inline __attribute__((always_inline)) void K(observe_vec)(const context *c, block *w,
+                                                                int l0, double t, int start,
+                                                                int in_window, int lag_now,
+                                                                int first_of_pair, const int n,
+                                                                vd (*sc)[n])
 {
-    for (int r = 0; r < len; r++) {
-        double f = both ? inv_u[r] * inv_v[r] : inv_u[r];
-        sr[r] += (ur[r] * vr[r] + ui[r] * vi[r]) * f;
-        si[r] += (ur[r] * vi[r] - ui[r] * vr[r]) * f;
+    const int B = w->B, m = c->m;
+    vd *ur = sc[0], *ui = sc[1], *inv = sc[2], *phi = sc[3], *amp = sc[4];
+    /* unwrap: phi -= arg(u q*), q = u; inv = 1 / |u| (0 at u = 0) */
+#pragma GCC unroll 8
+    for (int i = 0; i < n; i++) {
+        const int o = i * B + l0;
+        ur[i] = vload(w->ur + o), ui[i] = vload(w->ui + o);
+        const vd qr = vload(w->qr + o), qi = vload(w->qi + o);
+        const vd x = ur[i] * qr + ui[i] * qi, y = ui[i] * qr - ur[i] * qi;
+        phi[i] = vload(w->phi + o) - K(atan2)(y, x);
+        vstore(w->phi + o, phi[i]);
+        vstore(w->qr + o, ur[i]);
+        vstore(w->qi + o, ui[i]);
+        amp[i] = K(vsqrt)(ur[i] * ur[i] + ui[i] * ui[i]);
+        const vu one = K(bits)(CD(1.0));
+        inv[i] = K(from_bits)((vu)(amp[i] > CD(0.0)) & one) /
+                 (amp[i] + K(from_bits)((vu)(amp[i] == CD(0.0)) & one));
+    }
+    if (!start && !in_window)
+        return;
+    const double thr = SLIP_THRESHOLD;
+#pragma GCC unroll 8
+    for (int i = 0; i < n; i++) {
+        const int o = i * B + l0;
+        if (start) {
+            vstore(w->phi0 + o, phi[i]);
+            vstore(w->lb + o, phi[i]);
+        } else {
+            vstore(w->sp + o, vload(w->sp + o) + (ur[i] * ur[i] + ui[i] * ui[i]));
+            vstore(w->sa + o, vload(w->sa + o) + amp[i]);
+        }
+        /* against input k: psi = phi - (dw_k t + phi_k); exp(i psi) = conj(u) P_k / |u| */
+        for (int k = 0; k < m; k++) {
+            const int q = k * B + l0, e = (i * m + k) * B + l0;
+            const vd psi = phi[i] - (vload(w->dwk + q) * CD(t) + vload(w->phk + q));
+            if (start) {
+                vstore(w->ianc + e, psi);
+                continue;
+            }
+            const vd pr = vload(w->pr + q), pi = vload(w->pi + q);
+            vstore(w->ipr + e, vload(w->ipr + e) + (ur[i] * pr + ui[i] * pi) * inv[i]);
+            vstore(w->ipi + e, vload(w->ipi + e) + (ur[i] * pi - ui[i] * pr) * inv[i]);
+            const vd st = K(step_sign)(psi - vload(w->ianc + e), thr);
+            vstore(w->ianc + e, vload(w->ianc + e) + CD(2.0 * M_PI) * st);
+            vstore(w->islip + e, vload(w->islip + e) + K(from_bits)(K(bits)(st) & ~CU(UINT64_C(0x8000000000000000))));
+        }
+        /* against oscillator j > i: psi = phi_i - phi_j; exp(i psi) = conj(u_i) u_j / |u_i u_j| */
+#pragma GCC unroll 8
+        for (int j = i + 1; j < n; j++) {
+            const int e = (i * n + j) * B + l0;
+            const vd psi = phi[i] - phi[j];
+            if (start) {
+                vstore(w->canc + e, psi);
+                continue;
+            }
+            const vd f = inv[i] * inv[j];
+            vstore(w->cpr + e, vload(w->cpr + e) + (ur[i] * ur[j] + ui[i] * ui[j]) * f);
+            vstore(w->cpi + e, vload(w->cpi + e) + (ur[i] * ui[j] - ui[i] * ur[j]) * f);
+            const vd st = K(step_sign)(psi - vload(w->canc + e), thr);
+            vstore(w->canc + e, vload(w->canc + e) + CD(2.0 * M_PI) * st);
+            vstore(w->cslip + e, vload(w->cslip + e) + K(from_bits)(K(bits)(st) & ~CU(UINT64_C(0x8000000000000000))));
+        }
+        /* phase diffusion: increments over lag-sample blocks, and over pairs of them */
+        if (lag_now) {
+            const vd inc = phi[i] - vload(w->lb + o);
+            vstore(w->lb + o, phi[i]);
+            vstore(w->s1 + o, vload(w->s1 + o) + inc);
+            vstore(w->s2 + o, vload(w->s2 + o) + inc * inc);
+            if (first_of_pair) {
+                vstore(w->pend + o, inc);
+            } else {
+                const vd inc2 = vload(w->pend + o) + inc; /* increment over 2 tau */
+                vstore(w->t1 + o, vload(w->t1 + o) + inc2);
+                vstore(w->t2 + o, vload(w->t2 + o) + inc2 * inc2);
+            }
+        }
     }
 }
 
@@ -413,87 +520,34 @@ static void K(plv_add)(int len, const double *restrict ur, const double *restric
 static void K(observe)(const context *c, block *w, int64_t s, int start, int in_window,
                        int64_t sample_in_window, int64_t *blocks_done)
 {
-    const int B = w->B, nb = w->nb, n = c->n, m = c->m;
-    double *psi = w->psi;
     const double t = (double)s * c->dt;
-    #pragma GCC unroll 8
-    for (int i = 0; i < n; i++) {
-        const int o = i * B;
-        K(unwrap)(nb, w->ur + o, w->ui + o, w->qr + o, w->qi + o, w->phi + o, w->inv + o);
+    const int lag_now = in_window && sample_in_window % c->lag == 0;
+    const int first = *blocks_done % 2 == 0; /* this lag block is the first of a pair */
+    const int nch = (w->nb + VL - 1) / VL;
+    switch (c->n) {
+#define NCM_STNO_CASE(N)                                                                           \
+    case N: {                                                                                      \
+        vd sc[5][N];                                                                               \
+        for (int ch = 0; ch < nch; ch++)                                                           \
+            K(observe_vec)(c, w, ch * VL, t, start, in_window, lag_now, first, N, sc);             \
+        break;                                                                                     \
     }
-    if (!start && !in_window)
-        return;
-    #pragma GCC unroll 8
-    for (int i = 0; i < n; i++) {
-        const int o = i * B;
-        const double *restrict ur = w->ur + o, *restrict ui = w->ui + o, *restrict phi = w->phi + o;
-        if (start) {
-            for (int r = 0; r < nb; r++)
-                w->phi0[o + r] = w->lb[o + r] = phi[r];
-        } else {
-            double *restrict sp = w->sp + o, *restrict sa = w->sa + o;
-            for (int r = 0; r < nb; r++) {
-                double p = ur[r] * ur[r] + ui[r] * ui[r];
-                sp[r] += p;
-                sa[r] += sqrt(p);
-            }
-        }
-        #pragma GCC unroll 8
-        for (int k = 0; k < m; k++) {
-            const int q = k * B, e = (i * m + k) * B;
-            const double *restrict dwk = w->dwk + q, *restrict phk = w->phk + q;
-            for (int r = 0; r < nb; r++)
-                psi[r] = phi[r] - (dwk[r] * t + phk[r]);
-            if (start) {
-                memcpy(w->ianc + e, psi, (size_t)nb * sizeof *psi);
-                continue;
-            }
-            /* exp(i psi) = conj(u) P_k / |u| */
-            double *sr = w->ipr + e, *si = w->ipi + e;
-            K(plv_add)(nb, ur, ui, w->pr + q, w->pi + q, w->inv + o, w->inv + o, 0, sr, si);
-            K(slips_update)(nb, psi, w->ianc + e, w->islip + e);
-        }
-        for (int j = i + 1; j < n; j++) {
-            const int q = j * B, e = (i * n + j) * B;
-            const double *restrict phj = w->phi + q;
-            for (int r = 0; r < nb; r++)
-                psi[r] = phi[r] - phj[r];
-            if (start) {
-                memcpy(w->canc + e, psi, (size_t)nb * sizeof *psi);
-                continue;
-            }
-            /* exp(i (phi_i - phi_j)) = conj(u_i) u_j / (|u_i| |u_j|) */
-            double *sr = w->cpr + e, *si = w->cpi + e;
-            K(plv_add)(nb, ur, ui, w->ur + q, w->ui + q, w->inv + o, w->inv + q, 1, sr, si);
-            K(slips_update)(nb, psi, w->canc + e, w->cslip + e);
-        }
+        NCM_STNO_CASE(1)
+        NCM_STNO_CASE(2)
+        NCM_STNO_CASE(3)
+        NCM_STNO_CASE(4)
+        NCM_STNO_CASE(5)
+        NCM_STNO_CASE(6)
+        NCM_STNO_CASE(7)
+        NCM_STNO_CASE(8)
+#undef NCM_STNO_CASE
+    default:
+        for (int ch = 0; ch < nch; ch++)
+            K(observe_vec)(c, w, ch * VL, t, start, in_window, lag_now, first, c->n,
+                           (vd(*)[c->n])w->scratch);
     }
-    /* phase diffusion: increments over lag-sample blocks, and over pairs of them */
-    if (in_window && sample_in_window % c->lag == 0) {
-        const int first = *blocks_done % 2 == 0; /* this block is the first of a pair */
-        #pragma GCC unroll 8
-        for (int i = 0; i < n; i++) {
-            const int o = i * B;
-            double *restrict lb = w->lb + o, *restrict s1 = w->s1 + o, *restrict s2 = w->s2 + o,
-                             *restrict t1 = w->t1 + o, *restrict t2 = w->t2 + o,
-                             *restrict pend = w->pend + o;
-            const double *restrict phi = w->phi + o;
-            for (int r = 0; r < nb; r++) {
-                double inc = phi[r] - lb[r];
-                lb[r] = phi[r];
-                s1[r] += inc;
-                s2[r] += inc * inc;
-                if (first) {
-                    pend[r] = inc;
-                } else {
-                    double inc2 = pend[r] + inc; /* increment over 2 tau */
-                    t1[r] += inc2;
-                    t2[r] += inc2 * inc2;
-                }
-            }
-        }
+    if (lag_now)
         (*blocks_done)++;
-    }
 }
 
 /* Integrates the block's runs from t = 0 (after block_setup) to the end; returns the number of
@@ -592,6 +646,18 @@ static int64_t K(run_steps)(const context *c, block *w)
             record(c, w, s1 / tstride, s1);
     }
     return blocks_done;
+}
+
+/* For the tests (ncm_stno_atan2_lanes): len a multiple of VL. */
+static void K(atan2_lanes)(const double *y, const double *x, double *out, int len)
+{
+    for (int r = 0; r < len; r += VL) {
+        vd a, b;
+        memcpy(&a, y + r, sizeof a);
+        memcpy(&b, x + r, sizeof b);
+        const vd z = K(atan2)(a, b);
+        memcpy(out + r, &z, sizeof z);
+    }
 }
 
 /* For the tests (ncm_stno_noise8): Philox block ctr of the streams (seed, first + r), r < 8, and

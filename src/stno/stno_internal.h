@@ -1,5 +1,5 @@
-/* Internals shared by the spin-torque oscillator files: unit conversions and the vectorisable
- * atan2 used to unwrap phases inside the integrator's loops. Not part of the public API. */
+/* Internals shared by the spin-torque oscillator files: unit conversions, Philox constants and the
+ * integrator's test hooks. Not part of the public API. */
 #ifndef NCM_STNO_INTERNAL_H
 #define NCM_STNO_INTERNAL_H
 
@@ -14,45 +14,9 @@
 /* Boltzmann constant, eV/K (CODATA 2018, exact). */
 #define NCM_STNO_KB_EV_PER_K 8.617333262e-5
 
-/* c ? a : b for finite a and b, as arithmetic: exact (one product is a, the other +-0), and, unlike
- * a conditional whose arm holds arithmetic, vectorised by gcc under its default -ftrapping-math
- * (which forbids executing an arm's possibly trapping division speculatively). */
-static inline double ncm_stno_select(int c, double a, double b)
-{
-    double m = (double)c;
-    return m * a + (1.0 - m) * b;
-}
-
-/* atan2(y, x) from + - * / and selects only, so that gcc vectorises the loops that call it and
- * the vector and scalar lanes give the same bits. Octant reduction to |t| <= tan(pi/8), then the
- * Cephes rational approximation of atan (Moshier, Cephes Math Library, atan.c: P/Q of degree
- * 4/5 in t^2); error below 5e-16 rad. atan2(0, 0) = 0; the sign of a zero y is ignored; x and y
- * must be finite. */
-static inline double ncm_stno_atan2(double y, double x)
-{
-    double ax = fabs(x), ay = fabs(y);
-    double mx = ax > ay ? ax : ay, mn = ax > ay ? ay : ax;
-    double t = mn / (mx + (double)(mx == 0.0)); /* 0 / 1 at the origin */
-    int big = t > 0.41421356237309504880;       /* tan(pi/8): atan t = pi/4 + atan((t-1)/(t+1)) */
-    double tt = ncm_stno_select(big, (t - 1.0) / (t + 1.0), t);
-    double z = tt * tt;
-    double num = (((-8.750608600031904122785e-1 * z - 1.615753718733365076637e1) * z -
-                   7.500855792314704667340e1) *
-                      z -
-                  1.228866684490136173410e2) *
-                     z -
-                 6.485021904942025371773e1;
-    double den = ((((z + 2.485846490142306297962e1) * z + 1.650270098316988542046e2) * z +
-                   4.328810604912902668951e2) *
-                      z +
-                  4.853903996359136964868e2) *
-                     z +
-                 1.945506571482613964425e2;
-    double r = ncm_stno_select(big, M_PI_4, 0.0) + (tt + tt * z * num / den);
-    r = ncm_stno_select(ay > ax, M_PI_2 - r, r);
-    r = ncm_stno_select(x < 0.0, M_PI - r, r);
-    return ncm_stno_select(y < 0.0, -r, r);
-}
+/* For the tests: atan2(y[r], x[r]) for r < len by the integrator's vectorised atan2 (integrate.c),
+ * with the kernel variant in use. */
+void ncm_stno_atan2_lanes(const double *y, const double *x, double *out, int len);
 
 /* ---- thermal noise (integrate.c) ------------------------------------------------------------ */
 
