@@ -47,7 +47,6 @@
 #include "nanocim/stno.h"
 #include "stno/stno_internal.h"
 
-
 enum {
     MAX_LANES = 64, /* runs per block */
     V = 8,          /* lanes per vector */
@@ -208,13 +207,13 @@ typedef struct {
     double dt;    /* ns */
     double w_ref; /* rad/ns */
     step_plan pl;
-    int lag;         /* linewidth lag, observation samples */
-    double tol_mhz;  /* locking tolerance */
-    double *wc, *ws; /* [n * n] W cos beta, W sin beta, rad/ns */
-    double *gain;    /* [n * m] */
-    double *nn;      /* [n] N, rad/ns */
-    int noise;       /* some oscillator has D > 0 */
-    int coupled;     /* some W_ij != 0 */
+    int lag;             /* linewidth lag, observation samples */
+    double tol_mhz;      /* locking tolerance */
+    double *wc, *ws;     /* [n * n] W cos beta, W sin beta, rad/ns */
+    double *gain;        /* [n * m] */
+    double *nn;          /* [n] N, rad/ns */
+    int noise;           /* some oscillator has D > 0 */
+    int coupled;         /* some W_ij != 0 */
     uint64_t noise_ctr0; /* first Philox block of the noise: ceil(n / 2) */
     ncm_stno_obs *obs;
     ncm_stno_trace *trace;
@@ -230,12 +229,11 @@ typedef struct {
     double *om0, *g0, *gp, *sig, *vamp;         /* per oscillator and run */
     double *fk, *pr, *pi, *rr, *ri, *dwk, *phk; /* per input and run [m][B] */
     double *pxr, *pxi;                          /* P_k recomputed at a resync step */
-    double *phi, *qr, *qi, *inv;                /* unwrapped phase, last sample, 1 / |u| */
+    double *phi, *qr, *qi;                      /* unwrapped phase, last sample */
     double *phi0, *sp, *sa;                     /* window start phase, sums of p and sqrt p */
     double *lb, *s1, *s2, *t1, *t2, *pend;      /* phase-diffusion sums */
     double *ipr, *ipi, *ianc, *islip;           /* per oscillator and input [n][m][B] */
     double *cpr, *cpi, *canc, *cslip;           /* per oscillator pair [n][n][B] */
-    double *psi;                                /* scratch [B] */
     double *scratch;                            /* [10 n][8] the step's registers for n > 8 */
     uint64_t key[10][2];                        /* Philox round keys of the seed */
     double *mem;
@@ -263,8 +261,8 @@ static int block_alloc(block *w, const context *c, int B, int r0)
 {
     memset(w, 0, sizeof *w);
     const size_t n = (size_t)c->n, m = (size_t)c->m, lanes = (size_t)B;
-    const size_t per_osc = 22, per_in = 9;
-    size_t total = lanes * (n * per_osc + m * per_in + n * m * 4 + n * n * 4 + 1) + 10 * n * V;
+    const size_t per_osc = 21, per_in = 9;
+    size_t total = lanes * (n * per_osc + m * per_in + n * m * 4 + n * n * 4) + 10 * n * V;
     w->mem = aligned_alloc(64, total * sizeof(double)); /* a multiple of 64 bytes: V | lanes */
     if (!w->mem)
         return -1;
@@ -273,15 +271,15 @@ static int block_alloc(block *w, const context *c, int B, int r0)
     w->r0 = r0;
     double *p = w->mem;
 #define TAKE(name, count) (w->name = p, p += (count)*lanes)
-    TAKE(ur, n), TAKE(ui, n), TAKE(xr, n), TAKE(xi, n), TAKE(om0, n), TAKE(g0, n), TAKE(gp, n), TAKE(sig, n);
-    TAKE(vamp, n), TAKE(phi, n), TAKE(qr, n), TAKE(qi, n), TAKE(inv, n), TAKE(phi0, n);
+    TAKE(ur, n), TAKE(ui, n), TAKE(xr, n), TAKE(xi, n), TAKE(om0, n), TAKE(g0, n), TAKE(gp, n),
+        TAKE(sig, n);
+    TAKE(vamp, n), TAKE(phi, n), TAKE(qr, n), TAKE(qi, n), TAKE(phi0, n);
     TAKE(sp, n), TAKE(sa, n), TAKE(lb, n), TAKE(s1, n), TAKE(s2, n), TAKE(t1, n), TAKE(t2, n);
     TAKE(pend, n); /* per_osc arrays; the scratch below takes 10 x V per oscillator */
     TAKE(fk, m), TAKE(pr, m), TAKE(pi, m), TAKE(rr, m), TAKE(ri, m), TAKE(dwk, m), TAKE(phk, m);
     TAKE(pxr, m), TAKE(pxi, m);
     TAKE(ipr, n * m), TAKE(ipi, n * m), TAKE(ianc, n * m), TAKE(islip, n * m);
     TAKE(cpr, n * n), TAKE(cpi, n * n), TAKE(canc, n * n), TAKE(cslip, n * n);
-    TAKE(psi, 1);
 #undef TAKE
     w->scratch = p;
     philox_keys(w->key, c->sim->seed);
