@@ -28,10 +28,12 @@
  * measures it next to the C-numpy agreement).
  * The 1- and 2-thread runs must give identical observables (checked and reported).
  *
- * usage: bench_stno [--runs N] [--repeat R] [--noise-seed S] [--check] OUT.json
+ * usage: bench_stno [--runs N] [--repeat R] [--noise-seed S] [--kernel K] [--check] OUT.json
  *   --runs N        input samples (default 1000)
  *   --repeat R      timed runs per thread count, the fastest reported (default 3)
  *   --noise-seed S  Philox key of the thermal noise (default 7)
+ *   --kernel K      the integrator's kernel variant: base, avx2 or avx512 (default: the best the
+ *                   CPU has; all give the same bits)
  *   --check         noiseless cross-check: temperature 0, one run per thread count           */
 #include <math.h>
 #include <omp.h>
@@ -42,6 +44,7 @@
 #include "nanocim/progress.h"
 #include "nanocim/rng.h"
 #include "nanocim/stno.h"
+#include "stno/stno_internal.h" /* ncm_stno_kernel: the kernel variant */
 
 enum { N_OSC = 4, N_IN = 2 };
 
@@ -97,7 +100,7 @@ static int same_obs(const ncm_stno_obs *a, const ncm_stno_obs *b)
 
 int main(int argc, char **argv)
 {
-    int runs = 1000, repeat = 3, check = 0;
+    int runs = 1000, repeat = 3, check = 0, kernel = -1;
     uint64_t noise_seed = 7;
     const char *out = NULL;
     for (int a = 1; a < argc; a++) {
@@ -107,7 +110,15 @@ int main(int argc, char **argv)
             repeat = atoi(argv[++a]);
         else if (!strcmp(argv[a], "--noise-seed") && a + 1 < argc)
             noise_seed = strtoull(argv[++a], NULL, 10);
-        else if (!strcmp(argv[a], "--check"))
+        else if (!strcmp(argv[a], "--kernel") && a + 1 < argc) {
+            const char *k = argv[++a];
+            kernel = !strcmp(k, "base")     ? 0
+                     : !strcmp(k, "avx2")   ? 1
+                     : !strcmp(k, "avx512") ? 2
+                                            : -9;
+            if (kernel < 0)
+                out = NULL, runs = 0;
+        } else if (!strcmp(argv[a], "--check"))
             check = 1;
         else if (argv[a][0] != '-' && !out)
             out = argv[a];
@@ -115,10 +126,16 @@ int main(int argc, char **argv)
             out = NULL, runs = 0;
     }
     if (!out || runs < 1 || repeat < 1) {
-        fprintf(stderr,
-                "usage: bench_stno [--runs N] [--repeat R] [--noise-seed S] [--check] OUT.json\n");
+        fprintf(stderr, "usage: bench_stno [--runs N] [--repeat R] [--noise-seed S] "
+                        "[--kernel base|avx2|avx512] [--check] OUT.json\n");
         return 2;
     }
+    static const char *const kernel_names[3] = {"base", "avx2", "avx512"};
+    if (kernel >= 0 && ncm_stno_kernel(kernel) != kernel) {
+        fprintf(stderr, "bench_stno: this CPU cannot run the %s kernel\n", kernel_names[kernel]);
+        return 2;
+    }
+    const char *kname = kernel_names[ncm_stno_kernel(-2)];
     if (check)
         repeat = 1;
 
@@ -191,7 +208,7 @@ int main(int argc, char **argv)
            f_free[3], W_MHZ, BETA_RAD, runs, N_IN, AMP_MHZ, half[0], half[1], half[2], half[3],
            f_lo, f_hi, dev.temperature_k, DT_NS, T_TRANS_NS, T_WIN_NS, n_steps, sim.f_ref_mhz,
            (unsigned long long)noise_seed);
-    printf("%-12s %8s %12s %16s\n", "impl", "threads", "seconds", "osc-steps/s");
+    printf("%-12s %8s %8s %12s %16s\n", "impl", "kernel", "threads", "seconds", "osc-steps/s");
 
     ncm_stno_obs obs[3];
     double secs[3] = {0};
@@ -210,7 +227,8 @@ int main(int argc, char **argv)
             }
             secs[th] = fmin(secs[th], ncm_now() - t0);
         }
-        printf("%-12s %8d %12.4f %16.4g\n", "C nanocim", th, secs[th], osc_steps / secs[th]);
+        printf("%-12s %8s %8d %12.4f %16.4g\n", "C nanocim", kname, th, secs[th],
+               osc_steps / secs[th]);
     }
     const int identical = same_obs(&obs[1], &obs[2]);
     const ncm_stno_obs *o = &obs[2];
@@ -253,7 +271,8 @@ int main(int argc, char **argv)
     json_array(f, "f_mean_mhz", o->f_mean_mhz, runs, N_OSC);
     json_int3(f, "in_slips", o->in_slips, NULL, runs);
     json_int3(f, "in_locked", NULL, o->in_locked, runs);
-    fprintf(f, "  \"threads_identical\": %s,\n", identical ? "true" : "false");
+    fprintf(f, "  \"threads_identical\": %s,\n  \"kernel\": \"%s\",\n",
+            identical ? "true" : "false", kname);
     fprintf(f, "  \"repeat\": %d,\n  \"timing\": [", repeat);
     for (int th = 1; th <= 2; th++)
         fprintf(f, "%s{\"threads\": %d, \"seconds\": %.6g, \"osc_steps_per_s\": %.6g}",

@@ -3,8 +3,9 @@
 # 2 microwave inputs, 1000 input samples of 1 us at T = 300 K, in nanocim (bench_stno: one
 # ncm_stno_run over the batch, 1 and 2 threads) and in numpy (bench/stno_numpy.py: the same
 # equations, Heun step, frame, dt and locking criterion, vectorised over samples and oscillators).
-# Prints a table of seconds, oscillator-steps per second and the speed ratio to numpy, and how
-# far the two agree:
+# Prints a table of seconds, oscillator-steps per second and the speed ratio to numpy (for the
+# best kernel variant the CPU has and, below it, the narrower AVX2 and baseline variants, which
+# must give the same results), and how far the two agree:
 #   - noiseless cross-check (T = 0, the same 1000 samples): mean frequencies within 1e-6
 #     relative, identical phase slips and locking decisions;
 #   - with noise (different generators: Philox in C, PCG64 in numpy): the fraction of
@@ -65,17 +66,39 @@ echo "== benchmark (T = 300 K, $RUNS samples, best of $REPEAT) =="
 "$PY" bench/stno_numpy.py "$TMP/c.json" --repeat "$REPEAT" --baseline "$TMP/c_seed8.json" \
     --out "$TMP/np.json" || STATUS=1
 echo
+# The narrower kernel variants this CPU can run (what machines without AVX-512 get); their
+# results must be those of the default kernel, bit for bit.
+for k in avx2 base; do
+    if ./build/bench/bench_stno --runs "$RUNS" --repeat "$REPEAT" --kernel "$k" "$TMP/c_$k.json" \
+        > /dev/null 2>&1; then
+        "$PY" - "$TMP/c.json" "$TMP/c_$k.json" <<'EOF2' || STATUS=1
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+same = all(a[k] == b[k] for k in ("f_mean_mhz", "in_slips", "in_locked"))
+print("kernel %s: %s results as kernel %s" % (b["kernel"], "the same" if same else "DIFFERENT",
+                                               a["kernel"]))
+sys.exit(0 if same else 1)
+EOF2
+    fi
+done
 
 "$PY" - "$TMP/c.json" "$TMP/np.json" "$TMP/np_check.json" <<'EOF'
 import json, sys
 c, n, chk = (json.load(open(p)) for p in sys.argv[1:4])
 osc_steps = n["osc_steps"]
-rows = [("C nanocim", t["threads"], t["seconds"]) for t in c["timing"]]
-rows.append(("numpy %s" % n["numpy"], 1, n["seconds"]))
-print("%-14s | %7s | %9s | %14s | %14s" % ("implementation", "threads", "seconds", "osc-steps/s",
-                                          "ratio to numpy"))
-for name, th, s in rows:
-    print("%-14s | %7d | %9.4f | %14.4g | %13.1fx" % (name, th, s, osc_steps / s, n["seconds"] / s))
+rows = [("C nanocim", c["kernel"], t["threads"], t["seconds"]) for t in c["timing"]]
+for k in ("avx2", "base"):
+    try:
+        ck = json.load(open(sys.argv[1].replace("c.json", "c_%s.json" % k)))
+    except OSError:
+        continue
+    rows += [("C nanocim", k, t["threads"], t["seconds"]) for t in ck["timing"]]
+rows.append(("numpy %s" % n["numpy"], "", 1, n["seconds"]))
+print("%-14s | %7s | %7s | %9s | %14s | %14s" % ("implementation", "kernel", "threads", "seconds",
+                                                  "osc-steps/s", "ratio to numpy"))
+for name, kern, th, s in rows:
+    print("%-14s | %7s | %7d | %9.4f | %14.4g | %13.1fx"
+          % (name, kern, th, s, osc_steps / s, n["seconds"] / s))
 print("(%d oscillator-steps: %d oscillators x %d samples x %d steps; best of %d each; "
       "C 1 and 2 threads %s)" % (osc_steps, c["n_osc"], c["n_runs"], c["n_steps"], c["repeat"],
                                  "identical" if c["threads_identical"] else "DIFFER"))
