@@ -36,8 +36,14 @@ typedef float K(vfh_t) __attribute__((vector_size(4 * VL)));
  * low halves of the 64-bit words of two vectors side by side; the halves of a float vector. All
  * exact or correctly rounded: the same bits in every variant. */
 #if NCM_STNO_VARIANT == 2
-#define LANES {0, 1, 2, 3, 4, 5, 6, 7}
-#define LOW32 {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30}
+#define LANES                                                                                      \
+    {                                                                                              \
+        0, 1, 2, 3, 4, 5, 6, 7                                                                     \
+    }
+#define LOW32                                                                                      \
+    {                                                                                              \
+        0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30                                  \
+    }
 #define HALF_LO(x) __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7)
 #define HALF_HI(x) __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15)
 #define I(name, bits) _mm512_##name
@@ -45,8 +51,14 @@ typedef float K(vfh_t) __attribute__((vector_size(4 * VL)));
 #define PS __m512
 #define SI __m512i
 #elif NCM_STNO_VARIANT == 1
-#define LANES {0, 1, 2, 3}
-#define LOW32 {0, 2, 4, 6, 8, 10, 12, 14}
+#define LANES                                                                                      \
+    {                                                                                              \
+        0, 1, 2, 3                                                                                 \
+    }
+#define LOW32                                                                                      \
+    {                                                                                              \
+        0, 2, 4, 6, 8, 10, 12, 14                                                                  \
+    }
 #define HALF_LO(x) __builtin_shufflevector(x, x, 0, 1, 2, 3)
 #define HALF_HI(x) __builtin_shufflevector(x, x, 4, 5, 6, 7)
 #define I(name, bits) _mm256_##name
@@ -54,8 +66,14 @@ typedef float K(vfh_t) __attribute__((vector_size(4 * VL)));
 #define PS __m256
 #define SI __m256i
 #else
-#define LANES {0, 1}
-#define LOW32 {0, 2, 4, 6}
+#define LANES                                                                                      \
+    {                                                                                              \
+        0, 1                                                                                       \
+    }
+#define LOW32                                                                                      \
+    {                                                                                              \
+        0, 2, 4, 6                                                                                 \
+    }
 #define HALF_LO(x) __builtin_shufflevector(x, x, 0, 1)
 #define HALF_HI(x) __builtin_shufflevector(x, x, 2, 3)
 #define I(name, bits) _mm_##name
@@ -163,6 +181,46 @@ static inline __attribute__((always_inline)) vf K(ffrom_bits)(vu32 u)
 #define vload K(load)
 #define vstore K(store)
 
+/* BODY(N, sc) with the network size N a constant for n <= 8, so that the kernel's loops unroll
+ * and its arrays (sc: rows x N vectors on the stack) live in registers; for larger n, N = n and sc
+ * in the block's scratch. */
+#define BY_SIZE(n, rows, BODY)                                                                     \
+    switch (n) {                                                                                   \
+    case 1: {                                                                                      \
+        vd sc1[rows][1];                                                                           \
+        BODY(1, sc1);                                                                              \
+    } break;                                                                                       \
+    case 2: {                                                                                      \
+        vd sc2[rows][2];                                                                           \
+        BODY(2, sc2);                                                                              \
+    } break;                                                                                       \
+    case 3: {                                                                                      \
+        vd sc3[rows][3];                                                                           \
+        BODY(3, sc3);                                                                              \
+    } break;                                                                                       \
+    case 4: {                                                                                      \
+        vd sc4[rows][4];                                                                           \
+        BODY(4, sc4);                                                                              \
+    } break;                                                                                       \
+    case 5: {                                                                                      \
+        vd sc5[rows][5];                                                                           \
+        BODY(5, sc5);                                                                              \
+    } break;                                                                                       \
+    case 6: {                                                                                      \
+        vd sc6[rows][6];                                                                           \
+        BODY(6, sc6);                                                                              \
+    } break;                                                                                       \
+    case 7: {                                                                                      \
+        vd sc7[rows][7];                                                                           \
+        BODY(7, sc7);                                                                              \
+    } break;                                                                                       \
+    case 8: {                                                                                      \
+        vd sc8[rows][8];                                                                           \
+        BODY(8, sc8);                                                                              \
+    } break;                                                                                       \
+    default: BODY(n, (vd(*)[n])w->scratch);                                                        \
+    }
+
 /* Philox4x32-10 blocks ctr[g] of the VL lanes' streams (s_lo[g], s_hi[g] = stream id low and high
  * words, one per lane) for g < G, interleaved so that the G chains overlap; key[r] holds the key
  * of round r (from the seed), broadcast. x[g][0..3] get the four 32-bit words of each lane in
@@ -171,8 +229,9 @@ static inline __attribute__((always_inline)) vf K(ffrom_bits)(vu32 u)
  * left holding garbage: a round reads only the low halves of x0 and x2 (pmuludq) and of x1 and
  * x3 through the low half of the exclusive or. */
 static inline __attribute__((always_inline)) void K(philox)(const int G, const uint64_t *ctr,
-                                                            const uint64_t (*key)[2], const vu *s_lo,
-                                                            const vu *s_hi, vu (*x)[4])
+                                                            const uint64_t (*key)[2],
+                                                            const vu *s_lo, const vu *s_hi,
+                                                            vu (*x)[4])
 {
     vu x0[NOISE_G], x1[NOISE_G], x2[NOISE_G], x3[NOISE_G]; /* G <= NOISE_G */
     for (int g = 0; g < G; g++) {
@@ -216,10 +275,10 @@ static inline __attribute__((always_inline)) void K(box_muller)(vu32 a, vu32 b, 
     m = ffrom_bits((big & fbits(m * CF(0.5f))) | (~big & fbits(m)));
     e = e + ffrom_bits(big & fbits(CF(1.0f)));
     const vf s = (m - CF(1.0f)) / (m + CF(1.0f)), z = s * s;
-    const vf t = (((CF(1.0f / 9.0f) * z + CF(1.0f / 7.0f)) * z + CF(1.0f / 5.0f)) * z +
-                  CF(1.0f / 3.0f)) *
-                     z +
-                 CF(1.0f);
+    const vf t =
+        (((CF(1.0f / 9.0f) * z + CF(1.0f / 7.0f)) * z + CF(1.0f / 5.0f)) * z + CF(1.0f / 3.0f)) *
+            z +
+        CF(1.0f);
     const vf r = K(vsqrtf)(CF(-2.0f) * (e * CF((float)M_LN2) + CF(2.0f) * s * t));
 
     const vu32 q = b >> 30; /* quadrant */
@@ -250,9 +309,9 @@ static inline __attribute__((always_inline)) void K(box_muller)(vu32 a, vu32 b, 
  * the streams (s_lo[g], s_hi[g]): z[g][0] + i z[g][1] from words 0 and 2, z[g][2] + i z[g][3]
  * from words 1 and 3, as doubles. */
 static inline __attribute__((always_inline)) void K(noise_pairs)(const int G, const uint64_t *ctr,
-                                                                const uint64_t (*key)[2],
-                                                                const vu *s_lo, const vu *s_hi,
-                                                                vd (*z)[4])
+                                                                 const uint64_t (*key)[2],
+                                                                 const vu *s_lo, const vu *s_hi,
+                                                                 vd (*z)[4])
 {
     vu x[NOISE_G][4]; /* G <= NOISE_G */
     K(philox)(G, ctr, key, s_lo, s_hi, x);
@@ -272,19 +331,19 @@ static inline __attribute__((always_inline)) void K(noise_pairs)(const int G, co
 
 /* d_i = sum_k g_ik F_k P_k(t) for the VL lanes from l0, with P_k(t) in (pr, pi). */
 static inline __attribute__((always_inline)) void K(drive8)(const context *c, const block *w,
-                                                           int l0, const int n,
-                                                           const double *pr, const double *pi,
-                                                           vd *restrict dr, vd *restrict di)
+                                                            int l0, const int n, const double *pr,
+                                                            const double *pi, vd *restrict dr,
+                                                            vd *restrict di)
 {
     const int B = w->B, m = c->m;
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int i = 0; i < n; i++)
         dr[i] = di[i] = CD(0.0);
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int k = 0; k < m; k++) {
         const vd f = vload(w->fk + k * B + l0);
         const vd a = vload(pr + k * B + l0), b = vload(pi + k * B + l0);
-        #pragma GCC unroll 8
+#pragma GCC unroll 8
         for (int i = 0; i < n; i++) {
             const vd gf = K(bcast_d)(c->gain[i * m + k]) * f;
             dr[i] = dr[i] + gf * a;
@@ -296,16 +355,14 @@ static inline __attribute__((always_inline)) void K(drive8)(const context *c, co
 /* The drift a_i(u, t) of oscillator i for the VL lanes from l0, with its input drive d. The
  * coupling sum, which does not depend on p_i, is formed term by term beside the oscillator's own
  * terms, so that the chains are short. */
-static inline __attribute__((always_inline)) void K(drift1)(const context *c, const block *w,
-                                                           int l0, const int n, int i,
-                                                           const vd *restrict ur,
-                                                           const vd *restrict ui, vd dr, vd di,
-                                                           vd *ar, vd *ai)
+static inline __attribute__((always_inline)) void
+K(drift1)(const context *c, const block *w, int l0, const int n, int i, const vd *restrict ur,
+          const vd *restrict ui, vd dr, vd di, vd *ar, vd *ai)
 {
     const int o = i * w->B + l0;
     vd sr = dr, si = di;
     if (c->coupled)
-        #pragma GCC unroll 8
+#pragma GCC unroll 8
         for (int j = 0; j < n; j++) {
             const vd wc = K(bcast_d)(c->wc[i * n + j]), ws = K(bcast_d)(c->ws[i * n + j]);
             sr = sr + (wc * ur[j] - ws * ui[j]);
@@ -313,21 +370,18 @@ static inline __attribute__((always_inline)) void K(drift1)(const context *c, co
         }
     const vd xr = ur[i], xi = ui[i];
     const vd p = xr * xr + xi * xi;
-    const vd g = vload(w->g0 + o) + vload(w->gp + o) * p;         /* G- - G+ */
+    const vd g = vload(w->g0 + o) + vload(w->gp + o) * p;       /* G- - G+ */
     const vd om = vload(w->om0 + o) + K(bcast_d)(c->nn[i]) * p; /* w(p) - w_ref */
     *ar = g * xr + (om * xi + sr);
     *ai = g * xi + (si - om * xr);
 }
 
-static inline __attribute__((always_inline)) void K(drift8)(const context *c, const block *w,
-                                                           int l0, const int n,
-                                                           const vd *restrict ur,
-                                                           const vd *restrict ui,
-                                                           const vd *restrict dr,
-                                                           const vd *restrict di, vd *restrict ar,
-                                                           vd *restrict ai)
+static inline __attribute__((always_inline)) void
+K(drift8)(const context *c, const block *w, int l0, const int n, const vd *restrict ur,
+          const vd *restrict ui, const vd *restrict dr, const vd *restrict di, vd *restrict ar,
+          vd *restrict ai)
 {
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int i = 0; i < n; i++)
         K(drift1)(c, w, l0, n, i, ur, ui, dr[i], di[i], &ar[i], &ai[i]);
 }
@@ -336,17 +390,17 @@ static inline __attribute__((always_inline)) void K(drift8)(const context *c, co
  * noise_step: the state in registers (or, for large n, in the scratch t). n is a constant in the
  * copies specialised by step_chunks. */
 static inline __attribute__((always_inline)) void K(step_vec)(const context *c, block *w, int l0,
-                                                          int resync, const int n, vd (*t)[n])
+                                                              int resync, const int n, vd (*t)[n])
 {
     const int B = w->B, m = c->m;
     vd *ur = t[0], *ui = t[1], *xr = t[2], *xi = t[3], *ar = t[4], *ai = t[5], *vr = t[6];
     vd *vi = t[7], *dr = t[8], *di = t[9];
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
         ur[i] = vload(w->ur + i * B + l0);
         ui[i] = vload(w->ui + i * B + l0);
     }
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
         xr[i] = c->noise ? vload(w->xr + i * B + l0) : CD(0.0);
         xi[i] = c->noise ? vload(w->xi + i * B + l0) : CD(0.0);
@@ -355,13 +409,13 @@ static inline __attribute__((always_inline)) void K(step_vec)(const context *c, 
     K(drive8)(c, w, l0, n, w->pr, w->pi, dr, di);
     K(drift8)(c, w, l0, n, ur, ui, dr, di, ar, ai);
     const vd dt = K(bcast_d)(c->dt);
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
         vr[i] = ur[i] + ar[i] * dt + xr[i];
         vi[i] = ui[i] + ai[i] * dt + xi[i];
     }
-    /* P_k(t + dt) */
-    #pragma GCC unroll 8
+/* P_k(t + dt) */
+#pragma GCC unroll 8
     for (int k = 0; k < m; k++) {
         double *pr = w->pr + k * B + l0, *pi = w->pi + k * B + l0;
         if (resync) {
@@ -377,7 +431,7 @@ static inline __attribute__((always_inline)) void K(step_vec)(const context *c, 
     /* corrector: u' = u + [a(u, t) + a(v, t + dt)] dt / 2 + x */
     K(drive8)(c, w, l0, n, w->pr, w->pi, dr, di);
     const vd h = K(bcast_d)(0.5 * c->dt);
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int i = 0; i < n; i++) {
         vd br, bi;
         K(drift1)(c, w, l0, n, i, vr, vi, dr[i], di[i], &br, &bi);
@@ -392,7 +446,7 @@ static inline __attribute__((always_inline)) void K(step_vec)(const context *c, 
 static inline __attribute__((always_inline)) vd K(atan2)(vd y, vd x)
 {
     const vu sign = CU(UINT64_C(0x8000000000000000));
-#define SEL(mask, a, b) K(from_bits)(((mask) & K(bits)(a)) | (~(mask) & K(bits)(b)))
+#define SEL(mask, a, b) K(from_bits)(((mask)&K(bits)(a)) | (~(mask)&K(bits)(b)))
     const vd ax = K(from_bits)(K(bits)(x) & ~sign), ay = K(from_bits)(K(bits)(y) & ~sign);
     const vu xbig = (vu)(ax > ay);
     const vd mx = SEL(xbig, ax, ay), mn = SEL(xbig, ay, ax);
@@ -430,11 +484,10 @@ static inline __attribute__((always_inline)) vd K(step_sign)(vd d, double th)
 
 /* The observation of the VL lanes from l0 at time t (see observe); n is a constant in the copies
  * specialised by observe. sc: scratch of 5 x n vectors (u, 1 / |u|, phi, |u|). */
-static inline __attribute__((always_inline)) void K(observe_vec)(const context *c, block *w,
-                                                                int l0, double t, int start,
-                                                                int in_window, int lag_now,
-                                                                int first_of_pair, const int n,
-                                                                vd (*sc)[n])
+static inline __attribute__((always_inline)) void K(observe_vec)(const context *c, block *w, int l0,
+                                                                 double t, int start, int in_window,
+                                                                 int lag_now, int first_of_pair,
+                                                                 const int n, vd (*sc)[n])
 {
     const int B = w->B, m = c->m;
     vd *ur = sc[0], *ui = sc[1], *inv = sc[2], *phi = sc[3], *amp = sc[4];
@@ -480,7 +533,8 @@ static inline __attribute__((always_inline)) void K(observe_vec)(const context *
             vstore(w->ipi + e, vload(w->ipi + e) + (ur[i] * pi - ui[i] * pr) * inv[i]);
             const vd st = K(step_sign)(psi - vload(w->ianc + e), thr);
             vstore(w->ianc + e, vload(w->ianc + e) + CD(2.0 * M_PI) * st);
-            vstore(w->islip + e, vload(w->islip + e) + K(from_bits)(K(bits)(st) & ~CU(UINT64_C(0x8000000000000000))));
+            vstore(w->islip + e, vload(w->islip + e) +
+                                     K(from_bits)(K(bits)(st) & ~CU(UINT64_C(0x8000000000000000))));
         }
         /* against oscillator j > i: psi = phi_i - phi_j; exp(i psi) = conj(u_i) u_j / |u_i u_j| */
 #pragma GCC unroll 8
@@ -496,7 +550,8 @@ static inline __attribute__((always_inline)) void K(observe_vec)(const context *
             vstore(w->cpi + e, vload(w->cpi + e) + (ur[i] * ui[j] - ui[i] * ur[j]) * f);
             const vd st = K(step_sign)(psi - vload(w->canc + e), thr);
             vstore(w->canc + e, vload(w->canc + e) + CD(2.0 * M_PI) * st);
-            vstore(w->cslip + e, vload(w->cslip + e) + K(from_bits)(K(bits)(st) & ~CU(UINT64_C(0x8000000000000000))));
+            vstore(w->cslip + e, vload(w->cslip + e) +
+                                     K(from_bits)(K(bits)(st) & ~CU(UINT64_C(0x8000000000000000))));
         }
         /* phase diffusion: increments over lag-sample blocks, and over pairs of them */
         if (lag_now) {
@@ -524,34 +579,15 @@ static void K(observe)(const context *c, block *w, int64_t s, int start, int in_
     const int lag_now = in_window && sample_in_window % c->lag == 0;
     const int first = *blocks_done % 2 == 0; /* this lag block is the first of a pair */
     const int nch = (w->nb + VL - 1) / VL;
-    switch (c->n) {
-#define NCM_STNO_CASE(N)                                                                           \
-    case N: {                                                                                      \
-        vd sc[5][N];                                                                               \
-        for (int ch = 0; ch < nch; ch++)                                                           \
-            K(observe_vec)(c, w, ch * VL, t, start, in_window, lag_now, first, N, sc);             \
-        break;                                                                                     \
-    }
-        NCM_STNO_CASE(1)
-        NCM_STNO_CASE(2)
-        NCM_STNO_CASE(3)
-        NCM_STNO_CASE(4)
-        NCM_STNO_CASE(5)
-        NCM_STNO_CASE(6)
-        NCM_STNO_CASE(7)
-        NCM_STNO_CASE(8)
-#undef NCM_STNO_CASE
-    default:
-        for (int ch = 0; ch < nch; ch++)
-            K(observe_vec)(c, w, ch * VL, t, start, in_window, lag_now, first, c->n,
-                           (vd(*)[c->n])w->scratch);
-    }
+#define OBSERVE(N, sc)                                                                             \
+    for (int ch = 0; ch < nch; ch++)                                                               \
+    K(observe_vec)(c, w, ch * VL, t, start, in_window, lag_now, first, N, sc)
+    BY_SIZE(c->n, 5, OBSERVE);
+#undef OBSERVE
     if (lag_now)
         (*blocks_done)++;
 }
 
-/* Integrates the block's runs from t = 0 (after block_setup) to the end; returns the number of
- * phase-diffusion lag blocks completed in the window. */
 /* The noise x of step s for every chunk of VL lanes of the block: oscillators 2j and 2j + 1 from
  * Philox block noise_ctr0 + s ceil(n / 2) + j, scaled by their sigma. Drawn for the whole block
  * before the step, so that the independent draws overlap in the processor. */
@@ -595,27 +631,11 @@ static void K(noise_step)(const context *c, block *w, int64_t s)
 static void K(step_chunks)(const context *c, block *w, int resync)
 {
     const int nch = (w->nb + VL - 1) / VL;
-    switch (c->n) {
-#define NCM_STNO_CASE(N)                                                                           \
-    case N: {                                                                                      \
-        vd t[10][N];                                                                               \
-        for (int ch = 0; ch < nch; ch++)                                                           \
-            K(step_vec)(c, w, ch * VL, resync, N, t);                                                  \
-        break;                                                                                     \
-    }
-        NCM_STNO_CASE(1)
-        NCM_STNO_CASE(2)
-        NCM_STNO_CASE(3)
-        NCM_STNO_CASE(4)
-        NCM_STNO_CASE(5)
-        NCM_STNO_CASE(6)
-        NCM_STNO_CASE(7)
-        NCM_STNO_CASE(8)
-#undef NCM_STNO_CASE
-    default:
-        for (int ch = 0; ch < nch; ch++)
-            K(step_vec)(c, w, ch * VL, resync, c->n, (vd(*)[c->n])w->scratch);
-    }
+#define STEP(N, sc)                                                                                \
+    for (int ch = 0; ch < nch; ch++)                                                               \
+    K(step_vec)(c, w, ch * VL, resync, N, sc)
+    BY_SIZE(c->n, 10, STEP);
+#undef STEP
 }
 
 /* Integrates the block's runs from t = 0 (after block_setup) to the end; returns the number of
@@ -701,3 +721,4 @@ static void K(noise8)(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t word
 #undef HALF_LO
 #undef HALF_HI
 #undef VL
+#undef BY_SIZE
