@@ -30,8 +30,9 @@
  * oscillator give the initial phases (when no initial state is given); from block
  * noise_ctr0 = ceil(n / 2) on, block noise_ctr0 + s ceil(n / 2) + j gives the noise of step s for
  * oscillators 2j and 2j + 1, each a complex normal from two words by Box-Muller in single
- * precision (integrate_kernels.h). The noise of a step is drawn for the whole block before the
- * step, four Philox blocks side by side.
+ * precision (integrate_kernels.h); for odd n the last oscillator takes its block's first normal
+ * at even steps s and the second at s + 1 (the block of the odd step is not used). The noise of a
+ * step is drawn for the whole block before the step, four Philox blocks side by side.
  *
  * Observables (every obs_stride steps): the phase phi_i with c_i = sqrt(p_i) exp(-i phi_i) is
  * unwrapped from the increments -arg(u(t) u*(t - stride dt)); over the window its advance gives
@@ -222,10 +223,11 @@ typedef struct {
 /* ---- per-block workspace --------------------------------------------------------------------- */
 
 typedef struct {
-    int B, nb;                                  /* lanes allocated (a multiple of V), runs here */
-    int r0;                                     /* first run */
-    double *ur, *ui;                            /* state [n][B] */
-    double *xr, *xi;                            /* noise of the step */
+    int B, nb;         /* lanes allocated (a multiple of V), runs here */
+    int r0;            /* first run */
+    double *ur, *ui;   /* state [n][B] */
+    double *xr, *xi;   /* noise of the step */
+    double *xnr, *xni; /* odd n: the last oscillator's noise of the next (odd) step [B] */
     double *om0, *g0, *gp, *sig, *vamp;         /* per oscillator and run */
     double *fk, *pr, *pi, *rr, *ri, *dwk, *phk; /* per input and run [m][B] */
     double *pxr, *pxi;                          /* P_k recomputed at a resync step */
@@ -262,7 +264,7 @@ static int block_alloc(block *w, const context *c, int B, int r0)
     memset(w, 0, sizeof *w);
     const size_t n = (size_t)c->n, m = (size_t)c->m, lanes = (size_t)B;
     const size_t per_osc = 21, per_in = 9;
-    size_t total = lanes * (n * per_osc + m * per_in + n * m * 4 + n * n * 4) + 10 * n * V;
+    size_t total = lanes * (n * per_osc + m * per_in + n * m * 4 + n * n * 4 + 2) + 10 * n * V;
     w->mem = aligned_alloc(64, total * sizeof(double)); /* a multiple of 64 bytes: V | lanes */
     if (!w->mem)
         return -1;
@@ -280,6 +282,7 @@ static int block_alloc(block *w, const context *c, int B, int r0)
     TAKE(pxr, m), TAKE(pxi, m);
     TAKE(ipr, n * m), TAKE(ipi, n * m), TAKE(ianc, n * m), TAKE(islip, n * m);
     TAKE(cpr, n * n), TAKE(cpi, n * n), TAKE(canc, n * n), TAKE(cslip, n * n);
+    TAKE(xnr, 1), TAKE(xni, 1);
 #undef TAKE
     w->scratch = p;
     philox_keys(w->key, c->sim->seed);

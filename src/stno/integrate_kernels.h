@@ -589,13 +589,18 @@ static void K(observe)(const context *c, block *w, int64_t s, int start, int in_
 }
 
 /* The noise x of step s for every chunk of VL lanes of the block: oscillators 2j and 2j + 1 from
- * Philox block noise_ctr0 + s ceil(n / 2) + j, scaled by their sigma. Drawn for the whole block
+ * Philox block noise_ctr0 + s ceil(n / 2) + j (for odd n, the last oscillator from the block of
+ * the even step, see below), scaled by their sigma. Drawn for the whole block
  * before the step, so that the independent draws overlap in the processor. */
 static void K(noise_step)(const context *c, block *w, int64_t s)
 {
     enum { G = NOISE_G };
-    const int B = w->B, n = c->n, np = (n + 1) / 2;
-    const int items = (w->nb + VL - 1) / VL * np; /* (chunk, pair), pair fastest */
+    const int B = w->B, n = c->n, np = (n + 1) / 2, nch = (w->nb + VL - 1) / VL;
+    /* odd n: the unpaired oscillator n - 1 takes both halves of its block over two steps, words 0
+     * and 2 at even s, words 1 and 3 (kept in xnr, xni) at s + 1 */
+    const int reuse = n % 2 && s % 2;
+    const int nd = np - reuse;  /* blocks drawn per chunk */
+    const int items = nch * nd; /* (chunk, block), block fastest */
     int l0[G], j[G];
     l0[G - 1] = 0, j[G - 1] = -1;
     for (int it0 = 0; it0 < items; it0 += G) {
@@ -605,7 +610,7 @@ static void K(noise_step)(const context *c, block *w, int64_t s)
         for (int g = 0; g < G; g++) {
             const int prev = g == 0 ? G - 1 : g - 1;
             l0[g] = l0[prev], j[g] = j[prev] + 1;
-            if (j[g] == np)
+            if (j[g] == nd)
                 l0[g] += VL, j[g] = 0;
             if (g >= g_n) /* beyond the last item: repeat the first of the group */
                 l0[g] = l0[0], j[g] = j[0];
@@ -617,12 +622,17 @@ static void K(noise_step)(const context *c, block *w, int64_t s)
         vd z[G][4];
         K(noise_pairs)(G, ctr, (const uint64_t(*)[2])w->key, s_lo, s_hi, z);
         for (int g = 0; g < g_n; g++)
-            for (int h = 0; h < 2 && 2 * j[g] + h < n; h++) {
-                const int o = (2 * j[g] + h) * B + l0[g];
+            for (int h = 0; h < 2; h++) {
+                const int i = 2 * j[g] + h;
+                const int o = (i < n ? i : n - 1) * B + l0[g];
                 const vd sig = vload(w->sig + o);
-                vstore(w->xr + o, sig * z[g][2 * h]);
-                vstore(w->xi + o, sig * z[g][2 * h + 1]);
+                vstore((i < n ? w->xr + o : w->xnr + l0[g]), sig * z[g][2 * h]);
+                vstore((i < n ? w->xi + o : w->xni + l0[g]), sig * z[g][2 * h + 1]);
             }
+    }
+    for (int l = 0; reuse && l < nch * VL; l += VL) {
+        vstore(w->xr + (n - 1) * B + l, vload(w->xnr + l));
+        vstore(w->xi + (n - 1) * B + l, vload(w->xni + l));
     }
 }
 
