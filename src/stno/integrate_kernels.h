@@ -305,28 +305,28 @@ static inline __attribute__((always_inline)) void K(box_muller)(vu32 a, vu32 b, 
     *zs = r * ffrom_bits(s1 ^ ((q & CU32(2u)) << 30));
 }
 
-/* The complex noise of G pairs of oscillators of the VL lanes, pair g from Philox block ctr[g] of
- * the streams (s_lo[g], s_hi[g]): z[g][0] + i z[g][1] from words 0 and 2, z[g][2] + i z[g][3]
- * from words 1 and 3, as doubles. */
-static inline __attribute__((always_inline)) void K(noise_pairs)(const int G, const uint64_t *ctr,
-                                                                 const uint64_t (*key)[2],
-                                                                 const vu *s_lo, const vu *s_hi,
-                                                                 vd (*z)[4])
+/* The two complex normals of one Philox block's words x[0..3] on the VL lanes, as doubles:
+ * z[0] + i z[1] from words 0 and 2, z[2] + i z[3] from words 1 and 3. */
+static inline __attribute__((always_inline)) void K(normals)(const vu x[4], vd z[4])
 {
-    vu x[NOISE_G][4]; /* G <= NOISE_G */
-    K(philox)(G, ctr, key, s_lo, s_hi, x);
-    for (int g = 0; g < G; g++) {
-        /* the low halves of words 0 and 1 (2 and 3) side by side: one permutation */
-        const vu32 low = LOW32;
-        const vu32 a = __builtin_shuffle((vu32)x[g][0], (vu32)x[g][1], low);
-        const vu32 b = __builtin_shuffle((vu32)x[g][2], (vu32)x[g][3], low);
-        vf zc, zs;
-        K(box_muller)(a, b, &zc, &zs);
-        z[g][0] = K(half_to_d)(HALF_LO(zc));
-        z[g][1] = K(half_to_d)(HALF_LO(zs));
-        z[g][2] = K(half_to_d)(HALF_HI(zc));
-        z[g][3] = K(half_to_d)(HALF_HI(zs));
-    }
+    /* the low halves of words 0 and 1 (2 and 3) side by side: one permutation */
+    const vu32 low = LOW32;
+    const vu32 a = __builtin_shuffle((vu32)x[0], (vu32)x[1], low);
+    const vu32 b = __builtin_shuffle((vu32)x[2], (vu32)x[3], low);
+    vf zc, zs;
+    K(box_muller)(a, b, &zc, &zs);
+    z[0] = K(half_to_d)(HALF_LO(zc));
+    z[1] = K(half_to_d)(HALF_LO(zs));
+    z[2] = K(half_to_d)(HALF_HI(zc));
+    z[3] = K(half_to_d)(HALF_HI(zs));
+}
+
+/* The Philox stream ids (low and high words) of the VL lanes from stream `first`. */
+static inline __attribute__((always_inline)) void K(streams)(uint64_t first, vu *s_lo, vu *s_hi)
+{
+    const vu stream = K(bcast_u)(first) + (vu)LANES;
+    *s_lo = stream & CU(0xffffffffu);
+    *s_hi = stream >> 32;
 }
 
 /* d_i = sum_k g_ik F_k P_k(t) for the VL lanes from l0, with P_k(t) in (pr, pi). */
@@ -615,12 +615,13 @@ static void K(noise_step)(const context *c, block *w, int64_t s)
             if (g >= g_n) /* beyond the last item: repeat the first of the group */
                 l0[g] = l0[0], j[g] = j[0];
             ctr[g] = c->noise_ctr0 + (uint64_t)s * (uint64_t)np + (uint64_t)j[g];
-            const uint64_t first = c->sim->stream0 + (uint64_t)(w->r0 + l0[g]);
-            const vu stream = K(bcast_u)(first) + (vu)LANES;
-            s_lo[g] = stream & CU(0xffffffffu), s_hi[g] = stream >> 32;
+            K(streams)(c->sim->stream0 + (uint64_t)(w->r0 + l0[g]), &s_lo[g], &s_hi[g]);
         }
+        vu x[G][4];
+        K(philox)(G, ctr, (const uint64_t(*)[2])w->key, s_lo, s_hi, x);
         vd z[G][4];
-        K(noise_pairs)(G, ctr, (const uint64_t(*)[2])w->key, s_lo, s_hi, z);
+        for (int g = 0; g < G; g++)
+            K(normals)(x[g], z[g]);
         for (int g = 0; g < g_n; g++)
             for (int h = 0; h < 2; h++) {
                 const int i = 2 * j[g] + h;
@@ -698,12 +699,11 @@ static void K(noise8)(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t word
     uint64_t key[10][2];
     philox_keys(key, seed);
     for (int l0 = 0; l0 < 8; l0 += VL) {
-        const vu stream = CU(first + (uint64_t)l0) + (vu)LANES;
-        const vu s_lo = stream & CU(0xffffffffu), s_hi = stream >> 32;
-        vu x[1][4];
+        vu s_lo, s_hi, x[1][4];
+        K(streams)(first + (uint64_t)l0, &s_lo, &s_hi);
         K(philox)(1, &ctr, (const uint64_t(*)[2])key, &s_lo, &s_hi, x);
         vd zz[1][4];
-        K(noise_pairs)(1, &ctr, (const uint64_t(*)[2])key, &s_lo, &s_hi, zz);
+        K(normals)(x[0], zz[0]);
         for (int k = 0; k < 4; k++)
             for (int r = 0; r < VL; r++) {
                 words[k][l0 + r] = (uint32_t)x[0][k][r];
