@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "nanocim/ecc.h"
-#include "nanocim/progress.h"
+#include "util/progress.h"
 #include "nanocim/rram.h"
 
 int main(int argc, char **argv)

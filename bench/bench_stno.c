@@ -41,7 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nanocim/progress.h"
+#include "util/progress.h"
 #include "nanocim/rng.h"
 #include "nanocim/stno.h"
 #include "stno/stno_internal.h" /* ncm_stno_kernel: the kernel variant */

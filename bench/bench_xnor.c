@@ -18,11 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nanocim/blas.h"
+#include "nanocim/config.h"
+#include "cli/blas_fast_path.h"
 #include "nanocim/bnn.h"
 #include "nanocim/model.h"
 #include "nanocim/packed.h"
-#include "nanocim/progress.h"
+#include "util/progress.h"
 #include "nanocim/rng.h"
 #include "nanocim/xnor.h"
 
@@ -170,7 +171,7 @@ static void bench_network(const char *spec, const ncm_dataset *d, int threads)
 
 int main(int argc, char **argv)
 {
-    ncm_blas_fast_path(argv);
+    cli_blas_fast_path(argv);
     int threads = omp_get_max_threads(), quick = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc)

@@ -22,8 +22,8 @@
 #include <zlib.h>
 
 #include "testdir.h"
-#include "nanocim/binfile.h"
-#include "nanocim/io.h"
+#include "util/binfile.h"
+#include "util/io.h"
 
 static const char MAGIC[8] = {'N', 'C', 'M', 'T', 'E', 'S', 'T', '1'};
 enum { VERSION = 3, HEAD = 8 + 4 + 8, TAIL = 4 };

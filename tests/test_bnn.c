@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "bnn/bnn_internal.h"
-#include "nanocim/blas.h"
-#include "nanocim/io.h"
+#include "nanocim/config.h"
+#include "util/io.h"
 #include "nanocim/metrics.h"
 #include "nanocim/model.h"
 #include "nanocim/packed.h"

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "testdir.h"
-#include "nanocim/io.h"
+#include "util/io.h"
 #include "nanocim/rram.h"
 #include "rram/device_internal.h"
 

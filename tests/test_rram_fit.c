@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "testdir.h"
-#include "nanocim/io.h"
+#include "util/io.h"
 #include "nanocim/rng.h"
 #include "nanocim/rram.h"
 #include "nanocim/rram_fit.h"

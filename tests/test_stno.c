@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "testdir.h"
-#include "nanocim/io.h"
+#include "util/io.h"
 #include "nanocim/rng.h"
 #include "nanocim/stno.h"
 #include "stno/stno_internal.h"

@@ -14,7 +14,8 @@
 #ifndef NANOCIM_BNN_H
 #define NANOCIM_BNN_H
 
-#include <math.h>
+#include "nanocim/api.h"
+
 #include <stdint.h>
 #include <stddef.h>
 
@@ -52,7 +53,7 @@ typedef struct {
  *   "cnn:T1,T2,..."         tokens: N = 3x3 convolution with N channels, p = 2x2 max-pool after
  *                           the previous convolution, fN = fully connected layer of width N
  * The class layer is added at the end. */
-ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_classes,
+NCM_API ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_classes,
                           ncm_arch *arch, ncm_error *err);
 /* Shape of one layer: input, sums before pooling, output after pooling, weights per neuron.
  * A dense layer sees its input flattened (cin = features, hin = win = 1) and has 1x1 outputs. */
@@ -65,13 +66,13 @@ typedef struct {
 
 /* Checks that every layer's sums stay exact in float (|sum| < 2^24: fan_in below 2^24 for
  * binary inputs, below 2^17 for the 8-bit first layer) and that sizes fit in 32-bit counts. */
-ncm_status ncm_arch_check(const ncm_arch *arch, ncm_error *err);
+NCM_API ncm_status ncm_arch_check(const ncm_arch *arch, ncm_error *err);
 
 /* Fills shape[0 .. arch->n_layers) from the architecture. */
-void ncm_arch_shapes(const ncm_arch *arch, ncm_layer_shape *shape);
+NCM_API void ncm_arch_shapes(const ncm_arch *arch, ncm_layer_shape *shape);
 
 /* Writes the canonical string ("cnn:64,64,p,f512") of an architecture. */
-void ncm_arch_format(const ncm_arch *arch, char *buf, size_t n);
+NCM_API void ncm_arch_format(const ncm_arch *arch, char *buf, size_t n);
 
 enum { NCM_AUGMENT_FLIP = 1, NCM_AUGMENT_SHIFT = 2 };
 
@@ -88,52 +89,44 @@ typedef struct {
 } ncm_train_opts;
 
 /* Sensible defaults (epochs 15, batch 100, lr 5e-3 -> 5e-5, seed 1, no augmentation). */
-void ncm_train_opts_default(ncm_train_opts *o);
+NCM_API void ncm_train_opts_default(ncm_train_opts *o);
 /* Checks every option's range; names the offending one. */
-ncm_status ncm_train_opts_check(const ncm_train_opts *o, ncm_error *err);
+NCM_API ncm_status ncm_train_opts_check(const ncm_train_opts *o, ncm_error *err);
 
 typedef struct ncm_bnn ncm_bnn;
 
 /* A network with weights initialised from opts->seed; buffers for batches of up to max_batch. */
-ncm_bnn *ncm_bnn_create(const ncm_arch *arch, const ncm_train_opts *opts, int max_batch,
+NCM_API ncm_bnn *ncm_bnn_create(const ncm_arch *arch, const ncm_train_opts *opts, int max_batch,
                         ncm_error *err);
-void ncm_bnn_free(ncm_bnn *net);
-const ncm_arch *ncm_bnn_arch(const ncm_bnn *net);
-const ncm_train_opts *ncm_bnn_opts(const ncm_bnn *net);
+NCM_API void ncm_bnn_free(ncm_bnn *net);
+NCM_API const ncm_arch *ncm_bnn_arch(const ncm_bnn *net);
+NCM_API const ncm_train_opts *ncm_bnn_opts(const ncm_bnn *net);
 /* Epochs completed so far. */
-int ncm_bnn_epoch(const ncm_bnn *net);
+NCM_API int ncm_bnn_epoch(const ncm_bnn *net);
 
 /* Trains one epoch (the next one) on d; returns the mean training loss and accuracy. Ends by
  * setting the evaluation batch-norm statistics to their population averages over the first
- * 10,000 images (Ioffe and Szegedy 2015, algorithm 2). */
-ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss, double *acc,
-                               ncm_progress *progress, ncm_error *err);
+ * 10,000 images (Ioffe and Szegedy 2015, algorithm 2). Reports batches done of the epoch to
+ * progress (task "epoch E/N"); cancelled, it returns NCM_ERR_CANCELLED with the epoch half
+ * done (weights updated by the batches so far, the epoch count unchanged): reload the last
+ * checkpoint to continue bit for bit. */
+NCM_API ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss, double *acc,
+                               const ncm_progress *progress, ncm_error *err);
 
 /* Evaluation-mode forward pass (batch norm with running statistics): predicted class of each
  * image, and optionally the class scores (n * n_classes). */
-ncm_status ncm_bnn_predict(ncm_bnn *net, const ncm_dataset *d, int32_t *pred, float *scores,
+NCM_API ncm_status ncm_bnn_predict(ncm_bnn *net, const ncm_dataset *d, int32_t *pred, float *scores,
                            ncm_error *err);
 
 /* Checkpoint: the whole training state (latent weights, batch norm, Adam moments, epoch,
  * options), written atomically, with a CRC-32; a resumed run continues bit for bit. */
-ncm_status ncm_bnn_save_checkpoint(const ncm_bnn *net, const char *path, ncm_error *err);
-ncm_bnn *ncm_bnn_load_checkpoint(const char *path, int max_batch, ncm_error *err);
+NCM_API ncm_status ncm_bnn_save_checkpoint(const ncm_bnn *net, const char *path, ncm_error *err);
+NCM_API ncm_bnn *ncm_bnn_load_checkpoint(const char *path, int max_batch, ncm_error *err);
 
 /* Access for folding (model.c): binarized weights (+1/-1) of layer l, and its batch norm in
  * evaluation form y = (a - mean) * scale + beta. */
-void ncm_bnn_layer_params(const ncm_bnn *net, int l, const float **w_latent, const float **mean,
+NCM_API void ncm_bnn_layer_params(const ncm_bnn *net, int l, const float **w_latent, const float **mean,
                           float *scale_out, const float **beta);
-
-/* The evaluation-mode batch-norm scale gamma / sqrt(var + eps), as the forward pass computes it. */
-static inline float ncm_bn_scale(float gamma, float var)
-{
-    return gamma / sqrtf(var + NCM_BN_EPS);
-}
-/* The evaluation-mode batch-norm output, as the forward pass computes it. */
-static inline float ncm_bn_apply(float a, float mean, float scale, float beta)
-{
-    return (a - mean) * scale + beta;
-}
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,8 @@
 #ifndef NANOCIM_DATASET_H
 #define NANOCIM_DATASET_H
 
+#include "nanocim/api.h"
+
 #include <stdint.h>
 
 #include "nanocim/error.h"
@@ -33,26 +35,26 @@ typedef struct {
 } ncm_idx;
 
 /* Reads an IDX file of unsigned bytes, gzip'd or raw (detected from the content). */
-ncm_status ncm_idx_read(const char *path, ncm_idx *out, ncm_error *err);
-void ncm_idx_free(ncm_idx *a);
+NCM_API ncm_status ncm_idx_read(const char *path, ncm_idx *out, ncm_error *err);
+NCM_API void ncm_idx_free(ncm_idx *a);
 
 /* Builds a dataset from an IDX image file (n x h x w) and an IDX label file (n). */
-ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path, ncm_dataset *out,
+NCM_API ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path, ncm_dataset *out,
                                 ncm_error *err);
 
 /* Reads CIFAR-10 binary batch files (records of 1 label byte + 3072 pixel bytes). */
-ncm_status ncm_dataset_from_cifar(const char *const *paths, int n_paths, ncm_dataset *out,
+NCM_API ncm_status ncm_dataset_from_cifar(const char *const *paths, int n_paths, ncm_dataset *out,
                                   ncm_error *err);
 
 /* Loads the training (train=1) or test (train=0) split named by `spec`:
  *   "fashion-mnist"  the files installed by Debian's dataset-fashion-mnist
  *   a directory      holding {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (MNIST layout) or
  *                    CIFAR-10's data_batch_{1..5}.bin and test_batch.bin. */
-ncm_status ncm_dataset_load(const char *spec, int train, ncm_dataset *out, ncm_error *err);
+NCM_API ncm_status ncm_dataset_load(const char *spec, int train, ncm_dataset *out, ncm_error *err);
 
 /* Keeps the first n images (n <= d->n). */
-void ncm_dataset_truncate(ncm_dataset *d, int64_t n);
-void ncm_dataset_free(ncm_dataset *d);
+NCM_API void ncm_dataset_truncate(ncm_dataset *d, int64_t n);
+NCM_API void ncm_dataset_free(ncm_dataset *d);
 
 #ifdef __cplusplus
 }

@@ -38,6 +38,8 @@
 #ifndef NANOCIM_ECC_H
 #define NANOCIM_ECC_H
 
+#include "nanocim/api.h"
+
 #include <stdint.h>
 
 #include "nanocim/error.h"
@@ -60,17 +62,17 @@ typedef struct ncm_secded ncm_secded;
 
 /* The SECDED code with k_data data bits (1 <= k_data <= NCM_SECDED_MAX_K); NULL with err filled
  * (NCM_ERR_ARG, NCM_ERR_NOMEM) on failure. */
-ncm_secded *ncm_secded_create(int k_data, ncm_error *err);
-void ncm_secded_free(ncm_secded *c);
+NCM_API ncm_secded *ncm_secded_create(int k_data, ncm_error *err);
+NCM_API void ncm_secded_free(ncm_secded *c);
 
-int ncm_secded_n(const ncm_secded *c); /* code bits */
-int ncm_secded_k(const ncm_secded *c); /* data bits */
-int ncm_secded_r(const ncm_secded *c); /* check bits n - k, overall parity included */
+NCM_API int ncm_secded_n(const ncm_secded *c); /* code bits */
+NCM_API int ncm_secded_k(const ncm_secded *c); /* data bits */
+NCM_API int ncm_secded_r(const ncm_secded *c); /* check bits n - k, overall parity included */
 /* Column of H for code bit j (0 <= j < n): bits 0..r-2 the Hamming rows, bit r-1 the overall
  * parity row (always set). */
-uint32_t ncm_secded_column(const ncm_secded *c, int j);
+NCM_API uint32_t ncm_secded_column(const ncm_secded *c, int j);
 /* Storage overhead (n - k) / k: 0.125 for (72,64), 0.219 for (39,32). */
-double ncm_secded_overhead(const ncm_secded *c);
+NCM_API double ncm_secded_overhead(const ncm_secded *c);
 
 /* Gate-count estimate in 2-input gates, inverters free (both polarities of a syndrome bit are
  * assumed available), no logic sharing beyond XOR trees: a first-order area/energy figure, not a
@@ -92,19 +94,19 @@ typedef struct {
     int flag_gates;
     int decoder_total;
 } ncm_secded_logic;
-ncm_secded_logic ncm_secded_logic_estimate(const ncm_secded *c);
+NCM_API ncm_secded_logic ncm_secded_logic_estimate(const ncm_secded *c);
 
 /* Packed interface: data has ceil(k / 64) words, code ceil(n / 64) words. */
-void ncm_secded_encode_packed(const ncm_secded *c, const uint64_t *data, uint64_t *code);
+NCM_API void ncm_secded_encode_packed(const ncm_secded *c, const uint64_t *data, uint64_t *code);
 /* Syndrome S = s | pi << (r - 1) of a received word (0 for every codeword). */
-uint32_t ncm_secded_syndrome_packed(const ncm_secded *c, const uint64_t *code);
+NCM_API uint32_t ncm_secded_syndrome_packed(const ncm_secded *c, const uint64_t *code);
 /* Corrects code in place and writes its k data bits to data (if not NULL); returns an
  * NCM_SECDED_* outcome. */
-int ncm_secded_decode_packed(const ncm_secded *c, uint64_t *code, uint64_t *data);
+NCM_API int ncm_secded_decode_packed(const ncm_secded *c, uint64_t *code, uint64_t *data);
 
 /* One bit a byte: data_bits[k], code_bits[n]. */
-void ncm_secded_encode(const ncm_secded *c, const uint8_t *data_bits, uint8_t *code_bits);
-int ncm_secded_decode(const ncm_secded *c, uint8_t *code_bits, uint8_t *data_bits);
+NCM_API void ncm_secded_encode(const ncm_secded *c, const uint8_t *data_bits, uint8_t *code_bits);
+NCM_API int ncm_secded_decode(const ncm_secded *c, uint8_t *code_bits, uint8_t *data_bits);
 
 /* Per-word outcome probabilities (analytic) or frequencies (Monte Carlo) for i.i.d. raw bit
  * errors with probability p on all n stored bits. clean + corrected + detected + miscorrected +
@@ -145,10 +147,10 @@ typedef struct {
  * left as read). At p^3: the expansion of p (1 - (1 - p)^(n-1)), plus the triple errors on other
  * bits whose syndrome is c_i, which flip a right bit i. Cost O(k log k 2^r): microseconds for
  * (72,64). */
-ncm_status ncm_secded_analytic(const ncm_secded *c, double p, ncm_secded_rates *out,
+NCM_API ncm_status ncm_secded_analytic(const ncm_secded *c, double p, ncm_secded_rates *out,
                                ncm_error *err);
 /* Just the residual bit error rate; NaN if p is not in [0, 1] or memory runs out. */
-double ncm_secded_ber_analytic(const ncm_secded *c, double p);
+NCM_API double ncm_secded_ber_analytic(const ncm_secded *c, double p);
 
 /* Monte Carlo estimate of the same rates. */
 typedef struct {
@@ -169,7 +171,7 @@ typedef struct {
  * Devroye, Non-Uniform Random Variate Generation, 1986, sec. X.2), decodes and counts. Words are
  * split into fixed chunks of 8192, chunk i drawn from Philox stream i of `seed`, and spread over
  * `threads` OpenMP threads (<= 0: all): results are identical for any thread count. */
-ncm_status ncm_secded_mc(const ncm_secded *c, double p, int64_t n_words, uint64_t seed, int threads,
+NCM_API ncm_status ncm_secded_mc(const ncm_secded *c, double p, int64_t n_words, uint64_t seed, int threads,
                          ncm_secded_mc_result *out, ncm_error *err);
 
 #ifdef __cplusplus

@@ -1,21 +1,22 @@
-/* Classification metrics: accuracy, per-class accuracy and the confusion matrix, as numbers and
- * as a cJSON object for result files. */
+/* Classification metrics: accuracy and the confusion matrix. */
 #ifndef NANOCIM_METRICS_H
 #define NANOCIM_METRICS_H
 
-#include <cjson/cJSON.h>
+#include "nanocim/api.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Fraction of pred[i] == labels[i] over n items. */
-double ncm_accuracy(const int32_t *pred, const uint8_t *labels, int64_t n);
+/* Fraction of pred[i] == labels[i] over n items (0 when n = 0). */
+NCM_API double ncm_accuracy(const int32_t *pred, const uint8_t *labels, int64_t n);
 
-/* {"n": .., "accuracy": .., "per_class_accuracy": [..], "confusion": [[..]..]} where
- * confusion[true][predicted]; NULL when out of memory. */
-cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, int n_classes);
+/* Fills conf[true * n_classes + predicted] (n_classes^2 counts, zeroed first) over n items;
+ * predictions outside [0, n_classes) are not counted. */
+NCM_API void ncm_confusion(const int32_t *pred, const uint8_t *labels, int64_t n, int n_classes,
+                           int64_t *conf);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,8 @@
 #ifndef NANOCIM_MODEL_H
 #define NANOCIM_MODEL_H
 
+#include "nanocim/api.h"
+
 #include <stdint.h>
 
 #include "nanocim/bnn.h"
@@ -47,15 +49,15 @@ typedef struct {
 } ncm_model;
 
 /* Folds a trained network (its evaluation-mode state) into a model; meta may be NULL. */
-ncm_status ncm_model_fold(const ncm_bnn *net, const char *meta, ncm_model *out, ncm_error *err);
-void ncm_model_free(ncm_model *m);
+NCM_API ncm_status ncm_model_fold(const ncm_bnn *net, const char *meta, ncm_model *out, ncm_error *err);
+NCM_API void ncm_model_free(ncm_model *m);
 
-ncm_status ncm_model_save(const ncm_model *m, const char *path, ncm_error *err);
-ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err);
+NCM_API ncm_status ncm_model_save(const ncm_model *m, const char *path, ncm_error *err);
+NCM_API ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err);
 
 /* Reference integer inference (plain C, one image at a time, OpenMP across images): predicted
  * class of each image and optionally its class scores (n * n_classes). */
-ncm_status ncm_model_predict(const ncm_model *m, const ncm_dataset *d, int32_t *pred, float *scores,
+NCM_API ncm_status ncm_model_predict(const ncm_model *m, const ncm_dataset *d, int32_t *pred, float *scores,
                              ncm_error *err);
 
 #ifdef __cplusplus

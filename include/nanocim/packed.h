@@ -14,6 +14,8 @@
 #ifndef NANOCIM_PACKED_H
 #define NANOCIM_PACKED_H
 
+#include "nanocim/api.h"
+
 #include <stdint.h>
 
 #include "nanocim/dataset.h"
@@ -28,13 +30,13 @@ extern "C" {
 typedef struct ncm_packed ncm_packed;
 
 /* Builds the engine for a folded model with the given kernel (NCM_KERNEL_AUTO: the best). */
-ncm_packed *ncm_packed_build(const ncm_model *m, ncm_kernel kernel, ncm_error *err);
-void ncm_packed_free(ncm_packed *p);
-ncm_kernel ncm_packed_kernel(const ncm_packed *p);
+NCM_API ncm_packed *ncm_packed_build(const ncm_model *m, ncm_kernel kernel, ncm_error *err);
+NCM_API void ncm_packed_free(ncm_packed *p);
+NCM_API ncm_kernel ncm_packed_kernel(const ncm_packed *p);
 
 /* Predicted class of each image and optionally the class scores (n * n_classes), identical to
  * ncm_model_predict(). OpenMP across chunks of images. */
-ncm_status ncm_packed_predict(const ncm_packed *p, const ncm_dataset *d, int32_t *pred,
+NCM_API ncm_status ncm_packed_predict(const ncm_packed *p, const ncm_dataset *d, int32_t *pred,
                               float *scores, ncm_error *err);
 
 #ifdef __cplusplus

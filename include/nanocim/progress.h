@@ -1,7 +1,17 @@
-/* A terminal progress bar for long work. Quiet when stderr is not a terminal or when the caller
- * asks for quiet (-q), so logs and CI output stay clean. */
+/* Progress reporting and cancellation of long library calls.
+ *
+ * The library never prints. A long call (a training epoch, a training run, a Monte Carlo) takes
+ * an optional `const ncm_progress *`: the library calls fn(user, task, done, total) from the
+ * calling thread now and then (never from inside a parallel region, never more than a few hundred
+ * times a second), with `done` counting up to `total` units of `task` ("epoch 3/15", "train",
+ * ...). If fn returns non-zero the call stops at the next safe point and returns
+ * NCM_ERR_CANCELLED; what "safe" leaves behind is documented with each call. A NULL progress, or a
+ * NULL fn, reports nothing. The command-line front end draws a terminal bar with it; the Python
+ * package forwards it to a Python callable (and so to KeyboardInterrupt). */
 #ifndef NANOCIM_PROGRESS_H
 #define NANOCIM_PROGRESS_H
+
+#include "nanocim/api.h"
 
 #include <stdint.h>
 
@@ -9,23 +19,12 @@
 extern "C" {
 #endif
 
+typedef int (*ncm_progress_fn)(void *user, const char *task, int64_t done, int64_t total);
+
 typedef struct {
-    int active; /* 0: prints nothing */
-    int64_t total;
-    int64_t last_drawn;
-    double t_start;
-    char label[48];
+    ncm_progress_fn fn; /* NULL: no reports */
+    void *user;         /* passed back to fn */
 } ncm_progress;
-
-/* Starts a bar for `total` steps; quiet=1 disables it, as does a non-terminal stderr. */
-void ncm_progress_start(ncm_progress *p, const char *label, int64_t total, int quiet);
-/* Redraws (rate-limited) after `done` steps; `extra` (may be NULL) is shown after the bar. */
-void ncm_progress_update(ncm_progress *p, int64_t done, const char *extra);
-/* Clears the bar's line. */
-void ncm_progress_finish(ncm_progress *p);
-
-/* Monotonic wall clock in seconds. */
-double ncm_now(void);
 
 #ifdef __cplusplus
 }

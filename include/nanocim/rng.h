@@ -7,6 +7,8 @@
 #ifndef NANOCIM_RNG_H
 #define NANOCIM_RNG_H
 
+#include "nanocim/api.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -21,26 +23,21 @@ typedef struct {
 } ncm_rng;
 
 /* Starts stream `stream` of generator `seed` at position 0. */
-void ncm_rng_init(ncm_rng *r, uint64_t seed, uint64_t stream);
+NCM_API void ncm_rng_init(ncm_rng *r, uint64_t seed, uint64_t stream);
 /* Computes the next block of 4 words (the counter advances); used by ncm_rng_u32. */
-void ncm_rng_refill(ncm_rng *r);
+NCM_API void ncm_rng_refill(ncm_rng *r);
 
-/* Uniform 32-bit and 64-bit integers. ncm_rng_u32 is inline: Monte Carlo inner loops call it. */
-static inline uint32_t ncm_rng_u32(ncm_rng *r)
-{
-    if (r->pos >= 4)
-        ncm_rng_refill(r);
-    return r->buf[r->pos++];
-}
-uint64_t ncm_rng_u64(ncm_rng *r);
+/* Uniform 32-bit and 64-bit integers. */
+NCM_API uint32_t ncm_rng_u32(ncm_rng *r);
+NCM_API uint64_t ncm_rng_u64(ncm_rng *r);
 /* Uniform double in the open interval (0, 1) (53-bit resolution). */
-double ncm_rng_uniform(ncm_rng *r);
+NCM_API double ncm_rng_uniform(ncm_rng *r);
 /* Uniform integer in [0, n) without modulo bias; n > 0. */
-uint32_t ncm_rng_below(ncm_rng *r, uint32_t n);
+NCM_API uint32_t ncm_rng_below(ncm_rng *r, uint32_t n);
 /* Standard normal deviate (Box-Muller on two uniforms; no cached state). */
-double ncm_rng_normal(ncm_rng *r);
+NCM_API double ncm_rng_normal(ncm_rng *r);
 /* Fisher-Yates shuffle of idx[0..n). */
-void ncm_rng_shuffle(ncm_rng *r, int32_t *idx, int64_t n);
+NCM_API void ncm_rng_shuffle(ncm_rng *r, int32_t *idx, int64_t n);
 
 #ifdef __cplusplus
 }

@@ -38,6 +38,8 @@
 #ifndef NANOCIM_RRAM_H
 #define NANOCIM_RRAM_H
 
+#include "nanocim/api.h"
+
 #include <stdint.h>
 
 #include "nanocim/error.h"
@@ -108,11 +110,11 @@ typedef struct {
 
 /* Fills p with the default technology (130 nm HfO2; the values of data/hfo2.json and
  * docs/hfo2.md). Unused bytes are zero, so two parameter sets compare with memcmp. */
-void ncm_rram_default(ncm_rram_params *p);
+NCM_API void ncm_rram_default(ncm_rram_params *p);
 
 /* Checks every field (finite, positive where physical, fractions in range); the message names
  * the field as "group.field" after `where` (a file name, or NULL for "device parameters"). */
-ncm_status ncm_rram_check(const ncm_rram_params *p, const char *where, ncm_error *err);
+NCM_API ncm_status ncm_rram_check(const ncm_rram_params *p, const char *where, ncm_error *err);
 
 /* Reads a device file: every field is required (only the free-text "description" is optional),
  * unknown fields and wrong types are refused, and values are checked as by ncm_rram_check().
@@ -120,14 +122,14 @@ ncm_status ncm_rram_check(const ncm_rram_params *p, const char *where, ncm_error
  * column): NCM_ERR_IO, NCM_ERR_FORMAT (syntax, missing or unknown field, wrong type),
  * NCM_ERR_VERSION or NCM_ERR_ARG (a value out of range, an unknown distribution). On error *p is
  * left zeroed. */
-ncm_status ncm_rram_load(const char *path, ncm_rram_params *p, ncm_error *err);
+NCM_API ncm_status ncm_rram_load(const char *path, ncm_rram_params *p, ncm_error *err);
 
 /* Writes p as a device file, atomically (include/nanocim/io.h); numbers round-trip exactly. */
-ncm_status ncm_rram_save(const char *path, const ncm_rram_params *p, ncm_error *err);
+NCM_API ncm_status ncm_rram_save(const char *path, const ncm_rram_params *p, ncm_error *err);
 
 /* "lognormal" / "student-t"; ncm_rram_family_parse returns -1 for an unknown name. */
-const char *ncm_rram_family_name(ncm_rram_family f);
-int ncm_rram_family_parse(const char *name);
+NCM_API const char *ncm_rram_family_name(ncm_rram_family f);
+NCM_API int ncm_rram_family_parse(const char *name);
 
 /* ---- programming conditions and state statistics --------------------------------------------- */
 
@@ -139,9 +141,9 @@ typedef struct {
 } ncm_rram_cond;
 
 /* The reference condition of p at age 0. */
-ncm_rram_cond ncm_rram_cond_ref(const ncm_rram_params *p);
+NCM_API ncm_rram_cond ncm_rram_cond_ref(const ncm_rram_params *p);
 /* Checks a condition (finite, in range); the message names the field. */
-ncm_status ncm_rram_cond_check(const ncm_rram_cond *c, ncm_error *err);
+NCM_API ncm_status ncm_rram_cond_check(const ncm_rram_cond *c, ncm_error *err);
 
 /* Distribution of the two states at a condition and age. */
 typedef struct {
@@ -152,7 +154,7 @@ typedef struct {
     double stuck_frac;        /* fraction stuck after c->cycles cycles, 1 - (1 - p)^n */
 } ncm_rram_stats;
 
-void ncm_rram_stats_at(const ncm_rram_params *p, const ncm_rram_cond *c, ncm_rram_stats *s);
+NCM_API void ncm_rram_stats_at(const ncm_rram_params *p, const ncm_rram_cond *c, ncm_rram_stats *s);
 
 /* ---- one device, programmed event by event --------------------------------------------------- */
 
@@ -168,13 +170,13 @@ typedef struct {
 } ncm_rram_device;
 
 /* A fresh device, HRS, age 0: draws its d2d offsets and a stationary c2c state. */
-void ncm_rram_device_init(ncm_rram_device *d, const ncm_rram_params *p, ncm_rng *rng);
+NCM_API void ncm_rram_device_init(ncm_rram_device *d, const ncm_rram_params *p, ncm_rng *rng);
 
 /* Programs d to LRS (lrs = 1: a SET with compliance c->i_cc_ua, counted as a new cycle; first
  * the device may become stuck) or HRS (a RESET at c->v_reset_v); the drift uses the device's own
  * cycle count, not c->cycles. Returns the new resistance in ohm; adds the event's energy (pJ, the
  * RESET's from the drawn R_LRS before it) to *energy_pj when not NULL. */
-double ncm_rram_program(ncm_rram_device *d, const ncm_rram_params *p, const ncm_rram_cond *c,
+NCM_API double ncm_rram_program(ncm_rram_device *d, const ncm_rram_params *p, const ncm_rram_cond *c,
                         int lrs, ncm_rng *rng, double *energy_pj);
 
 /* ---- cells and sensing ----------------------------------------------------------------------- */
@@ -187,21 +189,21 @@ typedef struct {
 } ncm_rram_cell;
 
 /* The cell of that type with p's reference resistance. */
-ncm_rram_cell ncm_rram_cell_default(const ncm_rram_params *p, ncm_cell_type type);
-const char *ncm_cell_type_name(ncm_cell_type t); /* "1T1R" / "2T2R" */
+NCM_API ncm_rram_cell ncm_rram_cell_default(const ncm_rram_params *p, ncm_cell_type type);
+NCM_API const char *ncm_cell_type_name(ncm_cell_type t); /* "1T1R" / "2T2R" */
 
 /* 1T1R read: 1 (LRS) when r_ohm < r_ref_ohm. */
-int ncm_rram_read_1t1r(double r_ohm, double r_ref_ohm);
+NCM_API int ncm_rram_read_1t1r(double r_ohm, double r_ref_ohm);
 
 /* PCSA decision between branch 1 (r1_ohm) and branch 2 (r2_ohm): 1 when branch 1 has the lower
  * resistance, D = ln r2 - ln r1 + offset > 0, with offset ~ N(0, pcsa_offset_sigma^2) drawn from
  * rng; when |D| < pcsa_dead_zone the latch is metastable and the bit is a fair coin from rng. */
-int ncm_pcsa_read(const ncm_rram_params *p, double r1_ohm, double r2_ohm, ncm_rng *rng);
+NCM_API int ncm_pcsa_read(const ncm_rram_params *p, double r1_ohm, double r2_ohm, ncm_rng *rng);
 
 /* XNOR of input bit x with the weight stored in the pair (a, b), weight 1 = a LRS / b HRS: x = 1
  * connects a to branch 1 and b to branch 2, x = 0 swaps them, and the PCSA decides. With the
  * devices in their intended states the result is XNOR(x, w); a wrong weight read flips it. */
-int ncm_pcsa_xnor(const ncm_rram_params *p, double r_a_ohm, double r_b_ohm, int x, ncm_rng *rng);
+NCM_API int ncm_pcsa_xnor(const ncm_rram_params *p, double r_a_ohm, double r_b_ohm, int x, ncm_rng *rng);
 
 /* ---- bit error rates ------------------------------------------------------------------------- */
 
@@ -210,17 +212,17 @@ int ncm_pcsa_xnor(const ncm_rram_params *p, double r_a_ohm, double r_b_ohm, int 
  * ~ N(mu_H - mu_L, sigma_L^2 + sigma_H^2 + sigma_off^2), BER = P(D < -delta) + 0.5 P(|D| < delta).
  * The t family's 2T2R BER (a difference of two t variables) has no closed form: NCM_ERR_ARG,
  * use ncm_rram_ber_mc(). */
-ncm_status ncm_rram_ber(const ncm_rram_params *p, const ncm_rram_cond *c, const ncm_rram_cell *cell,
+NCM_API ncm_status ncm_rram_ber(const ncm_rram_params *p, const ncm_rram_cond *c, const ncm_rram_cell *cell,
                         double *ber, ncm_error *err);
 
 /* The 1T1R reference resistance minimizing the analytic BER at a condition (grid scan then
  * golden-section search on ln R_ref); *ber (if not NULL) gets that minimum. */
-ncm_status ncm_rram_best_ref(const ncm_rram_params *p, const ncm_rram_cond *c, double *r_ref_ohm,
+NCM_API ncm_status ncm_rram_best_ref(const ncm_rram_params *p, const ncm_rram_cond *c, double *r_ref_ohm,
                              double *ber, ncm_error *err);
 
 /* Analytic BER at each age cycles[i] (the condition's other fields from c), for BER vs cycling
  * curves; the cell (and its R_ref) stays fixed. */
-ncm_status ncm_rram_ber_vs_cycles(const ncm_rram_params *p, const ncm_rram_cond *c,
+NCM_API ncm_status ncm_rram_ber_vs_cycles(const ncm_rram_params *p, const ncm_rram_cond *c,
                                   const ncm_rram_cell *cell, const double *cycles, int n,
                                   double *ber, ncm_error *err);
 
@@ -237,7 +239,7 @@ typedef struct {
  * scoring the XNOR) and sensed. Chunks of NCM_RRAM_MC_CHUNK reads use Philox stream (seed, chunk
  * index) and run on the OpenMP threads: the result is the same for any thread count. */
 enum { NCM_RRAM_MC_CHUNK = 1 << 16 };
-ncm_status ncm_rram_ber_mc(const ncm_rram_params *p, const ncm_rram_cond *c,
+NCM_API ncm_status ncm_rram_ber_mc(const ncm_rram_params *p, const ncm_rram_cond *c,
                            const ncm_rram_cell *cell, int64_t n_reads, uint64_t seed,
                            ncm_rram_mc_result *res, ncm_error *err);
 
@@ -251,7 +253,7 @@ typedef struct {
     int devices_per_bit;     /* 1 (1T1R) or 2 (2T2R), before any ECC */
 } ncm_rram_energy;
 
-ncm_rram_energy ncm_rram_energy_at(const ncm_rram_params *p, const ncm_rram_cond *c,
+NCM_API ncm_rram_energy ncm_rram_energy_at(const ncm_rram_params *p, const ncm_rram_cond *c,
                                    ncm_cell_type type);
 
 #ifdef __cplusplus

@@ -25,6 +25,8 @@
 #ifndef NANOCIM_RRAM_FIT_H
 #define NANOCIM_RRAM_FIT_H
 
+#include "nanocim/api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -74,17 +76,17 @@ typedef struct {
  * file, no data rows, missing or duplicate column, wrong field count, bad cell, malformed
  * condition, line too long), NCM_ERR_DATA (a condition with fewer than NCM_RRAM_FIT_MIN_N
  * measurements), NCM_ERR_NOMEM. On error *m is left empty (zeroed). */
-ncm_status ncm_rram_meas_read(const char *path, const ncm_rram_params *base,
+NCM_API ncm_status ncm_rram_meas_read(const char *path, const ncm_rram_params *base,
                               ncm_rram_measurements *m, ncm_error *err);
 
 /* The same from text in memory (len bytes, need not be NUL-terminated); `source` names it in
  * messages. */
-ncm_status ncm_rram_meas_parse(const char *text, size_t len, const char *source,
+NCM_API ncm_status ncm_rram_meas_parse(const char *text, size_t len, const char *source,
                                const ncm_rram_params *base, ncm_rram_measurements *m,
                                ncm_error *err);
 
 /* Frees the arrays of m and zeroes it; safe on a zeroed struct. */
-void ncm_rram_meas_free(ncm_rram_measurements *m);
+NCM_API void ncm_rram_meas_free(ncm_rram_measurements *m);
 
 /* ---- fit ------------------------------------------------------------------------------------- */
 
@@ -96,7 +98,7 @@ typedef struct {
     double fresh_n0_frac;
 } ncm_rram_fit_opts;
 
-void ncm_rram_fit_opts_default(ncm_rram_fit_opts *o);
+NCM_API void ncm_rram_fit_opts_default(ncm_rram_fit_opts *o);
 
 /* Fit quality of one condition. NaN where not defined (a group not used by the fit has no
  * statistics; the Lilliefors p-value needs n_fit >= 5). */
@@ -155,35 +157,35 @@ typedef struct {
  * The p-values are approximate: p_model uses the Kolmogorov distribution for a fully specified
  * model although the model's parameters were estimated from these data (conservative: too large);
  * both assume independent measurements, which successive cycles of one device are not. */
-ncm_status ncm_rram_fit(const ncm_rram_measurements *m, const ncm_rram_params *base,
+NCM_API ncm_status ncm_rram_fit(const ncm_rram_measurements *m, const ncm_rram_params *base,
                         const ncm_rram_fit_opts *opts, ncm_rram_params *out,
                         ncm_rram_fit_report *rep, ncm_error *err);
 
 /* Frees the report's arrays and zeroes it; safe on a zeroed report. */
-void ncm_rram_fit_report_free(ncm_rram_fit_report *rep);
+NCM_API void ncm_rram_fit_report_free(ncm_rram_fit_report *rep);
 
 /* The report as a JSON text ("format": "nanocim-rram-fit-report"), malloc'd, NULL when out of
  * memory. */
-char *ncm_rram_fit_report_json(const ncm_rram_fit_report *rep);
+NCM_API char *ncm_rram_fit_report_json(const ncm_rram_fit_report *rep);
 
 /* Writes the report JSON to path, atomically (include/nanocim/io.h). */
-ncm_status ncm_rram_fit_report_save(const char *path, const ncm_rram_fit_report *rep,
+NCM_API ncm_status ncm_rram_fit_report_save(const char *path, const ncm_rram_fit_report *rep,
                                     ncm_error *err);
 
 /* ---- goodness-of-fit statistics -------------------------------------------------------------- */
 
 /* Kolmogorov-Smirnov distance sup |F_n(x) - Phi((x - mu) / sigma)| of the sorted sample x[0..n). */
-double ncm_ks_distance_normal(const double *sorted, int64_t n, double mu, double sigma);
+NCM_API double ncm_ks_distance_normal(const double *sorted, int64_t n, double mu, double sigma);
 
 /* Asymptotic p-value P(D_n >= d) of the KS distance to a fully specified distribution: the
  * Kolmogorov distribution Q(lambda) = 2 sum_k>=1 (-1)^(k-1) exp(-2 k^2 lambda^2) at Stephens'
  * lambda = d (sqrt(n) + 0.12 + 0.11 / sqrt(n)) (Stephens, JRSS B 32:115, 1970). */
-double ncm_ks_pvalue(double d, int64_t n);
+NCM_API double ncm_ks_pvalue(double d, int64_t n);
 
 /* Lilliefors p-value of the KS distance to a normal with the sample's own mean and sd (n >= 5;
  * NaN below): Dallal and Wilkinson, Am. Stat. 40:294, 1986, and Stephens' modified statistic
  * above p = 0.1 (as R's nortest::lillie.test). */
-double ncm_lilliefors_pvalue(double d, int64_t n);
+NCM_API double ncm_lilliefors_pvalue(double d, int64_t n);
 
 #ifdef __cplusplus
 }

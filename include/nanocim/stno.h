@@ -39,6 +39,8 @@
 #ifndef NANOCIM_STNO_H
 #define NANOCIM_STNO_H
 
+#include "nanocim/api.h"
+
 #include <stdint.h>
 
 #include "nanocim/error.h"
@@ -83,25 +85,25 @@ typedef struct {
 
 /* Fills p with the default vortex oscillator (the values of data/vortex_stno.json and
  * docs/stno.md). Unused bytes are zero, so two parameter sets compare with memcmp. */
-void ncm_stno_default(ncm_stno_params *p);
+NCM_API void ncm_stno_default(ncm_stno_params *p);
 
 /* Checks every field (finite; positive or non-negative where physical); the message names the
  * field as "group.field" after `where` (a file name, or NULL for "oscillator parameters"). */
-ncm_status ncm_stno_check(const ncm_stno_params *p, const char *where, ncm_error *err);
+NCM_API ncm_status ncm_stno_check(const ncm_stno_params *p, const char *where, ncm_error *err);
 
 /* Reads a device file: every field is required (only "description" is optional), unknown fields
  * and wrong types are refused, values checked as by ncm_stno_check(). Errors name the file and
  * the field (JSON syntax errors: byte offset, line and column). On error *p is left zeroed. */
-ncm_status ncm_stno_load(const char *path, ncm_stno_params *p, ncm_error *err);
+NCM_API ncm_status ncm_stno_load(const char *path, ncm_stno_params *p, ncm_error *err);
 
 /* Writes p as a device file, atomically (include/nanocim/io.h); numbers round-trip exactly. */
-ncm_status ncm_stno_save(const char *path, const ncm_stno_params *p, ncm_error *err);
+NCM_API ncm_status ncm_stno_save(const char *path, const ncm_stno_params *p, ncm_error *err);
 
 /* n individual devices drawn around `mean` with its "spread" fields: f0 ~ N(f0, f0_sigma^2),
  * I_th and G_G lognormal around their means' values as medians. Device i uses Philox stream
  * (seed, i). The spread fields of the drawn devices are zero. NCM_ERR_ARG if a draw is not a
  * valid device (f0 <= 0). */
-ncm_status ncm_stno_spread(const ncm_stno_params *mean, int n, uint64_t seed, ncm_stno_params *out,
+NCM_API ncm_status ncm_stno_spread(const ncm_stno_params *mean, int n, uint64_t seed, ncm_stno_params *out,
                            ncm_error *err);
 
 /* ---- analytic results ------------------------------------------------------------------------ */
@@ -125,13 +127,13 @@ typedef struct {
 
 /* Operating point of device p at current i_ma (any finite value; negative currents damp). At the
  * threshold itself (z = 1) the linewidth and thermal power are infinite. */
-ncm_status ncm_stno_operating_point(const ncm_stno_params *p, double i_ma, ncm_stno_op *op,
+NCM_API ncm_status ncm_stno_operating_point(const ncm_stno_params *p, double i_ma, ncm_stno_op *op,
                                     ncm_error *err);
 
 /* Injection-locking half-range (Adler-type, weak input): an input of amplitude amp_mhz (F / 2 pi)
  * at f_in locks the oscillator when |f_in - f_free| <= sqrt(1 + nu^2) amp_mhz / sqrt(p0).
  * NCM_ERR_ARG below threshold. */
-ncm_status ncm_stno_lock_halfwidth(const ncm_stno_params *p, double i_ma, double amp_mhz,
+NCM_API ncm_status ncm_stno_lock_halfwidth(const ncm_stno_params *p, double i_ma, double amp_mhz,
                                    double *halfwidth_mhz, ncm_error *err);
 
 /* The exact locking edges of this model for a single input of amplitude amp_mhz: the range of
@@ -141,13 +143,13 @@ ncm_status ncm_stno_lock_halfwidth(const ncm_stno_params *p, double i_ma, double
  * ncm_stno_lock_halfwidth() as amp_mhz -> 0, and the range is shifted by the nonlinearity.
  * NCM_ERR_ARG below threshold or for an input strong enough to quench the oscillation
  * (F^2 >= 4 G_G^2 (Q + z)^2 p0^3 / 27), where the range is no longer bounded by saddle-nodes. */
-ncm_status ncm_stno_lock_edges(const ncm_stno_params *p, double i_ma, double amp_mhz,
+NCM_API ncm_status ncm_stno_lock_edges(const ncm_stno_params *p, double i_ma, double amp_mhz,
                                double *f_lo_mhz, double *f_hi_mhz, ncm_error *err);
 
 /* Two coupled oscillators a and b (each above threshold), coupling W_ab = w_ab_mhz (a receives
  * from b), W_ba = w_ba_mhz, phase beta: the largest |f_a - f_b| of their free-running frequencies
  * that still mutually locks (phase model after adiabatic elimination of the powers). */
-ncm_status ncm_stno_pair_lock_range(const ncm_stno_params *pa, double ia_ma,
+NCM_API ncm_status ncm_stno_pair_lock_range(const ncm_stno_params *pa, double ia_ma,
                                     const ncm_stno_params *pb, double ib_ma, double w_ab_mhz,
                                     double w_ba_mhz, double beta_rad, double *range_mhz,
                                     ncm_error *err);
@@ -155,7 +157,7 @@ ncm_status ncm_stno_pair_lock_range(const ncm_stno_params *pa, double ia_ma,
 /* The symmetric coupling W = W_ab = W_ba (MHz) above which a and b mutually lock, given their
  * free-running detuning at these currents: |f_a - f_b| / (range per unit W). NCM_ERR_ARG when
  * beta makes the coupling ineffective (range per unit W below 1e-12). */
-ncm_status ncm_stno_pair_lock_threshold(const ncm_stno_params *pa, double ia_ma,
+NCM_API ncm_status ncm_stno_pair_lock_threshold(const ncm_stno_params *pa, double ia_ma,
                                         const ncm_stno_params *pb, double ib_ma, double beta_rad,
                                         double *w_th_mhz, ncm_error *err);
 
@@ -174,13 +176,13 @@ typedef struct {
 /* Allocates a network of n_osc >= 1 uncoupled oscillators: devices from dev[0] when n_dev == 1,
  * from dev[0..n_osc) when n_dev == n_osc; currents from i_dc_ma[0..n_osc), or each device's
  * i_ref_ma when i_dc_ma is NULL. Checks the devices. */
-ncm_status ncm_stno_net_init(ncm_stno_net *net, int n_osc, const ncm_stno_params *dev, int n_dev,
+NCM_API ncm_status ncm_stno_net_init(ncm_stno_net *net, int n_osc, const ncm_stno_params *dev, int n_dev,
                              const double *i_dc_ma, ncm_error *err);
-void ncm_stno_net_free(ncm_stno_net *net);
+NCM_API void ncm_stno_net_free(ncm_stno_net *net);
 
 /* Sets the coupling matrix (rows x cols, row-major, MHz) and phase. The matrix must be square
  * and n_osc x n_osc, with finite entries: NCM_ERR_ARG otherwise, naming the shape. */
-ncm_status ncm_stno_net_set_coupling(ncm_stno_net *net, int rows, int cols, const double *w_mhz,
+NCM_API ncm_status ncm_stno_net_set_coupling(ncm_stno_net *net, int rows, int cols, const double *w_mhz,
                                      double beta_rad, ncm_error *err);
 
 /* ---- a batch of independent runs ------------------------------------------------------------- */
@@ -257,8 +259,8 @@ typedef struct {
     uint8_t *pair_locked;
 } ncm_stno_obs;
 
-ncm_status ncm_stno_obs_alloc(ncm_stno_obs *o, int n_runs, int n_osc, int n_in, ncm_error *err);
-void ncm_stno_obs_free(ncm_stno_obs *o);
+NCM_API ncm_status ncm_stno_obs_alloc(ncm_stno_obs *o, int n_runs, int n_osc, int n_in, ncm_error *err);
+NCM_API void ncm_stno_obs_free(ncm_stno_obs *o);
 
 /* Time traces of the whole run (transient and window), every `stride` steps from t = 0:
  * t_ns[s], and per run, sample and oscillator ([n_runs][n_samples][n_osc]) the power, the
@@ -273,25 +275,25 @@ typedef struct {
 } ncm_stno_trace;
 
 /* Allocates a trace for runs of `sim` (stride a multiple of the observable stride, >= 1). */
-ncm_status ncm_stno_trace_alloc(ncm_stno_trace *t, int n_runs, int n_osc, const ncm_stno_sim *sim,
+NCM_API ncm_status ncm_stno_trace_alloc(ncm_stno_trace *t, int n_runs, int n_osc, const ncm_stno_sim *sim,
                                 int stride, ncm_error *err);
-void ncm_stno_trace_free(ncm_stno_trace *t);
+NCM_API void ncm_stno_trace_free(ncm_stno_trace *t);
 
 /* The frame ncm_stno_run uses when sim->f_ref_mhz is 0: the middle of the smallest interval
  * holding every oscillator's frequency band w(p), p in [0, 1], and every input frequency. */
-ncm_status ncm_stno_auto_f_ref(const ncm_stno_net *net, const ncm_stno_batch *b, double *f_ref_mhz,
+NCM_API ncm_status ncm_stno_auto_f_ref(const ncm_stno_net *net, const ncm_stno_batch *b, double *f_ref_mhz,
                                ncm_error *err);
 
 /* The largest step the stability limits allow for this network, batch and frame (f_ref_mhz 0:
  * automatic), ns. */
-ncm_status ncm_stno_max_dt(const ncm_stno_net *net, const ncm_stno_batch *b, double f_ref_mhz,
+NCM_API ncm_status ncm_stno_max_dt(const ncm_stno_net *net, const ncm_stno_batch *b, double f_ref_mhz,
                            double *dt_max_ns, ncm_error *err);
 
 /* Integrates every run of the batch and fills obs (allocated for n_runs, n_osc, n_in) and, when
  * not NULL, trace. Refuses (NCM_ERR_ARG, naming the field, run or oscillator) bad currents or
  * inputs, a step <= 0, a window shorter than a step, and a step beyond the stability limits (the
  * message gives the limit and the largest allowed step). */
-ncm_status ncm_stno_run(const ncm_stno_net *net, const ncm_stno_batch *b, const ncm_stno_sim *sim,
+NCM_API ncm_status ncm_stno_run(const ncm_stno_net *net, const ncm_stno_batch *b, const ncm_stno_sim *sim,
                         ncm_stno_obs *obs, ncm_stno_trace *trace, ncm_error *err);
 
 #ifdef __cplusplus

@@ -8,6 +8,8 @@
 #ifndef NANOCIM_STORAGE_H
 #define NANOCIM_STORAGE_H
 
+#include "nanocim/api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,9 +29,9 @@ typedef struct {
 
 /* Parses "1t1r", "1t1r-secded" (72,64), "1t1r-secded:K" (K data bits), "2t2r". The 1T1R
  * reference is the best one at each condition. */
-ncm_status ncm_storage_parse(const char *name, ncm_storage *s, ncm_error *err);
+NCM_API ncm_status ncm_storage_parse(const char *name, ncm_storage *s, ncm_error *err);
 /* "1T1R", "1T1R+SECDED(72,64)", "2T2R". */
-void ncm_storage_name(const ncm_storage *s, char *buf, size_t n);
+NCM_API void ncm_storage_name(const ncm_storage *s, char *buf, size_t n);
 
 typedef struct {
     double r_ref_ohm;        /* 1T1R reference used (0 for 2T2R) */
@@ -49,7 +51,7 @@ typedef struct {
  * with ECC, the Monte Carlo decodes mc_reads / n real code words whose bits fail independently
  * with the cell's analytic BER (each device is an independent draw). Same seed, same result for
  * any thread count. */
-ncm_status ncm_storage_evaluate(const ncm_rram_params *p, const ncm_rram_cond *c,
+NCM_API ncm_status ncm_storage_evaluate(const ncm_rram_params *p, const ncm_rram_cond *c,
                                 const ncm_storage *s, int64_t mc_reads, uint64_t seed,
                                 ncm_storage_eval *out, ncm_error *err);
 

@@ -14,6 +14,8 @@
 #ifndef NANOCIM_XNOR_H
 #define NANOCIM_XNOR_H
 
+#include "nanocim/api.h"
+
 #include <stdint.h>
 
 #include "nanocim/error.h"
@@ -40,27 +42,27 @@ typedef struct {
 
 /* Packs W given as row-major bits rows[n][row_words] (row_words >= ceil(k/64), bits past k zero)
  * into the kernel layout. */
-ncm_status ncm_bmat_pack(ncm_bmat *m, const uint64_t *rows, int n, int k, int row_words,
+NCM_API ncm_status ncm_bmat_pack(ncm_bmat *m, const uint64_t *rows, int n, int k, int row_words,
                          ncm_error *err);
-void ncm_bmat_free(ncm_bmat *m);
+NCM_API void ncm_bmat_free(ncm_bmat *m);
 /* Bit j of row i. */
-int ncm_bmat_bit(const ncm_bmat *m, int i, int j);
+NCM_API int ncm_bmat_bit(const ncm_bmat *m, int i, int j);
 
 /* c[i * ldc + j] = sum over the k bits of (+-1 of a_i) * (+-1 of w_j) for i < m, j < w->n, where
  * a holds m rows of w->words words (row stride lda words, bits past k zero). ldc >= w->n8: the
  * kernels store whole blocks of 8. Runs on `threads` OpenMP threads (<= 0: all), splitting
  * rows, so results do not depend on the count. */
-void ncm_xnor_gemm(ncm_kernel kernel, const uint64_t *a, int m, int lda, const ncm_bmat *w,
+NCM_API void ncm_xnor_gemm(ncm_kernel kernel, const uint64_t *a, int m, int lda, const ncm_bmat *w,
                    int32_t *c, int ldc, int threads);
 
 /* The kernel the CPU supports best, or the one NCM_KERNEL names (falling back, with the reason
  * in *why if not NULL, when the CPU lacks it). */
-ncm_kernel ncm_kernel_select(const char **why);
+NCM_API ncm_kernel ncm_kernel_select(const char **why);
 /* Whether this CPU can run `k`. */
-int ncm_kernel_supported(ncm_kernel k);
-const char *ncm_kernel_name(ncm_kernel k);
+NCM_API int ncm_kernel_supported(ncm_kernel k);
+NCM_API const char *ncm_kernel_name(ncm_kernel k);
 /* Parses "portable", "avx2", "avx512" or "auto"; -1 if unknown. */
-int ncm_kernel_parse(const char *name);
+NCM_API int ncm_kernel_parse(const char *name);
 
 #ifdef __cplusplus
 }

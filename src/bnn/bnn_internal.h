@@ -3,8 +3,10 @@
 #ifndef NCM_BNN_INTERNAL_H
 #define NCM_BNN_INTERNAL_H
 
-#include "nanocim/binfile.h"
+#include <math.h>
+
 #include "nanocim/bnn.h"
+#include "util/binfile.h"
 
 /* The first layer's input is pixel - 128: an integer in [-128, 127], so its sums are exact. */
 #define NCM_PIXEL_OFFSET 128
@@ -13,10 +15,22 @@
 #define NCM_PAD_INPUT (-NCM_PIXEL_OFFSET)
 #define NCM_PAD_BINARY (-1)
 
+/* The evaluation-mode batch-norm scale gamma / sqrt(var + eps), as the forward pass computes it. */
+static inline float ncm_bn_scale(float gamma, float var)
+{
+    return gamma / sqrtf(var + NCM_BN_EPS);
+}
+/* The evaluation-mode batch-norm output, as the forward pass computes it. */
+static inline float ncm_bn_apply(float a, float mean, float scale, float beta)
+{
+    return (a - mean) * scale + beta;
+}
+
 void ncm_bnn_write_arch(ncm_wbuf *w, const ncm_arch *a);
 ncm_status ncm_bnn_read_arch(ncm_rbuf *r, const char *path, ncm_arch *a, ncm_error *err);
 
-/* Test hooks. A layer's batch-norm state and gradients. */
+#ifdef NCM_TEST_HOOKS
+/* Test hooks (test builds only). A layer's batch-norm state and gradients. */
 typedef struct {
     float *gamma, *beta, *rmean, *rvar, *ggamma, *gbeta;
     int n;
@@ -26,5 +40,6 @@ ncm_bn_view ncm_bnn_bn_view(ncm_bnn *net, int l);
  * with backward = 1 the gradients (no update). Returns the mean loss. */
 double ncm_bnn_batch_loss(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx, int B,
                           int backward);
+#endif
 
 #endif

@@ -1,7 +1,10 @@
-/* Classification metrics (see include/nanocim/metrics.h). */
+/* Classification metrics (see include/nanocim/metrics.h) and their JSON form for result files. */
 #include "nanocim/metrics.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "util/json.h"
 
 double ncm_accuracy(const int32_t *pred, const uint8_t *labels, int64_t n)
 {
@@ -11,14 +14,21 @@ double ncm_accuracy(const int32_t *pred, const uint8_t *labels, int64_t n)
     return n > 0 ? (double)ok / (double)n : 0.0;
 }
 
-cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, int n_classes)
+void ncm_confusion(const int32_t *pred, const uint8_t *labels, int64_t n, int n_classes,
+                   int64_t *conf)
 {
-    int64_t *conf = calloc((size_t)n_classes * n_classes, sizeof *conf);
-    if (!conf)
-        return NULL;
+    memset(conf, 0, sizeof *conf * (size_t)n_classes * (size_t)n_classes);
     for (int64_t i = 0; i < n; i++)
         if (labels[i] < n_classes && pred[i] >= 0 && pred[i] < n_classes)
             conf[labels[i] * n_classes + pred[i]]++;
+}
+
+cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, int n_classes)
+{
+    int64_t *conf = malloc(sizeof *conf * (size_t)n_classes * (size_t)n_classes);
+    if (!conf)
+        return NULL;
+    ncm_confusion(pred, labels, n, n_classes, conf);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "n", (double)n);
     cJSON_AddNumberToObject(o, "accuracy", ncm_accuracy(pred, labels, n));

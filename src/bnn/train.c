@@ -14,11 +14,14 @@
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bnn/bnn_internal.h"
+#include "util/progress.h"
 #include "nanocim/rng.h"
+#include "util/rng_inline.h"
 
 #define BN_MOMENTUM 0.1f
 /* Images whose batch statistics are averaged into the evaluation statistics after each epoch. */
@@ -290,7 +293,7 @@ static void load_batch(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx, i
         if (augment) {
             ncm_rng r;
             ncm_rng_init(&r, net->opts.seed, STREAM_AUGMENT(net->epoch, idx[i]));
-            uint32_t u = ncm_rng_u32(&r);
+            uint32_t u = ncm_rng_next_u32(&r);
             if (augment & NCM_AUGMENT_FLIP)
                 flip = u & 1;
             if (augment & NCM_AUGMENT_SHIFT) {
@@ -708,7 +711,7 @@ static void estimate_bn(ncm_bnn *net, const ncm_dataset *d, int B, int32_t *idx)
 }
 
 ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss, double *acc,
-                               ncm_progress *progress, ncm_error *err)
+                               const ncm_progress *progress, ncm_error *err)
 {
     ncm_status s = check_data(net, d, err);
     if (s)
@@ -745,8 +748,15 @@ ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss,
         seen += Bb;
         backward_pass(net, Bb);
         update(net, lr);
-        if (progress)
-            ncm_progress_update(progress, bi + 1, NULL);
+        if (progress) {
+            char task[48];
+            snprintf(task, sizeof task, "epoch %d/%d", net->epoch + 1, o->epochs);
+            ncm_status c = ncm_progress_report(progress, task, bi + 1, n_batches, err);
+            if (c) {
+                free(idx);
+                return c;
+            }
+        }
     }
     estimate_bn(net, d, Bb, idx);
     free(idx);
@@ -758,6 +768,7 @@ ncm_status ncm_bnn_train_epoch(ncm_bnn *net, const ncm_dataset *d, double *loss,
     return NCM_OK;
 }
 
+#ifdef NCM_TEST_HOOKS
 ncm_bn_view ncm_bnn_bn_view(ncm_bnn *net, int l)
 {
     block *k = &net->b[l];
@@ -777,6 +788,7 @@ double ncm_bnn_batch_loss(ncm_bnn *net, const ncm_dataset *d, const int32_t *idx
         backward_pass(net, B);
     return loss / B;
 }
+#endif
 
 ncm_status ncm_bnn_predict(ncm_bnn *net, const ncm_dataset *d, int32_t *pred, float *scores,
                            ncm_error *err)

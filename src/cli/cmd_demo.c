@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "nanocim/blas.h"
+#include "nanocim/config.h"
 #include "nanocim/rram.h"
 #include "nanocim/storage.h"
 

@@ -5,9 +5,10 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "nanocim/blas.h"
-#include "nanocim/io.h"
-#include "nanocim/json.h"
+#include "util/progress.h"
+#include "nanocim/config.h"
+#include "util/io.h"
+#include "util/json.h"
 #include "nanocim/metrics.h"
 #include "nanocim/model.h"
 #include "nanocim/packed.h"

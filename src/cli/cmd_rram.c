@@ -11,11 +11,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress_bar.h"
+#include "util/progress.h"
 #include "cli/plot.h"
-#include "nanocim/blas.h"
-#include "nanocim/io.h"
-#include "nanocim/json.h"
-#include "nanocim/progress.h"
+#include "nanocim/config.h"
+#include "util/io.h"
+#include "util/json.h"
 #include "nanocim/rng.h"
 #include "nanocim/rram.h"
 #include "nanocim/rram_fit.h"
@@ -261,8 +262,8 @@ static int cmd_rram_ber(int argc, char **argv)
     rows = calloc((size_t)(npoints * ncells), sizeof *rows);
     if (!rows)
         goto out;
-    ncm_progress bar;
-    ncm_progress_start(&bar, "rram ber", npoints * ncells, quiet);
+    cli_bar bar;
+    cli_bar_start(&bar, quiet);
     int nrows = 0;
     const double t0 = ncm_now();
     for (int a = 0; a < nvr; a++)
@@ -278,16 +279,16 @@ static int cmd_rram_ber(int argc, char **argv)
                         /* each point its own streams: seed and point index */
                         uint64_t s = (uint64_t)seed * 1000003u + (uint64_t)nrows;
                         if (ncm_storage_evaluate(&p, &cond, &cells[k], reads, s, &rw->ev, &err)) {
-                            ncm_progress_finish(&bar);
+                            cli_bar_finish(&bar);
                             cli_error("rram ber: I_cc %g uA, V_reset %g V, t_p %g ns, %g cycles, "
                                       "%s: %s",
                                       icc[d], vr[a], tp[b], cy[c], names[k], err.msg);
                             goto out;
                         }
                         nrows++;
-                        ncm_progress_update(&bar, nrows, NULL);
+                        cli_bar_draw(&bar, "rram ber", nrows, npoints * ncells);
                     }
-    ncm_progress_finish(&bar);
+    cli_bar_finish(&bar);
     const double secs = ncm_now() - t0;
     if (!quiet) {
         printf("%s: %d points x %d cells, %ld Monte Carlo reads each, %.1f s\n",

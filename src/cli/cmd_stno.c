@@ -11,10 +11,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "util/progress.h"
 #include "cli/plot.h"
-#include "nanocim/blas.h"
-#include "nanocim/io.h"
-#include "nanocim/json.h"
+#include "nanocim/config.h"
+#include "util/io.h"
+#include "util/json.h"
 #include "nanocim/stno.h"
 
 /* Common options of both subcommands. */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "nanocim/blas.h"
+#include "nanocim/config.h"
 
 static const char *USAGE =
     "usage: nanocim train --data SPEC [--arch ARCH] [-o MODEL] [options]\n"

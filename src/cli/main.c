@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "nanocim/blas.h"
+#include "nanocim/config.h"
+#include "cli/blas_fast_path.h"
 
 static const char *USAGE =
     "nanocim " NCM_VERSION ": simulator for memory-centric AI hardware\n"
@@ -18,7 +19,7 @@ static const char *USAGE =
 
 int main(int argc, char **argv)
 {
-    ncm_blas_fast_path(argv);
+    cli_blas_fast_path(argv);
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
         !strcmp(argv[1], "help")) {
         fputs(USAGE, argc < 2 ? stderr : stdout);

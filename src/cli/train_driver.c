@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "nanocim/blas.h"
-#include "nanocim/io.h"
-#include "nanocim/json.h"
+#include "cli/progress_bar.h"
+#include "util/progress.h"
+#include "nanocim/config.h"
+#include "util/io.h"
+#include "util/json.h"
 #include "nanocim/metrics.h"
 #include "nanocim/model.h"
 #include "nanocim/packed.h"
@@ -106,15 +108,12 @@ int cli_run_training(const cli_train_cfg *cfg, double *test_acc)
     double train_time = 0.0;
     while (ncm_bnn_epoch(net) < o->epochs) {
         const int e = ncm_bnn_epoch(net) + 1;
-        ncm_progress bar;
-        char label[32];
-        snprintf(label, sizeof label, "epoch %d/%d", e, o->epochs);
-        ncm_progress_start(&bar, label, train.n / (o->batch < train.n ? o->batch : train.n),
-                           cfg->quiet);
+        cli_bar bar;
+        cli_bar_start(&bar, cfg->quiet);
         double loss, acc, te = ncm_now();
-        if (ncm_bnn_train_epoch(net, &train, &loss, &acc, &bar, &err))
+        if (ncm_bnn_train_epoch(net, &train, &loss, &acc, &bar.progress, &err))
             goto fail;
-        ncm_progress_finish(&bar);
+        cli_bar_finish(&bar);
         te = ncm_now() - te;
         train_time += te;
         if (ncm_bnn_predict(net, &test, pred_fwd, NULL, &err))

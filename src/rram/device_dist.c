@@ -119,7 +119,7 @@ double ncm_zig_slow(ncm_rng *r, uint32_t w)
         double y = ncm_zig_f[i] + ncm_u01_32(r) * (ncm_zig_f[i + 1] - ncm_zig_f[i]);
         if (y < exp(-0.5 * z * z))
             return sign * z;
-        w = ncm_rng_u32(r);
+        w = ncm_rng_next_u32(r);
     }
 }
 

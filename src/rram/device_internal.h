@@ -9,6 +9,7 @@
 
 
 #include "nanocim/rng.h"
+#include "util/rng_inline.h"
 #include "nanocim/rram.h"
 
 /* P(N(0,1) <= z), accurate in both tails (erfc has no cancellation for z << 0). */
@@ -48,7 +49,7 @@ double ncm_zig_slow(ncm_rng *r, uint32_t w);
 /* Uniform double in (0, 1) from one 32-bit word (enough resolution for rejection tests). */
 static inline double ncm_u01_32(ncm_rng *r)
 {
-    return ((double)ncm_rng_u32(r) + 0.5) * 0x1p-32;
+    return ((double)ncm_rng_next_u32(r) + 0.5) * 0x1p-32;
 }
 
 /* Standard normal deviate: one 32-bit word in about 97 % of the draws. Layer from bits 0-6, sign
@@ -56,7 +57,7 @@ static inline double ncm_u01_32(ncm_rng *r)
  * Ziggurat Method to Generate Normal Random Samples", 2005). ncm_zig_init() must have run. */
 static inline double ncm_zig_normal(ncm_rng *r)
 {
-    uint32_t w = ncm_rng_u32(r);
+    uint32_t w = ncm_rng_next_u32(r);
     int i = (int)(w & 127);
     double z = (double)(w >> 8) * 0x1p-24 * ncm_zig_x[i];
     if (z < ncm_zig_x[i + 1])
@@ -83,7 +84,7 @@ static inline double ncm_rram_scale_draw(const ncm_rram_params *p, ncm_rng *r)
 static inline int ncm_pcsa_decide(double d, double dead_zone, ncm_rng *r)
 {
     if (fabs(d) < dead_zone)
-        return (int)(ncm_rng_u32(r) >> 31);
+        return (int)(ncm_rng_next_u32(r) >> 31);
     return d > 0;
 }
 

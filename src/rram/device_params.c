@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nanocim/fieldfile.h"
-#include "nanocim/json.h"
+#include "util/fieldfile.h"
+#include "util/json.h"
 
 #define FORMAT_NAME "nanocim-rram-device"
 enum { FORMAT_VERSION = 1 };

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "nanocim/io.h"
-#include "nanocim/json.h"
+#include "util/io.h"
+#include "util/json.h"
 #include "rram/device_internal.h"
 
 /* ---- CSV reader ------------------------------------------------------------------------------ */

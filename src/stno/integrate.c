@@ -45,6 +45,7 @@
 #include <string.h>
 
 #include "nanocim/rng.h"
+#include "util/rng_inline.h"
 #include "nanocim/stno.h"
 #include "stno/stno_internal.h"
 
@@ -371,6 +372,7 @@ static steps_fn pick_kernel(void)
     return fns[ncm_stno_kernel(-2)];
 }
 
+#ifdef NCM_TEST_HOOKS
 void ncm_stno_atan2_lanes(const double *y, const double *x, double *out, int len)
 {
     static void (*const fns[3])(const double *, const double *, double *,
@@ -394,6 +396,7 @@ void ncm_stno_noise8(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t words
                                 double[4][8]) = {noise8_base, noise8_avx2, noise8_avx512};
     fns[ncm_stno_kernel(-2)](seed, first, ctr, words, z);
 }
+#endif
 
 /* ---- one block of runs ----------------------------------------------------------------------- */
 
@@ -443,8 +446,8 @@ static void block_setup(const context *c, block *w)
         ncm_rng_init(&g, c->sim->seed, c->sim->stream0 + (uint64_t)(w->r0 + r));
         for (int i = 0; i < n; i++) {
             const int o = i * B + r;
-            uint64_t hi = ncm_rng_u32(&g);
-            uint64_t bits = (hi << 32) | ncm_rng_u32(&g);
+            uint64_t hi = ncm_rng_next_u32(&g);
+            uint64_t bits = (hi << 32) | ncm_rng_next_u32(&g);
             double th = 2.0 * M_PI * (((double)(bits >> 11) + 0.5) * 0x1.0p-53);
             double a = w->ur[o];
             w->ur[o] = a * cos(th);

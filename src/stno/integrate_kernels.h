@@ -679,6 +679,7 @@ static int64_t K(run_steps)(const context *c, block *w)
     return blocks_done;
 }
 
+#ifdef NCM_TEST_HOOKS
 /* For the tests (ncm_stno_atan2_lanes): len a multiple of VL. */
 static void K(atan2_lanes)(const double *y, const double *x, double *out, int len)
 {
@@ -711,6 +712,7 @@ static void K(noise8)(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t word
             }
     }
 }
+#endif
 
 #undef vd
 #undef vu

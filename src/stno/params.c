@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nanocim/fieldfile.h"
+#include "util/fieldfile.h"
 #include "nanocim/rng.h"
 
 #define FORMAT_NAME "nanocim-stno-device"

@@ -14,9 +14,11 @@
 /* Boltzmann constant, eV/K (CODATA 2018, exact). */
 #define NCM_STNO_KB_EV_PER_K 8.617333262e-5
 
+#ifdef NCM_TEST_HOOKS
 /* For the tests: atan2(y[r], x[r]) for r < len by the integrator's vectorised atan2 (integrate.c),
  * with the kernel variant in use. */
 void ncm_stno_atan2_lanes(const double *y, const double *x, double *out, int len);
+#endif
 
 /* ---- thermal noise (integrate.c) ------------------------------------------------------------ */
 
@@ -26,12 +28,14 @@ void ncm_stno_atan2_lanes(const double *y, const double *x, double *out, int len
 #define NCM_STNO_PHILOX_W0 0x9E3779B9u
 #define NCM_STNO_PHILOX_W1 0xBB67AE85u
 
+#ifdef NCM_TEST_HOOKS
 /* For the tests: Philox4x32-10 block ctr of the streams (seed, first + r), r < 8, as the
  * integrator draws it: words[k][r] is word k of lane r (word 4 ctr + k of ncm_rng (seed,
  * first + r)), and z[2j][r] + i z[2j + 1][r] the Box-Muller pair of words 2j and 2j + 1, with the
  * kernel variant in use. */
 void ncm_stno_noise8(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t words[4][8],
                      double z[4][8]);
+#endif
 
 /* The integrator's kernel variant (integrate.c): 0 baseline (x86-64-v2), 1 AVX2, 2 AVX-512; by
  * default the best the CPU has. force >= 0 forces a variant (capped at the best available), -1

@@ -1,11 +1,11 @@
 /* Versioned, checksummed binary files (see include/nanocim/binfile.h). */
-#include "nanocim/binfile.h"
+#include "util/binfile.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
-#include "nanocim/io.h"
+#include "util/io.h"
 
 static void put(ncm_wbuf *b, const void *v, size_t n)
 {

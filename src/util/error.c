@@ -35,6 +35,7 @@ const char *ncm_status_name(ncm_status code)
     case NCM_ERR_NOMEM: return "out of memory";
     case NCM_ERR_DATA: return "inconsistent data";
     case NCM_ERR_STATE: return "invalid state";
+    case NCM_ERR_CANCELLED: return "cancelled";
     }
     return "unknown error";
 }

@@ -1,12 +1,12 @@
 /* Parameter files: checking, reading and writing tables of named double fields (see
  * include/nanocim/fieldfile.h). */
-#include "nanocim/fieldfile.h"
+#include "util/fieldfile.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "nanocim/json.h"
+#include "util/json.h"
 
 static double field_get(const void *obj, const ncm_field *f)
 {

@@ -1,5 +1,5 @@
 /* Atomic output files: temporary file, fsync, rename (see include/nanocim/io.h). */
-#include "nanocim/io.h"
+#include "util/io.h"
 
 #include <errno.h>
 #include <stdlib.h>

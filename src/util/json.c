@@ -1,12 +1,12 @@
 /* JSON files: reading with error positions, exact numbers, atomic writing (see
  * include/nanocim/json.h). */
-#include "nanocim/json.h"
+#include "util/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "nanocim/io.h"
+#include "util/io.h"
 
 ncm_status ncm_json_read(const char *path, cJSON **root, ncm_error *err)
 {

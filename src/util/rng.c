@@ -1,5 +1,6 @@
 /* Counter-based random streams on Random123's Philox4x32-10 (see include/nanocim/rng.h). */
 #include "nanocim/rng.h"
+#include "util/rng_inline.h"
 
 #include <Random123/philox.h>
 #include <math.h>
@@ -28,8 +29,8 @@ void ncm_rng_refill(ncm_rng *r)
 
 uint64_t ncm_rng_u64(ncm_rng *r)
 {
-    uint64_t hi = ncm_rng_u32(r);
-    return (hi << 32) | ncm_rng_u32(r);
+    uint64_t hi = ncm_rng_next_u32(r);
+    return (hi << 32) | ncm_rng_next_u32(r);
 }
 
 double ncm_rng_uniform(ncm_rng *r)
@@ -41,12 +42,12 @@ double ncm_rng_uniform(ncm_rng *r)
 uint32_t ncm_rng_below(ncm_rng *r, uint32_t n)
 {
     /* Lemire's multiply-shift with rejection (ACM TOMACS 2019). */
-    uint64_t m = (uint64_t)ncm_rng_u32(r) * n;
+    uint64_t m = (uint64_t)ncm_rng_next_u32(r) * n;
     uint32_t low = (uint32_t)m;
     if (low < n) {
         uint32_t t = (uint32_t)(-n) % n;
         while (low < t) {
-            m = (uint64_t)ncm_rng_u32(r) * n;
+            m = (uint64_t)ncm_rng_next_u32(r) * n;
             low = (uint32_t)m;
         }
     }
@@ -67,4 +68,9 @@ void ncm_rng_shuffle(ncm_rng *r, int32_t *idx, int64_t n)
         idx[i] = idx[j];
         idx[j] = t;
     }
+}
+
+uint32_t ncm_rng_u32(ncm_rng *r)
+{
+    return ncm_rng_next_u32(r);
 }

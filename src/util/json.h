@@ -4,6 +4,7 @@
 #define NANOCIM_JSON_H
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 
 #include "nanocim/error.h"
 
@@ -24,6 +25,10 @@ ncm_status ncm_json_write_text(const char *path, char *text, ncm_error *err);
 /* Adds v printed with the fewest digits that read back to exactly v (cJSON's own printer
  * accepts a one-ulp difference: 0.30000000000000004 would come back as 0.3). 1 on success. */
 int ncm_json_add_number_exact(cJSON *obj, const char *key, double v);
+
+/* {"n": .., "accuracy": .., "per_class_accuracy": [..], "confusion": [[..]..]} where
+ * confusion[true][predicted]; NULL when out of memory (src/bnn/metrics.c). */
+cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, int n_classes);
 
 /* "a number", "a string", ... for messages about a value of the wrong type. */
 const char *ncm_json_type_name(const cJSON *it);

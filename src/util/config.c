@@ -1,64 +1,46 @@
-/* OpenBLAS set-up and the fast-kernel path (see include/nanocim/blas.h). */
-#include "nanocim/blas.h"
+/* Version, build configuration, threads and the OpenBLAS kernel report (include/nanocim/config.h). */
+#include "nanocim/config.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
 #include "nanocim/rng.h"
 
 char *openblas_get_corename(void);
 void openblas_set_num_threads(int num_threads);
 
-/* Kernels that already use AVX-512 or AVX2+FMA: nothing to gain by switching. */
-static int kernel_is_fast(const char *name, int want_avx512)
+#define NCM_STR2(x) #x
+#define NCM_STR(x) NCM_STR2(x)
+
+const char *ncm_version(void)
 {
-    static const char *avx512[] = {"skylakex", "cooperlake", "sapphirerapids"};
-    static const char *avx2[] = {"haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"};
-    const char **list = want_avx512 ? avx512 : avx2;
-    size_t n = want_avx512 ? sizeof avx512 / sizeof *avx512 : sizeof avx2 / sizeof *avx2;
-    for (size_t i = 0; i < n; i++)
-        if (strcasecmp(name, list[i]) == 0)
-            return 1;
-    return 0;
+    return NCM_VERSION;
 }
 
-void ncm_blas_fast_path(char **argv)
+const char *ncm_build_config(void)
 {
-    const char *stage = getenv("NCM_BLAS_STAGE");
-    if (stage && strcmp(stage, "fast") == 0) {
-        /* We are the re-executed program: verify the kernel; on disagreement go back to the
-         * library's own choice. */
-        if (ncm_blas_selfcheck(NULL) == NCM_OK)
-            return;
-        unsetenv("OPENBLAS_CORETYPE");
-        setenv("NCM_BLAS_STAGE", "fallback", 1);
-        execv("/proc/self/exe", argv);
-        return;
-    }
-    if (stage)
-        return;
-    const char *auto_env = getenv("NCM_BLAS_AUTO");
-    if ((auto_env && strcmp(auto_env, "0") == 0) || getenv("OPENBLAS_CORETYPE"))
-        return;
-    __builtin_cpu_init();
-    int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                 __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-                 __builtin_cpu_supports("avx512cd");
-    int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    const char *want = avx512 ? "SkylakeX" : avx2 ? "Haswell" : NULL;
-    if (!want || kernel_is_fast(openblas_get_corename(), avx512))
-        return;
-    setenv("OPENBLAS_CORETYPE", want, 1);
-    setenv("NCM_BLAS_STAGE", "fast", 1);
-    execv("/proc/self/exe", argv);
-    /* exec failed: carry on with the default kernel. */
-    unsetenv("OPENBLAS_CORETYPE");
-    unsetenv("NCM_BLAS_STAGE");
+    return "version=" NCM_VERSION " openmp="
+#ifdef _OPENMP
+        NCM_STR(_OPENMP)
+#else
+        "0"
+#endif
+        " mpi="
+#ifdef NCM_HAVE_MPI
+        "1"
+#else
+        "0"
+#endif
+        " xnor_kernels=portable,avx2,avx512 stno_kernels=base,avx2,avx512 blas=openblas test_hooks="
+#ifdef NCM_TEST_HOOKS
+        "1"
+#else
+        "0"
+#endif
+        ;
 }
 
 const char *ncm_blas_kernel(void)
