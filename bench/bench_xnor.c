@@ -145,17 +145,22 @@ static void bench_network(const char *spec, const ncm_dataset *d, int threads)
     }
     ncm_train_opts o;
     ncm_train_opts_default(&o);
-    ncm_bnn *net = ncm_bnn_create(&arch, &o, 500, &err);
-    ncm_model m;
-    ncm_model_fold(net, NULL, &m, &err);
-    ncm_packed *pk = ncm_packed_build(&m, NCM_KERNEL_AUTO, &err);
+    ncm_bnn *net = ncm_bnn_new(&arch, &o, 500, &err);
+    ncm_model *m = net ? ncm_model_fold(net, NULL, &err) : NULL;
+    ncm_packed *pk = m ? ncm_packed_new(m, NCM_KERNEL_AUTO, &err) : NULL;
+    if (!pk) {
+        fprintf(stderr, "%s\n", err.msg);
+        ncm_model_free(m);
+        ncm_bnn_free(net);
+        return;
+    }
     int32_t *pred = malloc((size_t)d->n * sizeof(int32_t));
     ncm_set_threads(threads);
     double t = ncm_now();
     ncm_bnn_predict(net, d, pred, NULL, &err);
     double t_float = ncm_now() - t;
     t = ncm_now();
-    ncm_model_predict(&m, d, pred, NULL, &err);
+    ncm_model_predict(m, d, pred, NULL, &err);
     double t_ref = ncm_now() - t;
     ncm_packed_predict(pk, d, pred, NULL, &err); /* warm */
     t = ncm_now();
@@ -165,7 +170,7 @@ static void bench_network(const char *spec, const ncm_dataset *d, int threads)
            (double)d->n / t_ref, (double)d->n / t_packed, t_float / t_packed);
     free(pred);
     ncm_packed_free(pk);
-    ncm_model_free(&m);
+    ncm_model_free(m);
     ncm_bnn_free(net);
 }
 
@@ -211,26 +216,30 @@ int main(int argc, char **argv)
     for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
         bench_shape(shapes[s].label, shapes[s].m, shapes[s].n, shapes[s].k, threads, hz);
 
-    ncm_dataset d;
+    ncm_dataset *d = NULL;
     ncm_error err;
-    if (ncm_dataset_load("fashion-mnist", 0, &d, &err)) {
+    if (!(d = ncm_dataset_load("fashion-mnist", 0, &err))) {
         printf("\n(Fashion-MNIST not installed: generated 28x28 images)\n");
-        memset(&d, 0, sizeof d);
-        d.n = 10000, d.c = 1, d.h = d.w = 28, d.n_classes = 10;
-        d.pixels = malloc(10000 * 784);
-        d.labels = calloc(10000, 1);
+        uint8_t *pixels = malloc(10000 * 784), *labels = calloc(10000, 1);
+        if (!pixels || !labels)
+            return 1;
         ncm_rng r;
         ncm_rng_init(&r, 2, 0);
         for (int i = 0; i < 10000 * 784; i++)
-            d.pixels[i] = (uint8_t)ncm_rng_u32(&r);
+            pixels[i] = (uint8_t)ncm_rng_u32(&r);
+        d = ncm_dataset_new(10000, 1, 28, 28, 10, pixels, labels, &err);
+        free(pixels);
+        free(labels);
+        if (!d)
+            return 1;
     }
     if (quick)
-        ncm_dataset_truncate(&d, 2000);
-    printf("\nwhole network, images/s on %lld test images, %d threads:\n", (long long)d.n, threads);
+        ncm_dataset_truncate(d, 2000);
+    printf("\nwhole network, images/s on %lld test images, %d threads:\n", (long long)d->n, threads);
     printf("%-28s %12s %12s %12s %10s\n", "network", "float sgemm", "folded ref", "packed",
            "packed/float");
-    bench_network("mlp:1024,1024", &d, threads);
-    bench_network("cnn:32,32,p,64,64,p,f256", &d, threads);
-    ncm_dataset_free(&d);
+    bench_network("mlp:1024,1024", d, threads);
+    bench_network("cnn:32,32,p,64,64,p,f256", d, threads);
+    ncm_dataset_free(d);
     return 0;
 }

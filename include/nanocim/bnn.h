@@ -96,7 +96,7 @@ NCM_API ncm_status ncm_train_opts_check(const ncm_train_opts *o, ncm_error *err)
 typedef struct ncm_bnn ncm_bnn;
 
 /* A network with weights initialised from opts->seed; buffers for batches of up to max_batch. */
-NCM_API ncm_bnn *ncm_bnn_create(const ncm_arch *arch, const ncm_train_opts *opts, int max_batch,
+NCM_API ncm_bnn *ncm_bnn_new(const ncm_arch *arch, const ncm_train_opts *opts, int max_batch,
                         ncm_error *err);
 NCM_API void ncm_bnn_free(ncm_bnn *net);
 NCM_API const ncm_arch *ncm_bnn_arch(const ncm_bnn *net);

@@ -41,6 +41,8 @@ typedef struct {
     float *mean, *scale, *beta; /* class layer: score = (a - mean) * scale + beta */
 } ncm_model_layer;
 
+/* A folded network. Read-only for the caller: made by ncm_model_fold, ncm_model_load (or
+ * ncm_model_load_npz, npz.h), released by ncm_model_free. */
 typedef struct {
     ncm_arch arch;
     int n_layers;
@@ -48,12 +50,16 @@ typedef struct {
     char *meta; /* JSON provenance (training options, accuracy, version) or NULL */
 } ncm_model;
 
-/* Folds a trained network (its evaluation-mode state) into a model; meta may be NULL. */
-NCM_API ncm_status ncm_model_fold(const ncm_bnn *net, const char *meta, ncm_model *out, ncm_error *err);
+/* Folds a trained network (its evaluation-mode state) into a model; meta (a JSON provenance
+ * string) may be NULL. NULL on error. */
+NCM_API ncm_model *ncm_model_fold(const ncm_bnn *net, const char *meta, ncm_error *err);
+/* Releases the model; NULL is allowed. */
 NCM_API void ncm_model_free(ncm_model *m);
 
+/* Writes the model file atomically (temporary file, then rename). */
 NCM_API ncm_status ncm_model_save(const ncm_model *m, const char *path, ncm_error *err);
-NCM_API ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err);
+/* Reads a model file; refuses truncated, corrupt (CRC-32) and newer-version files. */
+NCM_API ncm_model *ncm_model_load(const char *path, ncm_error *err);
 
 /* Reference integer inference (plain C, one image at a time, OpenMP across images): predicted
  * class of each image and optionally its class scores (n * n_classes). */

@@ -30,7 +30,7 @@ extern "C" {
 typedef struct ncm_packed ncm_packed;
 
 /* Builds the engine for a folded model with the given kernel (NCM_KERNEL_AUTO: the best). */
-NCM_API ncm_packed *ncm_packed_build(const ncm_model *m, ncm_kernel kernel, ncm_error *err);
+NCM_API ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err);
 NCM_API void ncm_packed_free(ncm_packed *p);
 NCM_API ncm_kernel ncm_packed_kernel(const ncm_packed *p);
 

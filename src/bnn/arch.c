@@ -17,7 +17,7 @@ static ncm_status parse_width(const char *tok, const char *spec, int *out, ncm_e
     long v = strtol(tok, &end, 10);
     if (end == tok || *end != '\0' || errno || v < 1 || v > NCM_MAX_WIDTH)
         return ncm_error_set(err, NCM_ERR_ARG,
-                             "--arch %s: '%s' is not a layer width (an integer in [1, %d])", spec,
+                             "arch %s: '%s' is not a layer width (an integer in [1, %d])", spec,
                              tok, NCM_MAX_WIDTH);
     *out = (int)v;
     return NCM_OK;
@@ -32,7 +32,7 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
     arch->in_w = in_w;
     arch->n_classes = n_classes;
     if (in_c < 1 || in_h < 1 || in_w < 1 || n_classes < 2)
-        return ncm_error_set(err, NCM_ERR_ARG, "--arch %s: bad input shape %dx%dx%d or %d classes",
+        return ncm_error_set(err, NCM_ERR_ARG, "arch %s: bad input shape %dx%dx%d or %d classes",
                              spec, in_c, in_h, in_w, n_classes);
     const char *body;
     int cnn;
@@ -46,12 +46,12 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
         cnn = 1, body = spec + 4;
     else
         return ncm_error_set(err, NCM_ERR_ARG,
-                             "--arch %s: unknown architecture (expected mlp, mlp:W1,W2,..., cnn or "
+                             "arch %s: unknown architecture (expected mlp, mlp:W1,W2,..., cnn or "
                              "cnn:C1,C2,p,...,fW)",
                              spec);
     char buf[512];
     if (strlen(body) >= sizeof buf)
-        return ncm_error_set(err, NCM_ERR_ARG, "--arch: architecture string too long");
+        return ncm_error_set(err, NCM_ERR_ARG, "arch: architecture string too long");
     strcpy(buf, body);
     int h = in_h, w = in_w, seen_dense = 0;
     /* Split on commas by hand: strtok would skip empty tokens such as the one in "mlp:10,". */
@@ -62,17 +62,17 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
         while (isspace((unsigned char)*tok))
             tok++;
         if (arch->n_layers >= NCM_MAX_LAYERS - 1)
-            return ncm_error_set(err, NCM_ERR_ARG, "--arch %s: more than %d layers", spec,
+            return ncm_error_set(err, NCM_ERR_ARG, "arch %s: more than %d layers", spec,
                                  NCM_MAX_LAYERS - 1);
         ncm_layer_spec *L = &arch->layer[arch->n_layers];
         if (cnn && strcmp(tok, "p") == 0) {
             ncm_layer_spec *prev = arch->n_layers ? L - 1 : NULL;
             if (!prev || prev->kind != NCM_LAYER_CONV || prev->pool)
                 return ncm_error_set(err, NCM_ERR_ARG,
-                                     "--arch %s: 'p' must follow a convolution (once)", spec);
+                                     "arch %s: 'p' must follow a convolution (once)", spec);
             if (h < 2 || w < 2)
                 return ncm_error_set(err, NCM_ERR_ARG,
-                                     "--arch %s: too many poolings for a %dx%d input", spec, in_h,
+                                     "arch %s: too many poolings for a %dx%d input", spec, in_h,
                                      in_w);
             prev->pool = 1;
             h /= 2;
@@ -91,19 +91,19 @@ ncm_status ncm_arch_parse(const char *spec, int in_c, int in_h, int in_w, int n_
             if (seen_dense)
                 return ncm_error_set(
                     err, NCM_ERR_ARG,
-                    "--arch %s: a convolution cannot follow a fully connected layer", spec);
+                    "arch %s: a convolution cannot follow a fully connected layer", spec);
             L->kind = NCM_LAYER_CONV;
         }
         arch->n_layers++;
     }
     if (cnn && (arch->n_layers == 0 || arch->layer[0].kind != NCM_LAYER_CONV))
-        return ncm_error_set(err, NCM_ERR_ARG, "--arch %s: a cnn starts with a convolution", spec);
+        return ncm_error_set(err, NCM_ERR_ARG, "arch %s: a cnn starts with a convolution", spec);
     ncm_layer_spec *last = &arch->layer[arch->n_layers++];
     last->kind = NCM_LAYER_DENSE;
     last->out = n_classes;
     ncm_error inner;
     if (ncm_arch_check(arch, &inner))
-        return ncm_error_set(err, NCM_ERR_ARG, "--arch %s: %s", spec, inner.msg);
+        return ncm_error_set(err, NCM_ERR_ARG, "arch %s: %s", spec, inner.msg);
     return NCM_OK;
 }
 

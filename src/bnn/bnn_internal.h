@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "nanocim/bnn.h"
+#include "nanocim/model.h"
 #include "util/binfile.h"
 
 /* The first layer's input is pixel - 128: an integer in [-128, 127], so its sums are exact. */
@@ -25,6 +26,13 @@ static inline float ncm_bn_apply(float a, float mean, float scale, float beta)
 {
     return (a - mean) * scale + beta;
 }
+
+/* A model with every layer's shapes set from the architecture and its arrays allocated and
+ * zeroed (model.c); for the loaders of the model file and of .npz weights. */
+ncm_model *ncm_model_alloc(const ncm_arch *arch, ncm_error *err);
+/* Checks a filled model: threshold directions +-1, zero padding bits past each fan-in, finite
+ * class-layer affine maps; `where` (a file name) starts the message. */
+ncm_status ncm_model_validate(const ncm_model *m, const char *where, ncm_error *err);
 
 void ncm_bnn_write_arch(ncm_wbuf *w, const ncm_arch *a);
 ncm_status ncm_bnn_read_arch(ncm_rbuf *r, const char *path, ncm_arch *a, ncm_error *err);

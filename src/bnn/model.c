@@ -3,6 +3,7 @@
 #include "nanocim/model.h"
 
 #include <limits.h>
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,9 @@
 static const char MODEL_MAGIC[8] = {'N', 'C', 'M', 'M', 'O', 'D', 'E', 'L'};
 enum { MODEL_VERSION = 1 };
 
-void ncm_model_free(ncm_model *m)
+/* Releases a model's arrays and zeroes the struct. */
+static void model_clear(ncm_model *m)
 {
-    if (!m)
-        return;
     for (int l = 0; m->layer && l < m->n_layers; l++) {
         ncm_model_layer *L = &m->layer[l];
         free(L->wbits);
@@ -28,6 +28,14 @@ void ncm_model_free(ncm_model *m)
     free(m->layer);
     free(m->meta);
     memset(m, 0, sizeof *m);
+}
+
+void ncm_model_free(ncm_model *m)
+{
+    if (m) {
+        model_clear(m);
+        free(m);
+    }
 }
 
 /* Shapes of every layer from the architecture, and room for its parameters. */
@@ -64,8 +72,49 @@ static ncm_status model_layout(ncm_model *m, const ncm_arch *arch, ncm_error *er
         }
     }
     if (!ok) {
-        ncm_model_free(m);
+        model_clear(m);
         return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for the model");
+    }
+    return NCM_OK;
+}
+
+ncm_model *ncm_model_alloc(const ncm_arch *arch, ncm_error *err)
+{
+    ncm_model *m = malloc(sizeof *m);
+    if (!m) {
+        ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for the model");
+        return NULL;
+    }
+    if (model_layout(m, arch, err)) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+ncm_status ncm_model_validate(const ncm_model *m, const char *where, ncm_error *err)
+{
+    for (int l = 0; l < m->n_layers; l++) {
+        const ncm_model_layer *L = &m->layer[l];
+        /* Padding bits past fan_in must be zero for the popcount identity to hold. */
+        if (L->fan_in % 64)
+            for (int c = 0; c < L->cout; c++)
+                if (L->wbits[(int64_t)c * L->words + L->words - 1] >> (L->fan_in % 64))
+                    return ncm_error_set(err, NCM_ERR_FORMAT, "%s: layer %d: padding bits set",
+                                         where, l);
+        for (int c = 0; c < L->cout; c++) {
+            if (L->last) {
+                if (!isfinite(L->mean[c]) || !isfinite(L->scale[c]) || !isfinite(L->beta[c]))
+                    return ncm_error_set(err, NCM_ERR_FORMAT,
+                                         "%s: class layer neuron %d: affine map (mean %g, scale %g, "
+                                         "beta %g) is not finite",
+                                         where, c, L->mean[c], L->scale[c], L->beta[c]);
+            } else if (L->dir[c] != 1 && L->dir[c] != -1) {
+                return ncm_error_set(err, NCM_ERR_FORMAT,
+                                     "%s: layer %d neuron %d: bad threshold direction %d", where, l,
+                                     c, L->dir[c]);
+            }
+        }
     }
     return NCM_OK;
 }
@@ -124,14 +173,15 @@ static void fold_threshold(int64_t lo, int64_t hi, float mean, float scale, floa
     *T = (int32_t)a;
 }
 
-ncm_status ncm_model_fold(const ncm_bnn *net, const char *meta, ncm_model *m, ncm_error *err)
+ncm_model *ncm_model_fold(const ncm_bnn *net, const char *meta, ncm_error *err)
 {
-    ncm_status s = model_layout(m, ncm_bnn_arch(net), err);
-    if (s)
-        return s;
+    ncm_model *m = ncm_model_alloc(ncm_bnn_arch(net), err);
+    if (!m)
+        return NULL;
     if (meta && !(m->meta = strdup(meta))) {
         ncm_model_free(m);
-        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        return NULL;
     }
     for (int l = 0; l < m->n_layers; l++) {
         ncm_model_layer *L = &m->layer[l];
@@ -139,7 +189,8 @@ ncm_status ncm_model_fold(const ncm_bnn *net, const char *meta, ncm_model *m, nc
         float *scale = malloc((size_t)L->cout * sizeof(float));
         if (!scale) {
             ncm_model_free(m);
-            return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+            ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+            return NULL;
         }
         ncm_bnn_layer_params(net, l, &w, &mean, scale, &beta);
         for (int c = 0; c < L->cout; c++) {
@@ -159,7 +210,7 @@ ncm_status ncm_model_fold(const ncm_bnn *net, const char *meta, ncm_model *m, nc
         }
         free(scale);
     }
-    return NCM_OK;
+    return m;
 }
 
 /* ---- file ---------------------------------------------------------------------------------- */
@@ -191,16 +242,16 @@ ncm_status ncm_model_save(const ncm_model *m, const char *path, ncm_error *err)
     return s;
 }
 
-ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err)
+ncm_model *ncm_model_load(const char *path, ncm_error *err)
 {
-    memset(m, 0, sizeof *m);
+    ncm_model *m = NULL;
     uint8_t *data;
     ncm_rbuf r;
     uint32_t version;
     ncm_status s =
         ncm_binfile_load(path, MODEL_MAGIC, MODEL_VERSION, "model", &data, &r, &version, err);
     if (s)
-        return s;
+        return NULL;
     ncm_arch arch;
     if ((s = ncm_bnn_read_arch(&r, path, &arch, err)))
         goto done;
@@ -223,8 +274,10 @@ ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err)
                           path, r.len - r.pos - mlen, (long long)need);
         goto done;
     }
-    if ((s = model_layout(m, &arch, err)))
+    if (!(m = ncm_model_alloc(&arch, err))) {
+        s = NCM_ERR_NOMEM;
         goto done;
+    }
     if (mlen) {
         if (!(m->meta = malloc(mlen + 1))) {
             s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
@@ -246,28 +299,16 @@ ncm_status ncm_model_load(const char *path, ncm_model *m, ncm_error *err)
         for (int c = 0; c < L->cout; c++) {
             L->thresh[c] = (int32_t)ncm_rbuf_u32(&r);
             ncm_rbuf_bytes(&r, &L->dir[c], 1);
-            if (L->dir[c] != 1 && L->dir[c] != -1) {
-                s = ncm_error_set(err, NCM_ERR_FORMAT,
-                                  "%s: layer %d neuron %d: bad threshold "
-                                  "direction %d",
-                                  path, l, c, L->dir[c]);
-                goto done;
-            }
         }
-        /* Padding bits past fan_in must be zero for the popcount identity to hold. */
-        if (L->fan_in % 64)
-            for (int c = 0; c < L->cout; c++)
-                if (L->wbits[(int64_t)c * L->words + L->words - 1] >> (L->fan_in % 64)) {
-                    s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: layer %d: padding bits set", path,
-                                      l);
-                    goto done;
-                }
     }
+    s = ncm_model_validate(m, path, err);
 done:
-    if (s)
-        ncm_model_free(m);
     free(data);
-    return s;
+    if (s) {
+        ncm_model_free(m);
+        return NULL;
+    }
+    return m;
 }
 
 /* ---- reference inference ------------------------------------------------------------------- */

@@ -56,7 +56,7 @@ ncm_kernel ncm_packed_kernel(const ncm_packed *p)
     return p->kernel;
 }
 
-ncm_packed *ncm_packed_build(const ncm_model *m, ncm_kernel kernel, ncm_error *err)
+ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err)
 {
     ncm_packed *p = calloc(1, sizeof *p);
     if (!p || !(p->pl = calloc((size_t)m->n_layers, sizeof *p->pl))) {

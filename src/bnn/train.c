@@ -90,19 +90,19 @@ void ncm_train_opts_default(ncm_train_opts *o)
 ncm_status ncm_train_opts_check(const ncm_train_opts *o, ncm_error *err)
 {
     if (o->epochs < 1 || o->epochs > 100000)
-        return ncm_error_set(err, NCM_ERR_ARG, "--epochs %d: expected 1 to 100000", o->epochs);
+        return ncm_error_set(err, NCM_ERR_ARG, "epochs %d: expected 1 to 100000", o->epochs);
     if (o->batch < 1 || o->batch > 65536)
-        return ncm_error_set(err, NCM_ERR_ARG, "--batch %d: expected 1 to 65536", o->batch);
+        return ncm_error_set(err, NCM_ERR_ARG, "batch %d: expected 1 to 65536", o->batch);
     if (!(o->lr > 0.0f && o->lr < 10.0f))
-        return ncm_error_set(err, NCM_ERR_ARG, "--lr %g: expected a number in (0, 10)", o->lr);
+        return ncm_error_set(err, NCM_ERR_ARG, "lr %g: expected a number in (0, 10)", o->lr);
     if (!(o->lr_end > 0.0f && o->lr_end <= o->lr))
-        return ncm_error_set(err, NCM_ERR_ARG, "--lr-end %g: expected a number in (0, lr]",
+        return ncm_error_set(err, NCM_ERR_ARG, "lr_end %g: expected a number in (0, lr]",
                              o->lr_end);
     if (o->augment < 0 || o->augment > (NCM_AUGMENT_FLIP | NCM_AUGMENT_SHIFT))
-        return ncm_error_set(err, NCM_ERR_ARG, "--augment: unknown augmentation code %d",
+        return ncm_error_set(err, NCM_ERR_ARG, "augment %d: unknown augmentation code",
                              o->augment);
     if (!(o->flip_p >= 0.0f && o->flip_p < 0.5f))
-        return ncm_error_set(err, NCM_ERR_ARG, "--flip %g: expected a probability in [0, 0.5)",
+        return ncm_error_set(err, NCM_ERR_ARG, "flip_p %g: expected a probability in [0, 0.5)",
                              o->flip_p);
     return NCM_OK;
 }
@@ -226,7 +226,7 @@ static ncm_bnn *bnn_alloc(const ncm_arch *arch, const ncm_train_opts *opts, int 
     return net;
 }
 
-ncm_bnn *ncm_bnn_create(const ncm_arch *arch, const ncm_train_opts *opts, int max_batch,
+ncm_bnn *ncm_bnn_new(const ncm_arch *arch, const ncm_train_opts *opts, int max_batch,
                         ncm_error *err)
 {
     if (ncm_train_opts_check(opts, err))

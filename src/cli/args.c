@@ -69,6 +69,20 @@ int cli_double(const char *opt, const char *s, double lo, double hi, double *out
     return 0;
 }
 
+int cli_lib_error(const ncm_error *err, const cli_field *map)
+{
+    const char *msg = err->msg;
+    for (const cli_field *f = map; f && f->field; f++) {
+        size_t n = strlen(f->field);
+        if (strncmp(msg, f->field, n) == 0 && (msg[n] == ' ' || msg[n] == ':')) {
+            cli_error("%s%s", f->option, msg + n);
+            return err->code == NCM_ERR_ARG ? CLI_USAGE : CLI_FAIL;
+        }
+    }
+    cli_error("%s", msg);
+    return err->code == NCM_ERR_ARG ? CLI_USAGE : CLI_FAIL;
+}
+
 int cli_unknown(const char *cmd, const char *arg)
 {
     if (arg[0] == '-')

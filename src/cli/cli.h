@@ -5,7 +5,8 @@
 
 #include <stdint.h>
 
-#include "nanocim/bnn.h"
+#include "nanocim/error.h"
+#include "nanocim/train.h"
 
 /* Exit codes: 1 = the work failed (bad file, bad data), 2 = bad usage (unknown option, bad
  * value). */
@@ -28,23 +29,19 @@ int cli_range(const char *opt, const char *s, double lo, double hi, double **val
 /* Reports an unknown option or stray argument of `cmd`. */
 int cli_unknown(const char *cmd, const char *arg);
 
+/* A library field name and the option that sets it, for cli_lib_error. */
 typedef struct {
-    const char *data; /* dataset spec */
-    const char *arch; /* architecture string */
-    const char *out;  /* model path (NULL: none) */
-    const char *ckpt; /* checkpoint path (NULL: none) */
-    const char *json; /* results path (NULL: none) */
-    int resume;
-    int64_t train_limit, test_limit; /* 0 = all */
-    int threads;
-    int quiet;
-    ncm_train_opts opts;
-} cli_train_cfg;
+    const char *field, *option;
+} cli_field;
 
-/* Loads the data, trains (or resumes), folds, checks the folded network against the forward
- * pass, writes the model, checkpoint and JSON. Prints progress unless quiet. Returns an exit
- * code; *test_acc (if not NULL) receives the folded model's test accuracy. */
-int cli_run_training(const cli_train_cfg *cfg, double *test_acc);
+/* Prints the library's error message, with a leading field name replaced by its option from map
+ * (NULL-terminated; map may be NULL). Returns CLI_USAGE for NCM_ERR_ARG, else CLI_FAIL. */
+int cli_lib_error(const ncm_error *err, const cli_field *map);
+
+/* Runs a training job (ncm_train_run), printing its start line, each epoch and the final checks
+ * unless quiet, with a progress bar on a terminal. Returns an exit code; *test_acc (if not
+ * NULL) receives the folded model's test accuracy. */
+int cli_run_training(const ncm_train_job *job, int quiet, double *test_acc);
 
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

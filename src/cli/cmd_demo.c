@@ -49,8 +49,9 @@ static int demo_rram(void)
 
 int cmd_demo(int argc, char **argv)
 {
-    cli_train_cfg cfg = {0};
-    ncm_train_opts_default(&cfg.opts);
+    ncm_train_job cfg;
+    ncm_train_job_default(&cfg);
+    int quiet = 0, threads = 0;
     cfg.data = "fashion-mnist";
     cfg.arch = "mlp:1024,1024";
     cfg.opts.epochs = 5;
@@ -65,7 +66,7 @@ int cmd_demo(int argc, char **argv)
             fputs(USAGE, stdout);
             return 0;
         } else if (cli_flag(argv, i, "-q")) {
-            cfg.quiet = 1;
+            quiet = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--part", &v))) {
             if (r < 0)
                 return CLI_USAGE;
@@ -77,18 +78,18 @@ int cmd_demo(int argc, char **argv)
         } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
             if (r < 0 || cli_long("--threads", v, 1, 1024, &n))
                 return CLI_USAGE;
-            cfg.threads = (int)n;
+            threads = (int)n;
         } else {
             return cli_unknown("demo", argv[i]);
         }
     }
-    ncm_set_threads(cfg.threads);
+    ncm_set_threads(threads);
     int rc = 0;
     if (!part || !strcmp(part, "bnn")) {
         printf("nanocim demo: a binarized neural network (BinaryNet) on Fashion-MNIST, folded into\n"
                "popcount(XNOR(x, w)) >= T neurons as an in-memory chip computes them.\n");
         double acc;
-        rc = cli_run_training(&cfg, &acc);
+        rc = cli_run_training(&cfg, quiet, &acc);
         if (rc == 0)
             printf("demo: BNN %s, %d epochs: test accuracy %.2f %% (full run: nanocim train "
                    "--arch mlp:1024,1024 --epochs 15 reaches 89.4 %%, median of 3 seeds)\n",

@@ -33,7 +33,7 @@ static ncm_status run_engine(const ncm_model *m, const ncm_dataset *test, int en
     *kname = "reference";
     if (engine == ENGINE_REFERENCE)
         return ncm_model_predict(m, test, pred, NULL, err);
-    ncm_packed *pk = ncm_packed_build(m, kernel, err);
+    ncm_packed *pk = ncm_packed_new(m, kernel, err);
     if (!pk)
         return err ? err->code : NCM_ERR_STATE;
     *kname = ncm_kernel_name(ncm_packed_kernel(pk));
@@ -124,34 +124,34 @@ int cmd_eval(int argc, char **argv)
     }
     ncm_set_threads((int)threads);
     ncm_error err = {0};
-    ncm_model m;
-    ncm_dataset test;
-    if (ncm_model_load(model_path, &m, &err)) {
+    ncm_model *m = NULL;
+    ncm_dataset *test = NULL;
+    if (!(m = ncm_model_load(model_path, &err))) {
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }
-    if (ncm_dataset_load(data, 0, &test, &err)) {
-        ncm_model_free(&m);
+    if (!(test = ncm_dataset_load(data, 0, &err))) {
+        ncm_model_free(m);
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }
     if (limit)
-        ncm_dataset_truncate(&test, limit);
+        ncm_dataset_truncate(test, limit);
     int rc = CLI_FAIL;
-    int32_t *pred = malloc((size_t)test.n * sizeof *pred);
+    int32_t *pred = malloc((size_t)test->n * sizeof *pred);
     double t = ncm_now();
     const char *kname = "";
     if (!pred) {
         ncm_error_set(&err, NCM_ERR_NOMEM, "out of memory");
-    } else if (!run_engine(&m, &test, engine, kernel, pred, &kname, &err)) {
+    } else if (!run_engine(m, test, engine, kernel, pred, &kname, &err)) {
         t = ncm_now() - t;
-        double acc = ncm_accuracy(pred, test.labels, test.n);
+        double acc = ncm_accuracy(pred, test->labels, test->n);
         char arch[512];
-        ncm_arch_format(&m.arch, arch, sizeof arch);
+        ncm_arch_format(&m->arch, arch, sizeof arch);
         if (!quiet)
             printf("%s: %s, test accuracy %.4f on %lld images (%s engine, %.0f images/s, %d "
                    "threads)\n",
-                   model_path, arch, acc, (long long)test.n, kname, (double)test.n / t,
+                   model_path, arch, acc, (long long)test->n, kname, (double)test->n / t,
                    ncm_threads());
         else
             printf("%.4f\n", acc);
@@ -164,9 +164,9 @@ int cmd_eval(int argc, char **argv)
             cJSON_AddStringToObject(o, "arch", arch);
             cJSON_AddStringToObject(o, "data", data);
             cJSON_AddItemToObject(o, "model_meta",
-                                  m.meta ? cJSON_Parse(m.meta) : cJSON_CreateNull());
+                                  m->meta ? cJSON_Parse(m->meta) : cJSON_CreateNull());
             cJSON_AddItemToObject(o, "test",
-                                  ncm_metrics_json(pred, test.labels, test.n, test.n_classes));
+                                  ncm_metrics_json(pred, test->labels, test->n, test->n_classes));
             cJSON *tm = cJSON_AddObjectToObject(o, "timing");
             cJSON_AddNumberToObject(tm, "seconds", t);
             cJSON_AddStringToObject(tm, "engine", kname);
@@ -179,7 +179,7 @@ int cmd_eval(int argc, char **argv)
     if (rc)
         cli_error("%s: --data %s: %s", model_path, data, err.msg);
     free(pred);
-    ncm_dataset_free(&test);
-    ncm_model_free(&m);
+    ncm_dataset_free(test);
+    ncm_model_free(m);
     return rc;
 }

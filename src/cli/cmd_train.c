@@ -28,9 +28,9 @@ int cmd_train(int argc, char **argv)
 {
     /* Measured on Fashion-MNIST: left-right flips help the CNN, not the MLP. */
     int augment_set = 0;
-    cli_train_cfg cfg = {0};
-    cfg.arch = "mlp";
-    ncm_train_opts_default(&cfg.opts);
+    ncm_train_job cfg;
+    ncm_train_job_default(&cfg);
+    int quiet = 0, threads = 0;
     char *ckpt_buf = NULL;
     for (int i = 1; i < argc; i++) {
         const char *v;
@@ -41,7 +41,7 @@ int cmd_train(int argc, char **argv)
             fputs(USAGE, stdout);
             return 0;
         } else if (cli_flag(argv, i, "-q")) {
-            cfg.quiet = 1;
+            quiet = 1;
         } else if (cli_flag(argv, i, "--resume")) {
             cfg.resume = 1;
         } else if (cli_flag(argv, i, "--no-augment")) {
@@ -71,15 +71,15 @@ int cmd_train(int argc, char **argv)
         } else if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
             if (r < 0)
                 return CLI_USAGE;
-            cfg.out = v;
+            cfg.model_path = v;
         } else if ((r = cli_opt(argc, argv, &i, "--checkpoint", &v))) {
             if (r < 0)
                 return CLI_USAGE;
-            cfg.ckpt = v;
+            cfg.checkpoint_path = v;
         } else if ((r = cli_opt(argc, argv, &i, "--json", &v))) {
             if (r < 0)
                 return CLI_USAGE;
-            cfg.json = v;
+            cfg.json_path = v;
         } else if ((r = cli_opt(argc, argv, &i, "--epochs", &v))) {
             if (r < 0 || cli_long("--epochs", v, 1, 100000, &n))
                 return CLI_USAGE;
@@ -115,7 +115,7 @@ int cmd_train(int argc, char **argv)
         } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
             if (r < 0 || cli_long("--threads", v, 1, 1024, &n))
                 return CLI_USAGE;
-            cfg.threads = (int)n;
+            threads = (int)n;
         } else {
             return cli_unknown("train", argv[i]);
         }
@@ -128,18 +128,22 @@ int cmd_train(int argc, char **argv)
         cli_error("--lr-end %g is above --lr %g", cfg.opts.lr_end, cfg.opts.lr);
         return CLI_USAGE;
     }
-    if (!cfg.ckpt && cfg.out) {
-        size_t n = strlen(cfg.out) + 6;
+    if (!cfg.checkpoint_path && cfg.model_path) {
+        size_t n = strlen(cfg.model_path) + 6;
         ckpt_buf = malloc(n);
         if (!ckpt_buf)
             return CLI_FAIL;
-        snprintf(ckpt_buf, n, "%s.ckpt", cfg.out);
-        cfg.ckpt = ckpt_buf;
+        snprintf(ckpt_buf, n, "%s.ckpt", cfg.model_path);
+        cfg.checkpoint_path = ckpt_buf;
+    }
+    if (cfg.resume && !cfg.checkpoint_path) {
+        cli_error("--resume needs a checkpoint (-o MODEL or --checkpoint PATH)");
+        return CLI_USAGE;
     }
     if (!augment_set)
         cfg.opts.augment = strncmp(cfg.arch, "cnn", 3) == 0 ? NCM_AUGMENT_FLIP : 0;
-    ncm_set_threads(cfg.threads);
-    int rc = cli_run_training(&cfg, NULL);
+    ncm_set_threads(threads);
+    int rc = cli_run_training(&cfg, quiet, NULL);
     free(ckpt_buf);
     return rc;
 }

@@ -14,10 +14,19 @@
 /* Largest array accepted: far above any image dataset, far below what would exhaust memory. */
 #define NCM_IDX_MAX_BYTES ((int64_t)1 << 34)
 
-void ncm_idx_free(ncm_idx *a)
+/* Releases an array's data and zeroes the struct (the arrays the loaders fill on the stack). */
+static void idx_clear(ncm_idx *a)
 {
     free(a->data);
     memset(a, 0, sizeof *a);
+}
+
+void ncm_idx_free(ncm_idx *a)
+{
+    if (a) {
+        free(a->data);
+        free(a);
+    }
 }
 
 /* Reads exactly n bytes; gzread also reads non-gzip files as they are. */
@@ -61,7 +70,7 @@ static ncm_status expect_eof(gzFile g, const char *path, ncm_error *err)
     return NCM_OK;
 }
 
-ncm_status ncm_idx_read(const char *path, ncm_idx *out, ncm_error *err)
+static ncm_status idx_read(const char *path, ncm_idx *out, ncm_error *err)
 {
     memset(out, 0, sizeof *out);
     struct stat st;
@@ -121,8 +130,22 @@ ncm_status ncm_idx_read(const char *path, ncm_idx *out, ncm_error *err)
     return NCM_OK;
 fail:
     gzclose(g);
-    ncm_idx_free(out);
+    idx_clear(out);
     return s;
+}
+
+ncm_idx *ncm_idx_read(const char *path, ncm_error *err)
+{
+    ncm_idx *a = malloc(sizeof *a);
+    if (!a) {
+        ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    if (idx_read(path, a, err)) {
+        free(a);
+        return NULL;
+    }
+    return a;
 }
 
 static ncm_status check_labels(const char *path, const uint8_t *labels, int64_t n, int n_classes,
@@ -135,16 +158,16 @@ static ncm_status check_labels(const char *path, const uint8_t *labels, int64_t 
     return NCM_OK;
 }
 
-ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path, ncm_dataset *out,
-                                ncm_error *err)
+static ncm_status dataset_from_idx(const char *images_path, const char *labels_path,
+                                   ncm_dataset *out, ncm_error *err)
 {
     memset(out, 0, sizeof *out);
     ncm_idx im, lb;
-    ncm_status s = ncm_idx_read(images_path, &im, err);
+    ncm_status s = idx_read(images_path, &im, err);
     if (s)
         return s;
-    if ((s = ncm_idx_read(labels_path, &lb, err))) {
-        ncm_idx_free(&im);
+    if ((s = idx_read(labels_path, &lb, err))) {
+        idx_clear(&im);
         return s;
     }
     if (im.ndims != 3)
@@ -160,8 +183,8 @@ ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path
     else
         s = check_labels(labels_path, lb.data, lb.dims[0], 10, err);
     if (s) {
-        ncm_idx_free(&im);
-        ncm_idx_free(&lb);
+        idx_clear(&im);
+        idx_clear(&lb);
         return s;
     }
     out->n = im.dims[0];
@@ -176,8 +199,8 @@ ncm_status ncm_dataset_from_idx(const char *images_path, const char *labels_path
 
 enum { CIFAR_PIXELS = 3 * 32 * 32, CIFAR_RECORD = 1 + CIFAR_PIXELS };
 
-ncm_status ncm_dataset_from_cifar(const char *const *paths, int n_paths, ncm_dataset *out,
-                                  ncm_error *err)
+static ncm_status dataset_from_cifar(const char *const *paths, int n_paths, ncm_dataset *out,
+                                     ncm_error *err)
 {
     memset(out, 0, sizeof *out);
     int64_t counts[16];
@@ -231,7 +254,9 @@ ncm_status ncm_dataset_from_cifar(const char *const *paths, int n_paths, ncm_dat
 done:
     free(rec);
     if (s) {
-        ncm_dataset_free(out);
+        free(out->pixels);
+        free(out->labels);
+        memset(out, 0, sizeof *out);
         return s;
     }
     out->n = total;
@@ -259,7 +284,7 @@ static void find_idx(char *buf, size_t n, const char *dir, const char *name)
     buf[0] = '\0';
 }
 
-ncm_status ncm_dataset_load(const char *spec, int train, ncm_dataset *out, ncm_error *err)
+static ncm_status dataset_load(const char *spec, int train, ncm_dataset *out, ncm_error *err)
 {
     memset(out, 0, sizeof *out);
     const char *dir = spec;
@@ -272,10 +297,10 @@ ncm_status ncm_dataset_load(const char *spec, int train, ncm_dataset *out, ncm_e
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         if (strcmp(spec, "fashion-mnist") == 0)
             return ncm_error_set(err, NCM_ERR_IO,
-                                 "--data fashion-mnist: %s not found (install the Debian package "
-                                 "dataset-fashion-mnist, or give --data DIR)",
+                                 "dataset fashion-mnist: %s not found (install the Debian package "
+                                 "dataset-fashion-mnist, or name a folder of IDX files)",
                                  dir);
-        return ncm_error_set(err, NCM_ERR_IO, "--data %s: no such directory", spec);
+        return ncm_error_set(err, NCM_ERR_IO, "dataset %s: no such directory", spec);
     }
     char img[4096], lab[4096];
     const char *prefix = train ? "train" : "t10k";
@@ -285,7 +310,7 @@ ncm_status ncm_dataset_load(const char *spec, int train, ncm_dataset *out, ncm_e
     snprintf(name, sizeof name, "%s-labels-idx1-ubyte", prefix);
     find_idx(lab, sizeof lab, dir, name);
     if (img[0] && lab[0])
-        return ncm_dataset_from_idx(img, lab, out, err);
+        return dataset_from_idx(img, lab, out, err);
 
     char cifar[5][4096];
     const char *paths[5];
@@ -304,12 +329,109 @@ ncm_status ncm_dataset_load(const char *spec, int train, ncm_dataset *out, ncm_e
             paths[n++] = cifar[0];
     }
     if (n > 0)
-        return ncm_dataset_from_cifar(paths, n, out, err);
+        return dataset_from_cifar(paths, n, out, err);
     return ncm_error_set(err, NCM_ERR_IO,
-                         "--data %s: no %s set found (expected %s-images-idx3-ubyte[.gz] and "
+                         "dataset %s: no %s set found (expected %s-images-idx3-ubyte[.gz] and "
                          "%s-labels-idx1-ubyte[.gz], or CIFAR-10 %s)",
                          spec, train ? "training" : "test", prefix, prefix,
                          train ? "data_batch_N.bin" : "test_batch.bin");
+}
+
+/* Moves a filled stack struct into a new heap one (NULL and *s = NCM_ERR_NOMEM on failure). */
+static ncm_dataset *to_heap(ncm_dataset *d, ncm_status s, ncm_error *err)
+{
+    if (s)
+        return NULL;
+    ncm_dataset *h = malloc(sizeof *h);
+    if (!h) {
+        free(d->pixels);
+        free(d->labels);
+        ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    *h = *d;
+    return h;
+}
+
+ncm_dataset *ncm_dataset_read_idx(const char *images_path, const char *labels_path, ncm_error *err)
+{
+    ncm_dataset d;
+    return to_heap(&d, dataset_from_idx(images_path, labels_path, &d, err), err);
+}
+
+ncm_dataset *ncm_dataset_read_cifar(const char *const *paths, int n_paths, ncm_error *err)
+{
+    ncm_dataset d;
+    return to_heap(&d, dataset_from_cifar(paths, n_paths, &d, err), err);
+}
+
+ncm_dataset *ncm_dataset_load(const char *spec, int train, ncm_error *err)
+{
+    ncm_dataset d;
+    return to_heap(&d, dataset_load(spec, train, &d, err), err);
+}
+
+/* The checks both array constructors make. */
+static ncm_status check_shape(int64_t n, int c, int h, int w, int n_classes, const void *pixels,
+                              const uint8_t *labels, ncm_error *err)
+{
+    if (n < 0 || n > NCM_IDX_MAX_BYTES)
+        return ncm_error_set(err, NCM_ERR_ARG, "dataset n = %lld: expected 0 to %lld", (long long)n,
+                             (long long)NCM_IDX_MAX_BYTES);
+    if (c < 1 || c > 4096 || h < 1 || h > 4096 || w < 1 || w > 4096)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "dataset image shape %dx%dx%d: each of c, h, w must lie in [1, 4096]",
+                             c, h, w);
+    if (n_classes < 2 || n_classes > 256)
+        return ncm_error_set(err, NCM_ERR_ARG, "dataset n_classes = %d: expected 2 to 256",
+                             n_classes);
+    if ((int64_t)c * h * w * n > NCM_IDX_MAX_BYTES)
+        return ncm_error_set(err, NCM_ERR_ARG, "dataset of %lld images of %dx%dx%d: above %lld bytes",
+                             (long long)n, c, h, w, (long long)NCM_IDX_MAX_BYTES);
+    if (n > 0 && (!pixels || !labels))
+        return ncm_error_set(err, NCM_ERR_ARG, "dataset: pixels or labels is NULL");
+    return check_labels("dataset labels", labels, n, n_classes, err);
+}
+
+ncm_dataset *ncm_dataset_new(int64_t n, int c, int h, int w, int n_classes, const uint8_t *pixels,
+                             const uint8_t *labels, ncm_error *err)
+{
+    if (check_shape(n, c, h, w, n_classes, pixels, labels, err))
+        return NULL;
+    ncm_dataset *d = calloc(1, sizeof *d);
+    const size_t np = (size_t)n * (size_t)c * (size_t)h * (size_t)w;
+    if (d) {
+        d->pixels = malloc(np ? np : 1);
+        d->labels = malloc(n ? (size_t)n : 1);
+    }
+    if (!d || !d->pixels || !d->labels) {
+        ncm_dataset_free(d);
+        ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %lld images", (long long)n);
+        return NULL;
+    }
+    if (np)
+        memcpy(d->pixels, pixels, np);
+    if (n)
+        memcpy(d->labels, labels, (size_t)n);
+    d->n = n, d->c = c, d->h = h, d->w = w, d->n_classes = n_classes;
+    return d;
+}
+
+ncm_dataset *ncm_dataset_wrap(int64_t n, int c, int h, int w, int n_classes, uint8_t *pixels,
+                              uint8_t *labels, ncm_error *err)
+{
+    if (check_shape(n, c, h, w, n_classes, pixels, labels, err))
+        return NULL;
+    ncm_dataset *d = calloc(1, sizeof *d);
+    if (!d) {
+        ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    d->n = n, d->c = c, d->h = h, d->w = w, d->n_classes = n_classes;
+    d->pixels = pixels;
+    d->labels = labels;
+    d->borrowed = 1;
+    return d;
 }
 
 void ncm_dataset_truncate(ncm_dataset *d, int64_t n)
@@ -320,7 +442,11 @@ void ncm_dataset_truncate(ncm_dataset *d, int64_t n)
 
 void ncm_dataset_free(ncm_dataset *d)
 {
-    free(d->pixels);
-    free(d->labels);
-    memset(d, 0, sizeof *d);
+    if (!d)
+        return;
+    if (!d->borrowed) {
+        free(d->pixels);
+        free(d->labels);
+    }
+    free(d);
 }
