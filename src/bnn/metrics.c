@@ -23,15 +23,13 @@ void ncm_confusion(const int32_t *pred, const uint8_t *labels, int64_t n, int n_
             conf[labels[i] * n_classes + pred[i]]++;
 }
 
-cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, int n_classes)
+cJSON *ncm_confusion_json(const int64_t *conf, int64_t n, double accuracy, int n_classes)
 {
-    int64_t *conf = malloc(sizeof *conf * (size_t)n_classes * (size_t)n_classes);
-    if (!conf)
-        return NULL;
-    ncm_confusion(pred, labels, n, n_classes, conf);
     cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
     cJSON_AddNumberToObject(o, "n", (double)n);
-    cJSON_AddNumberToObject(o, "accuracy", ncm_accuracy(pred, labels, n));
+    cJSON_AddNumberToObject(o, "accuracy", accuracy);
     cJSON *pc = cJSON_AddArrayToObject(o, "per_class_accuracy");
     cJSON *cm = cJSON_AddArrayToObject(o, "confusion");
     for (int t = 0; t < n_classes; t++) {
@@ -46,6 +44,16 @@ cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, i
                              row ? cJSON_CreateNumber((double)conf[t * n_classes + t] / (double)row)
                                  : cJSON_CreateNull());
     }
+    return o;
+}
+
+cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, int n_classes)
+{
+    int64_t *conf = malloc(sizeof *conf * (size_t)n_classes * (size_t)n_classes);
+    if (!conf)
+        return NULL;
+    ncm_confusion(pred, labels, n, n_classes, conf);
+    cJSON *o = ncm_confusion_json(conf, n, ncm_accuracy(pred, labels, n), n_classes);
     free(conf);
     return o;
 }

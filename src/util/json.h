@@ -29,6 +29,8 @@ int ncm_json_add_number_exact(cJSON *obj, const char *key, double v);
 /* {"n": .., "accuracy": .., "per_class_accuracy": [..], "confusion": [[..]..]} where
  * confusion[true][predicted]; NULL when out of memory (src/bnn/metrics.c). */
 cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, int n_classes);
+/* The same object from a confusion matrix conf[true * n_classes + predicted] already counted. */
+cJSON *ncm_confusion_json(const int64_t *conf, int64_t n, double accuracy, int n_classes);
 
 /* "a number", "a string", ... for messages about a value of the wrong type. */
 const char *ncm_json_type_name(const cJSON *it);
