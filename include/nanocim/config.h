@@ -15,6 +15,8 @@
 #include "nanocim/api.h"
 #include "nanocim/error.h"
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -28,6 +30,10 @@ NCM_API const char *ncm_version(void);
  * (openmp: the OpenMP version date, 0 without OpenMP; mpi: 1 when built with MPI). The kernels
  * listed are those compiled in; which of them this CPU runs is ncm_kernel_supported (xnor.h). */
 NCM_API const char *ncm_build_config(void);
+
+/* sizeof the public struct named (e.g. "ncm_train_job"), 0 for a name it does not know: for
+ * bindings that mirror the structs (ctypes) to check their layout against the library's. */
+NCM_API size_t ncm_struct_size(const char *name);
 
 /* Sets the thread count of both OpenMP and OpenBLAS for the whole process (n <= 0: leave it). */
 NCM_API void ncm_set_threads(int n);

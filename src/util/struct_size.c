@@ -1,0 +1,31 @@
+/* Sizes of the public structs, for bindings that mirror them (the Python package's ctypes
+ * structures check themselves against these at import, so a layout change cannot go unnoticed
+ * and corrupt memory). */
+#include <stddef.h>
+#include <string.h>
+
+#include "nanocim/nanocim.h"
+
+#define S(t) {#t, sizeof(t)}
+
+size_t ncm_struct_size(const char *name)
+{
+    static const struct {
+        const char *name;
+        size_t size;
+    } table[] = {
+        S(ncm_error),       S(ncm_progress),    S(ncm_arch),         S(ncm_layer_spec),
+        S(ncm_layer_shape), S(ncm_train_opts),  S(ncm_dataset),      S(ncm_idx),
+        S(ncm_model),       S(ncm_model_layer), S(ncm_train_event),  S(ncm_train_job),
+        S(ncm_train_result), S(ncm_eval_result), S(ncm_rng),         S(ncm_bmat),
+        S(ncm_rram_params), S(ncm_rram_cond),   S(ncm_rram_stats),   S(ncm_rram_device),
+        S(ncm_rram_cell),   S(ncm_rram_energy), S(ncm_rram_mc_result), S(ncm_storage),
+        S(ncm_storage_eval), S(ncm_secded_logic), S(ncm_secded_rates), S(ncm_secded_mc_result),
+        S(ncm_stno_params), S(ncm_stno_op),     S(ncm_stno_batch),   S(ncm_stno_sim),
+        S(ncm_stno_obs),    S(ncm_stno_trace),
+    };
+    for (size_t i = 0; name && i < sizeof table / sizeof *table; i++)
+        if (strcmp(name, table[i].name) == 0)
+            return table[i].size;
+    return 0;
+}
