@@ -2,7 +2,6 @@
  * with 1 and 2 threads, reads per second, the speed-up, and a check that both thread counts give
  * the same error count.
  * usage: bench_rram [--reads N]                                                               */
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,11 +30,10 @@ int main(int argc, char **argv)
         double secs[3] = {0};
         int64_t errs[3] = {0};
         for (int th = 1; th <= 2; th++) {
-            omp_set_num_threads(th);
             ncm_rram_mc_result r;
             ncm_error err;
             double t0 = ncm_now();
-            if (ncm_rram_ber_mc(&p, &c, &cell, (int64_t)reads, 7, &r, &err)) {
+            if (ncm_rram_ber_mc(&p, &c, &cell, (int64_t)reads, 7, th, NULL, &r, &err)) {
                 fprintf(stderr, "%s\n", err.msg);
                 return 1;
             }
@@ -47,12 +45,12 @@ int main(int argc, char **argv)
         printf("%-24s speed-up %.2fx on 2 threads, error counts %s\n", "", secs[1] / secs[2],
                errs[1] == errs[2] ? "identical" : "DIFFER");
     }
-    ncm_secded *code = ncm_secded_create(64, NULL);
+    ncm_secded *code = ncm_secded_new(64, NULL);
     const int64_t words = (int64_t)(reads / ncm_secded_n(code));
     for (int th = 1; th <= 2; th++) {
         ncm_secded_mc_result r;
         double t0 = ncm_now();
-        ncm_secded_mc(code, 1e-3, words, 7, th, &r, NULL);
+        ncm_secded_mc(code, 1e-3, words, 7, th, NULL, &r, NULL);
         double s = ncm_now() - t0;
         printf("%-24s %8d %12.2f %14.3g %10lld\n", "SECDED(72,64) p=1e-3", th, s,
                (double)words * ncm_secded_n(code) / s, (long long)r.bit_errors);

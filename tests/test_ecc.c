@@ -2,7 +2,8 @@
  * error corrected, every double error detected with nothing flipped), and the residual error
  * rates: the analytic rates against exhaustive enumeration of all error patterns of small codes,
  * against an independent Walsh-Hadamard inversion, against their small-p expansion, and against
- * the Monte Carlo estimate, which must not depend on the thread count. */
+ * the Monte Carlo estimate, which must not depend on the thread count, reports its progress and
+ * can be cancelled. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,9 +21,9 @@
 static ncm_secded *code_or_fail(int k)
 {
     ncm_error err;
-    ncm_secded *c = ncm_secded_create(k, &err);
+    ncm_secded *c = ncm_secded_new(k, &err);
     if (!c)
-        fail_msg("ncm_secded_create(%d): %s", k, err.msg);
+        fail_msg("ncm_secded_new(%d): %s", k, err.msg);
     return c;
 }
 
@@ -372,7 +373,7 @@ static void analytic_ber_agrees_with_monte_carlo_within_95ci(void **state)
         ncm_secded *c = code_or_fail(cases[t].k);
         ncm_secded_mc_result mc;
         ncm_error err;
-        assert_int_equal(ncm_secded_mc(c, cases[t].p, cases[t].words, 1000 + t, 1, &mc, &err),
+        assert_int_equal(ncm_secded_mc(c, cases[t].p, cases[t].words, 1000 + t, 1, NULL, &mc, &err),
                          NCM_OK);
         const double a = ncm_secded_ber_analytic(c, cases[t].p);
         const double z = (mc.rates.ber - a) / (mc.ber_ci95 / 1.959963984540054);
@@ -395,7 +396,7 @@ static void word_outcome_rates_agree_with_monte_carlo(void **state)
     const int64_t words = 200000;
     ncm_secded_mc_result mc;
     ncm_secded_rates a;
-    assert_int_equal(ncm_secded_mc(c, p, words, 77, 1, &mc, NULL), NCM_OK);
+    assert_int_equal(ncm_secded_mc(c, p, words, 77, 1, NULL, &mc, NULL), NCM_OK);
     assert_int_equal(ncm_secded_analytic(c, p, &a, NULL), NCM_OK);
     double av[6], mv[6];
     rate_fields(&a, av);
@@ -417,7 +418,7 @@ static void monte_carlo_injects_errors_at_rate_p(void **state)
     static const double ps[] = {0.5, 0.1, 1e-3};
     for (size_t t = 0; t < sizeof ps / sizeof *ps; t++) {
         ncm_secded_mc_result mc;
-        assert_int_equal(ncm_secded_mc(c, ps[t], 50000, 5 + t, 1, &mc, NULL), NCM_OK);
+        assert_int_equal(ncm_secded_mc(c, ps[t], 50000, 5 + t, 1, NULL, &mc, NULL), NCM_OK);
         const double bits = 50000.0 * ncm_secded_n(c);
         const double sd = sqrt(bits * ps[t] * (1 - ps[t]));
         assert_true(fabs((double)mc.raw_errors - bits * ps[t]) < 4 * sd);
@@ -429,12 +430,71 @@ static void monte_carlo_is_identical_for_1_and_2_threads(void **state)
 {
     (void)state;
     ncm_secded *c = code_or_fail(64);
+    ncm_secded_mc_result a, b, d;
+    /* several chunks and a partial one; 70 chunks span three blocks between progress reports on
+     * one thread, two on two threads */
+    const int64_t words[] = {3 * 8192 + 1234, 70 * 8192 + 77};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ncm_secded_mc(c, 1e-2, words[i], 42, 1, NULL, &a, NULL), NCM_OK);
+        assert_int_equal(ncm_secded_mc(c, 1e-2, words[i], 42, 2, NULL, &b, NULL), NCM_OK);
+        assert_int_equal(ncm_secded_mc(c, 1e-2, words[i], 42, 3, NULL, &d, NULL), NCM_OK);
+        assert_memory_equal(&a, &b, sizeof a);
+        assert_memory_equal(&a, &d, sizeof a);
+        assert_true(a.bit_errors > 0);
+    }
+    ncm_secded_free(c);
+}
+
+/* Progress callback: records the reports, cancels at report number `stop_at` (0: never). */
+typedef struct {
+    int calls, stop_at, bad;
+    int64_t last_done, total;
+} progress_log;
+
+static int log_progress(void *user, const char *task, int64_t done, int64_t total)
+{
+    progress_log *l = user;
+    l->calls++;
+    if (strcmp(task, "SECDED Monte Carlo") != 0 || done < l->last_done || done > total)
+        l->bad = 1;
+    l->last_done = done;
+    l->total = total;
+    return l->stop_at && l->calls >= l->stop_at;
+}
+
+static void monte_carlo_reports_progress_up_to_the_total(void **state)
+{
+    (void)state;
+    ncm_secded *c = code_or_fail(64);
+    const int64_t words = 70 * 8192 + 77;
+    progress_log log = {0};
+    const ncm_progress pr = {log_progress, &log};
     ncm_secded_mc_result a, b;
-    const int64_t words = 3 * 8192 + 1234; /* several chunks and a partial one */
-    assert_int_equal(ncm_secded_mc(c, 1e-2, words, 42, 1, &a, NULL), NCM_OK);
-    assert_int_equal(ncm_secded_mc(c, 1e-2, words, 42, 2, &b, NULL), NCM_OK);
+    assert_int_equal(ncm_secded_mc(c, 1e-2, words, 9, 1, &pr, &a, NULL), NCM_OK);
+    assert_int_equal(log.calls, 3); /* 70 chunks in blocks of 32 on one thread */
+    assert_false(log.bad);
+    assert_true(log.last_done == words && log.total == words);
+    /* the reports do not change the result */
+    assert_int_equal(ncm_secded_mc(c, 1e-2, words, 9, 1, NULL, &b, NULL), NCM_OK);
     assert_memory_equal(&a, &b, sizeof a);
-    assert_true(a.bit_errors > 0);
+    ncm_secded_free(c);
+}
+
+static void monte_carlo_cancelled_returns_cancelled_and_leaves_the_result(void **state)
+{
+    (void)state;
+    ncm_secded *c = code_or_fail(64);
+    progress_log log = {.stop_at = 1};
+    const ncm_progress pr = {log_progress, &log};
+    ncm_secded_mc_result out, before;
+    memset(&out, 0x5a, sizeof out);
+    memcpy(&before, &out, sizeof out);
+    ncm_error err = {0};
+    assert_int_equal(ncm_secded_mc(c, 1e-2, 70 * 8192, 9, 1, &pr, &out, &err), NCM_ERR_CANCELLED);
+    assert_int_equal(err.code, NCM_ERR_CANCELLED);
+    assert_non_null(strstr(err.msg, "cancelled"));
+    assert_int_equal(log.calls, 1);
+    assert_memory_equal(&out, &before, sizeof out);
     ncm_secded_free(c);
 }
 
@@ -446,7 +506,7 @@ static void analytic_and_monte_carlo_agree_exactly_at_p_0_and_1(void **state)
         ncm_secded *c = code_or_fail(ks[t]);
         for (int p = 0; p <= 1; p++) {
             ncm_secded_mc_result mc;
-            assert_int_equal(ncm_secded_mc(c, p, 1000, 3, 1, &mc, NULL), NCM_OK);
+            assert_int_equal(ncm_secded_mc(c, p, 1000, 3, 1, NULL, &mc, NULL), NCM_OK);
             assert_true(mc.raw_errors == (int64_t)p * 1000 * ncm_secded_n(c));
             assert_true(mc.rates.ber == ncm_secded_ber_analytic(c, p));
         }
@@ -461,7 +521,7 @@ static void bad_arguments_give_arg_errors_naming_the_parameter(void **state)
     static const int bad_k[] = {0, -3, NCM_SECDED_MAX_K + 1};
     for (size_t t = 0; t < sizeof bad_k / sizeof *bad_k; t++) {
         ncm_error_clear(&err);
-        assert_null(ncm_secded_create(bad_k[t], &err));
+        assert_null(ncm_secded_new(bad_k[t], &err));
         assert_int_equal(err.code, NCM_ERR_ARG);
         assert_non_null(strstr(err.msg, "k_data"));
     }
@@ -472,11 +532,11 @@ static void bad_arguments_give_arg_errors_naming_the_parameter(void **state)
     for (size_t t = 0; t < sizeof bad_p / sizeof *bad_p; t++) {
         assert_int_equal(ncm_secded_analytic(c, bad_p[t], &rates, &err), NCM_ERR_ARG);
         assert_non_null(strstr(err.msg, "p must"));
-        assert_int_equal(ncm_secded_mc(c, bad_p[t], 10, 1, 1, &mc, &err), NCM_ERR_ARG);
+        assert_int_equal(ncm_secded_mc(c, bad_p[t], 10, 1, 1, NULL, &mc, &err), NCM_ERR_ARG);
         assert_non_null(strstr(err.msg, "p must"));
         assert_true(isnan(ncm_secded_ber_analytic(c, bad_p[t])));
     }
-    assert_int_equal(ncm_secded_mc(c, 0.1, 0, 1, 1, &mc, &err), NCM_ERR_ARG);
+    assert_int_equal(ncm_secded_mc(c, 0.1, 0, 1, 1, NULL, &mc, &err), NCM_ERR_ARG);
     assert_non_null(strstr(err.msg, "n_words"));
     ncm_secded_free(c);
 }
@@ -498,6 +558,8 @@ int main(void)
         cmocka_unit_test(word_outcome_rates_agree_with_monte_carlo),
         cmocka_unit_test(monte_carlo_injects_errors_at_rate_p),
         cmocka_unit_test(monte_carlo_is_identical_for_1_and_2_threads),
+        cmocka_unit_test(monte_carlo_reports_progress_up_to_the_total),
+        cmocka_unit_test(monte_carlo_cancelled_returns_cancelled_and_leaves_the_result),
         cmocka_unit_test(analytic_and_monte_carlo_agree_exactly_at_p_0_and_1),
         cmocka_unit_test(bad_arguments_give_arg_errors_naming_the_parameter),
     };

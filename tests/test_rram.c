@@ -3,8 +3,11 @@
  * cycled devices, the Student-t family), the qualitative claims the default technology must
  * reproduce (BER rises as the compliance current falls; 2T2R without ECC at least as good as 1T1R
  * with SECDED; weak programming closes the window more slowly), thread-count independence,
- * the samplers, the device-level AR(1) model, energies, and the JSON device file (round trip,
- * the shipped data/hfo2.json, and bad files refused with the field named). */
+ * the samplers, the device-level AR(1) model, energies, the JSON device file (round trip,
+ * the shipped data/hfo2.json, and bad files refused with the field named), the Monte Carlo's
+ * progress and cancellation, and the bit error rate sweep (include/nanocim/storage.h): its rows
+ * against ncm_storage_evaluate() with the documented seeds, its CSV and JSON writers, its size
+ * limit, its checks and its cancellation. */
 #define _XOPEN_SOURCE 700 /* nftw */
 
 #include <setjmp.h>
@@ -21,9 +24,12 @@
 #include <string.h>
 
 #include "testdir.h"
-#include "util/io.h"
+#include "nanocim/config.h"
 #include "nanocim/rram.h"
+#include "nanocim/storage.h"
 #include "rram/device_internal.h"
+#include "util/io.h"
+#include "util/progress.h"
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
@@ -66,14 +72,21 @@ static ncm_rram_cell best_cell(const ncm_rram_params *p, const ncm_rram_cond *c,
     return cell;
 }
 
-static ncm_rram_mc_result mc_of(const ncm_rram_params *p, const ncm_rram_cond *c,
-                                const ncm_rram_cell *cell, int64_t n, uint64_t seed)
+static ncm_rram_mc_result mc_threads(const ncm_rram_params *p, const ncm_rram_cond *c,
+                                     const ncm_rram_cell *cell, int64_t n, uint64_t seed,
+                                     int threads)
 {
     ncm_rram_mc_result r;
     ncm_error err = {0};
-    if (ncm_rram_ber_mc(p, c, cell, n, seed, &r, &err))
+    if (ncm_rram_ber_mc(p, c, cell, n, seed, threads, NULL, &r, &err))
         fail_msg("ncm_rram_ber_mc: %s", err.msg);
     return r;
+}
+
+static ncm_rram_mc_result mc_of(const ncm_rram_params *p, const ncm_rram_cond *c,
+                                const ncm_rram_cell *cell, int64_t n, uint64_t seed)
+{
+    return mc_threads(p, c, cell, n, seed, 0);
 }
 
 /* Reads enough for about 400 errors at the expected BER. */
@@ -333,15 +346,25 @@ static void test_mc_identical_for_1_and_2_threads(void **state)
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         ncm_rram_cond c = cond_at(cases[k].p, cases[k].icc, cases[k].cycles);
         ncm_rram_cell cell = ncm_rram_cell_default(cases[k].p, cases[k].type);
-        omp_set_num_threads(1);
-        ncm_rram_mc_result one = mc_of(cases[k].p, &c, &cell, n, 77);
-        omp_set_num_threads(2);
-        ncm_rram_mc_result two = mc_of(cases[k].p, &c, &cell, n, 77);
+        /* the per-call argument */
+        ncm_rram_mc_result one = mc_threads(cases[k].p, &c, &cell, n, 77, 1);
+        ncm_rram_mc_result two = mc_threads(cases[k].p, &c, &cell, n, 77, 2);
         assert_true(one.errors > 0);
         assert_true(one.errors == two.errors && one.reads == two.reads);
         assert_true(one.ber == two.ber && one.ci95_lo == two.ci95_lo);
+        /* threads = 0: the current OpenMP setting */
+        omp_set_num_threads(2);
+        ncm_rram_mc_result cur = mc_of(cases[k].p, &c, &cell, n, 77);
+        omp_set_num_threads(saved);
+        assert_true(one.errors == cur.errors && one.ber == cur.ber);
     }
-    omp_set_num_threads(saved);
+    /* more chunks than one block of progress reports on one thread (16 chunks a block) */
+    ncm_rram_cond c = cond_at(&p, 30, 0);
+    ncm_rram_cell cell = ncm_rram_cell_default(&p, NCM_CELL_1T1R);
+    const int64_t big = 37 * NCM_RRAM_MC_CHUNK + 5;
+    ncm_rram_mc_result one = mc_threads(&p, &c, &cell, big, 78, 1);
+    ncm_rram_mc_result three = mc_threads(&p, &c, &cell, big, 78, 3);
+    assert_true(one.errors == three.errors && one.ber == three.ber);
 }
 
 static void test_best_ref_is_a_minimum(void **state)
@@ -754,12 +777,450 @@ static void test_bad_programming_condition_refused(void **state)
     assert_contains(err.msg, "i_cc_ua");
     c = cond_at(&p, 10, -1);
     ncm_rram_mc_result r;
-    assert_int_equal(ncm_rram_ber_mc(&p, &c, &cell, 10, 1, &r, &err), NCM_ERR_ARG);
+    assert_int_equal(ncm_rram_ber_mc(&p, &c, &cell, 10, 1, 0, NULL, &r, &err), NCM_ERR_ARG);
     assert_contains(err.msg, "cycles");
     p.sigma_hrs = NAN;
     c = cond_at(&p, 10, 0);
     assert_int_equal(ncm_rram_ber(&p, &c, &cell, &b, &err), NCM_ERR_ARG);
     assert_contains(err.msg, "hrs.sigma_ln_r");
+}
+
+/* ---- progress and cancellation of the Monte Carlo -------------------------------------------- */
+
+/* Progress callback: counts the reports, checks they count up, cancels at report `stop_at`
+ * (0: never). */
+typedef struct {
+    const char *task; /* expected task name */
+    int calls, stop_at, bad;
+    int64_t last_done, last_total;
+} progress_log;
+
+static int log_progress(void *user, const char *task, int64_t done, int64_t total)
+{
+    progress_log *l = user;
+    l->calls++;
+    if ((l->task && strcmp(task, l->task) != 0) || done < l->last_done || done > total)
+        l->bad = 1;
+    l->last_done = done;
+    l->last_total = total;
+    return l->stop_at && l->calls >= l->stop_at;
+}
+
+static void test_mc_reports_progress_and_cancelled_leaves_the_result(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    ncm_rram_cond c = cond_at(&p, 30, 0);
+    ncm_rram_cell cell = ncm_rram_cell_default(&p, NCM_CELL_1T1R);
+    const int64_t n = 40 * NCM_RRAM_MC_CHUNK + 3; /* 41 chunks: 3 blocks of 16 on one thread */
+    progress_log log = {"RRAM Monte Carlo", 0, 0, 0, 0, 0};
+    const ncm_progress pr = {log_progress, &log};
+    ncm_rram_mc_result a, b;
+    ncm_error err = {0};
+    assert_int_equal(ncm_rram_ber_mc(&p, &c, &cell, n, 5, 1, &pr, &a, &err), NCM_OK);
+    assert_int_equal(log.calls, 3);
+    assert_false(log.bad);
+    assert_true(log.last_done == n && log.last_total == n);
+    b = mc_threads(&p, &c, &cell, n, 5, 1);
+    assert_true(a.errors == b.errors); /* reporting changes nothing */
+
+    progress_log stop = {NULL, 0, 1, 0, 0, 0};
+    const ncm_progress cancel = {log_progress, &stop};
+    memset(&b, 0x5a, sizeof b);
+    ncm_rram_mc_result before = b;
+    assert_int_equal(ncm_rram_ber_mc(&p, &c, &cell, n, 5, 1, &cancel, &b, &err), NCM_ERR_CANCELLED);
+    assert_int_equal(err.code, NCM_ERR_CANCELLED);
+    assert_contains(err.msg, "cancelled");
+    assert_int_equal(stop.calls, 1);
+    assert_memory_equal(&b, &before, sizeof b);
+}
+
+/* ---- storage options and the bit error rate sweep -------------------------------------------- */
+
+static ncm_storage storage_of(const char *name)
+{
+    ncm_storage s;
+    ncm_error err = {0};
+    if (ncm_storage_parse(name, &s, &err))
+        fail_msg("ncm_storage_parse(%s): %s", name, err.msg);
+    return s;
+}
+
+static void test_storage_parse_names_the_value_not_an_option(void **state)
+{
+    (void)state;
+    ncm_storage s;
+    ncm_error err = {0};
+    assert_int_equal(ncm_storage_parse("3t3r", &s, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "'3t3r'");
+    assert_null(strstr(err.msg, "--"));
+    assert_int_equal(ncm_storage_parse("1t1r-secded:0", &s, &err), NCM_ERR_ARG);
+    /* the identifiers read back */
+    const char *names[] = {"1t1r", "1t1r-secded", "1t1r-secded:32", "2t2r"};
+    const char *ids[] = {"1t1r", "1t1r-secded:64", "1t1r-secded:32", "2t2r"};
+    for (int i = 0; i < 4; i++) {
+        ncm_storage a = storage_of(names[i]);
+        char id[32];
+        ncm_storage_id(&a, id, sizeof id);
+        assert_string_equal(id, ids[i]);
+        ncm_storage b = storage_of(id);
+        assert_memory_equal(&a, &b, sizeof a);
+    }
+}
+
+static ncm_rram_ber_table *sweep_or_fail(const ncm_rram_params *p, const ncm_rram_sweep *g,
+                                         const ncm_progress *progress)
+{
+    ncm_error err = {0};
+    ncm_rram_ber_table *t = ncm_rram_ber_sweep(p, g, progress, &err);
+    if (!t)
+        fail_msg("ncm_rram_ber_sweep: %s", err.msg);
+    return t;
+}
+
+/* A small grid over every axis: 2 I_cc x 2 V_reset x 1 t_p x 2 ages x 3 cells = 24 rows. */
+static const double G_ICC[] = {20, 100}, G_VR[] = {1.5, -1.8}, G_TP[] = {50}, G_CY[] = {0, 1e6};
+
+static ncm_rram_sweep small_grid(ncm_storage *cells, int64_t reads)
+{
+    cells[0] = storage_of("1t1r");
+    cells[1] = storage_of("1t1r-secded:32");
+    cells[2] = storage_of("2t2r");
+    ncm_rram_sweep g;
+    ncm_rram_sweep_default(&g);
+    g.i_cc_ua = G_ICC, g.n_icc = 2;
+    g.v_reset_v = G_VR, g.n_vreset = 2;
+    g.t_p_ns = G_TP, g.n_tp = 1;
+    g.cycles = G_CY, g.n_cycles = 2;
+    g.cells = cells, g.n_cells = 3;
+    g.reads = reads;
+    g.seed = 7;
+    return g;
+}
+
+static void test_sweep_rows_equal_storage_evaluate_with_the_documented_seeds(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    ncm_storage cells[3];
+    ncm_rram_sweep g = small_grid(cells, 150000);
+    ncm_rram_ber_table *t = sweep_or_fail(&p, &g, NULL);
+    assert_int_equal(t->n_points, 8);
+    assert_int_equal(t->n_rows, 24);
+    assert_int_equal(t->n_cells, 3);
+    assert_string_equal(t->cells[1].name, "1T1R+SECDED(39,32)");
+    assert_string_equal(t->cells[1].id, "1t1r-secded:32");
+    assert_string_equal(t->device, "built-in");
+    int64_t i = 0;
+    for (int a = 0; a < 2; a++)
+        for (int c = 0; c < 2; c++)
+            for (int d = 0; d < 2; d++)
+                for (int k = 0; k < 3; k++, i++) {
+                    const ncm_rram_ber_row *r = &t->rows[i];
+                    assert_true(r->v_reset_v == G_VR[a] && r->t_p_ns == G_TP[0] &&
+                                r->cycles == G_CY[c] && r->i_cc_ua == G_ICC[d]);
+                    assert_int_equal(r->cell, k);
+                    const uint64_t seed = 7 * UINT64_C(1000003) + (uint64_t)i;
+                    assert_true(r->seed == seed);
+                    ncm_rram_cond cond = {G_ICC[d], G_VR[a], G_TP[0], G_CY[c]};
+                    ncm_storage_eval ev;
+                    ncm_error err = {0};
+                    assert_int_equal(
+                        ncm_storage_evaluate(&p, &cond, &cells[k], 150000, seed, &ev, &err),
+                        NCM_OK);
+                    assert_memory_equal(&ev, &r->ev, sizeof ev);
+                    assert_true(ev.reads > 0);
+                }
+    ncm_rram_ber_table_free(t);
+}
+
+static void test_sweep_results_do_not_depend_on_the_thread_count(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    ncm_storage cells[3];
+    ncm_rram_sweep g = small_grid(cells, 2 * NCM_RRAM_MC_CHUNK + 17);
+    g.threads = 1;
+    ncm_rram_ber_table *one = sweep_or_fail(&p, &g, NULL);
+    g.threads = 2;
+    ncm_rram_ber_table *two = sweep_or_fail(&p, &g, NULL);
+    assert_int_equal(one->threads, 1);
+    assert_int_equal(two->threads, 2);
+    assert_int_equal(one->n_rows, two->n_rows);
+    assert_memory_equal(one->rows, two->rows, (size_t)one->n_rows * sizeof *one->rows);
+    ncm_rram_ber_table_free(one);
+    ncm_rram_ber_table_free(two);
+}
+
+static void test_sweep_empty_axes_are_the_reference_condition_and_the_three_cells(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    p.v_reset_ref_v = 1.7;
+    ncm_rram_sweep g;
+    ncm_rram_sweep_default(&g);
+    assert_true(g.reads == 1000000 && g.seed == 1 && g.threads == 0);
+    g.reads = 0;
+    ncm_rram_ber_table *t = sweep_or_fail(&p, &g, NULL);
+    assert_int_equal(t->n_rows, 3);
+    const char *ids[] = {"1t1r", "1t1r-secded:64", "2t2r"};
+    for (int k = 0; k < 3; k++) {
+        const ncm_rram_ber_row *r = &t->rows[k];
+        assert_string_equal(t->cells[k].id, ids[k]);
+        assert_true(r->i_cc_ua == p.i_ref_ua && r->v_reset_v == 1.7 && r->t_p_ns == p.t_p_ref_ns &&
+                    r->cycles == 0);
+        assert_true(isfinite(r->ev.ber) && isnan(r->ev.ber_mc) && r->ev.reads == 0);
+    }
+    ncm_rram_ber_table_free(t);
+    ncm_rram_ber_table_free(NULL);
+}
+
+/* Splits a CSV line in place into at most max fields; returns their number. */
+static int split_csv(char *line, char **f, int max)
+{
+    int n = 0;
+    for (char *tok = line; tok && n < max;) {
+        f[n++] = tok;
+        tok = strchr(tok, ',');
+        if (tok)
+            *tok++ = '\0';
+    }
+    return n;
+}
+
+static void test_sweep_csv_has_the_header_and_one_parsable_line_per_row(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    ncm_storage cells[3];
+    ncm_rram_sweep g = small_grid(cells, 100000);
+    ncm_rram_ber_table *t = sweep_or_fail(&p, &g, NULL);
+    ncm_error err = {0};
+    assert_int_equal(ncm_rram_ber_table_save_csv(t, tpath("sweep.csv"), &err), NCM_OK);
+    size_t len;
+    char *text = (char *)read_all(tpath("sweep.csv"), &len);
+    text[len] = '\0';
+    const char *header = "cell,i_cc_ua,v_reset_v,t_p_ns,cycles,r_ref_ohm,raw_ber,ber,ber_mc,"
+                         "ci95_lo,ci95_hi,reads,errors,devices_per_bit,e_program_bit_pj,"
+                         "e_read_bit_pj,decoder_gates\n";
+    assert_memory_equal(text, header, strlen(header));
+    char *line = text + strlen(header), *next;
+    int64_t i = 0;
+    for (; *line; line = next, i++) {
+        next = strchr(line, '\n');
+        assert_non_null(next);
+        *next++ = '\0';
+        assert_true(i < t->n_rows);
+        const ncm_rram_ber_row *r = &t->rows[i];
+        char *f[20];
+        assert_int_equal(split_csv(line, f, 20), 17);
+        assert_string_equal(f[0], t->cells[r->cell].id);
+        double v[17];
+        for (int j = 1; j < 17; j++) {
+            char *end;
+            v[j] = strtod(f[j], &end);
+            if (end == f[j] || *end)
+                fail_msg("row %lld, column %d: \"%s\" is not a number", (long long)i, j, f[j]);
+        }
+        assert_true(v[1] == r->i_cc_ua && v[2] == r->v_reset_v && v[3] == r->t_p_ns &&
+                    v[4] == r->cycles);
+        expect_near(v[7], r->ev.ber, 1e-6 * r->ev.ber);
+        expect_near(v[8], r->ev.ber_mc, 1e-6 * r->ev.ber_mc);
+        assert_true(v[11] == (double)r->ev.reads && v[12] == (double)r->ev.errors);
+        assert_true(v[16] == r->ev.decoder_gates);
+    }
+    assert_int_equal(i, t->n_rows);
+    free(text);
+    ncm_rram_ber_table_free(t);
+}
+
+static void test_sweep_json_has_the_producer_the_provenance_and_every_point(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    ncm_storage cells[3];
+    ncm_rram_sweep g = small_grid(cells, 0); /* no Monte Carlo: its values are null */
+    g.device = "data/hfo2.json";
+    g.threads = 2;
+    ncm_rram_ber_table *t = sweep_or_fail(&p, &g, NULL);
+    ncm_error err = {0};
+    assert_int_equal(ncm_rram_ber_table_save_json(t, tpath("sweep.json"), &err), NCM_OK);
+    size_t len;
+    char *text = (char *)read_all(tpath("sweep.json"), &len);
+    text[len] = '\0';
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    assert_non_null(root);
+    char producer[64];
+    snprintf(producer, sizeof producer, "nanocim %s", ncm_version());
+    assert_string_equal(cJSON_GetObjectItem(root, "command")->valuestring, "rram ber");
+    assert_string_equal(cJSON_GetObjectItem(root, "producer")->valuestring, producer);
+    assert_string_equal(cJSON_GetObjectItem(root, "device")->valuestring, "data/hfo2.json");
+    assert_string_equal(cJSON_GetObjectItem(root, "technology")->valuestring, p.name);
+    assert_true(cJSON_GetObjectItem(root, "seed")->valuedouble == 7);
+    assert_true(cJSON_GetObjectItem(root, "reads_per_point")->valuedouble == 0);
+    assert_true(cJSON_GetObjectItem(root, "threads")->valuedouble == 2);
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(root, "seconds")));
+    const cJSON *pts = cJSON_GetObjectItem(root, "points");
+    assert_int_equal(cJSON_GetArraySize(pts), t->n_rows);
+    const char *keys[] = {"cell",          "name",         "i_cc_ua",         "v_reset_v",
+                          "t_p_ns",        "cycles",       "r_ref_ohm",       "raw_ber",
+                          "ber",           "ber_mc",       "ci95_lo",         "ci95_hi",
+                          "reads",         "errors",       "devices_per_bit", "e_program_bit_pj",
+                          "e_read_bit_pj", "decoder_gates"};
+    int64_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, pts)
+    {
+        const ncm_rram_ber_row *r = &t->rows[i++];
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            if (!cJSON_GetObjectItem(e, keys[k]))
+                fail_msg("point %lld has no \"%s\"", (long long)i - 1, keys[k]);
+        assert_string_equal(cJSON_GetObjectItem(e, "cell")->valuestring, t->cells[r->cell].id);
+        assert_string_equal(cJSON_GetObjectItem(e, "name")->valuestring, t->cells[r->cell].name);
+        assert_true(cJSON_GetObjectItem(e, "i_cc_ua")->valuedouble == r->i_cc_ua);
+        expect_near(cJSON_GetObjectItem(e, "ber")->valuedouble, r->ev.ber, 1e-12 * r->ev.ber);
+        assert_true(cJSON_IsNull(cJSON_GetObjectItem(e, "ber_mc")));
+    }
+    cJSON_Delete(root);
+    ncm_rram_ber_table_free(t);
+}
+
+static void test_sweep_cancelled_returns_cancelled_and_writes_nothing(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    ncm_storage cells[3];
+    /* rows of 2e8 reads: seconds each, so the cancellation must come from inside a row */
+    ncm_rram_sweep g = small_grid(cells, 200000000);
+    progress_log stop = {"rram ber", 0, 1, 0, 0, 0};
+    const ncm_progress pr = {log_progress, &stop};
+    ncm_error err = {0};
+    const double t0 = ncm_now();
+    ncm_rram_ber_table *t = ncm_rram_ber_sweep(&p, &g, &pr, &err);
+    const double secs = ncm_now() - t0;
+    assert_null(t);
+    assert_int_equal(err.code, NCM_ERR_CANCELLED);
+    assert_contains(err.msg, "cancelled");
+    assert_int_equal(stop.calls, 1);
+    assert_false(stop.bad);
+    assert_true(stop.last_total == 24 && stop.last_done == 0);
+    printf("  cancelled after %.3f s\n", secs);
+    assert_true(secs < 1.0);
+    /* the command line writes its files from the table: with none, nothing is written */
+    assert_int_equal(access(tpath("cancelled.csv"), F_OK), -1);
+    /* and a sweep cancelled at its last report (a fast one) keeps nothing either */
+    ncm_rram_sweep fast = small_grid(cells, 0);
+    progress_log stop2 = {"rram ber", 0, 1, 0, 0, 0};
+    const ncm_progress pr2 = {log_progress, &stop2};
+    assert_null(ncm_rram_ber_sweep(&p, &fast, &pr2, &err));
+    assert_int_equal(err.code, NCM_ERR_CANCELLED);
+}
+
+static void test_sweep_reports_progress_up_to_the_row_count(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    ncm_storage cells[3];
+    ncm_rram_sweep g = small_grid(cells, 20000);
+    progress_log log = {"rram ber", 0, 0, 0, 0, 0};
+    const ncm_progress pr = {log_progress, &log};
+    ncm_rram_ber_table *t = sweep_or_fail(&p, &g, &pr);
+    assert_true(log.calls >= 1);
+    assert_false(log.bad);
+    assert_true(log.last_done == 24 && log.last_total == 24);
+    ncm_rram_ber_table *q = sweep_or_fail(&p, &g, NULL);
+    assert_memory_equal(t->rows, q->rows, (size_t)t->n_rows * sizeof *t->rows);
+    ncm_rram_ber_table_free(t);
+    ncm_rram_ber_table_free(q);
+}
+
+static void test_sweep_refuses_more_than_1e6_rows_with_the_figure(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    enum { N = 1000 };
+    static double icc[N], cy[N];
+    for (int i = 0; i < N; i++) {
+        icc[i] = 10 + i;
+        cy[i] = i;
+    }
+    ncm_rram_sweep g;
+    ncm_rram_sweep_default(&g);
+    g.i_cc_ua = icc, g.n_icc = N;
+    g.cycles = cy, g.n_cycles = N;
+    ncm_error err = {0};
+    assert_int_equal(ncm_rram_sweep_check(&g, NULL, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "3000000");
+    assert_contains(err.msg, "1000000");
+    assert_null(ncm_rram_ber_sweep(&p, &g, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_ARG);
+    assert_contains(err.msg, "1000 I_cc x 1 V_reset x 1 t_p x 1000 cycles x 3 cells = 3000000");
+    /* exactly at the limit: accepted by the check */
+    ncm_storage one = storage_of("2t2r");
+    g.cells = &one, g.n_cells = 1;
+    g.n_cycles = N;
+    assert_int_equal(ncm_rram_sweep_check(&g, NULL, &err), NCM_OK);
+}
+
+static void test_sweep_check_names_the_field_and_its_value(void **state)
+{
+    (void)state;
+    const double bad_icc[] = {10, -5}, bad_vr[] = {0}, bad_cy[] = {NAN};
+    ncm_rram_sweep g;
+    ncm_error err = {0};
+    ncm_rram_sweep_default(&g);
+    g.i_cc_ua = bad_icc, g.n_icc = 2;
+    assert_int_equal(ncm_rram_sweep_check(&g, NULL, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "ncm_rram_sweep.i_cc_ua[1] = -5");
+    ncm_rram_sweep_default(&g);
+    g.v_reset_v = bad_vr, g.n_vreset = 1;
+    assert_int_equal(ncm_rram_sweep_check(&g, "grid", &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "grid.v_reset_v[0] = 0");
+    ncm_rram_sweep_default(&g);
+    g.cycles = bad_cy, g.n_cycles = 1;
+    assert_int_equal(ncm_rram_sweep_check(&g, NULL, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "cycles[0] = nan");
+    ncm_rram_sweep_default(&g);
+    g.reads = -1;
+    assert_int_equal(ncm_rram_sweep_check(&g, NULL, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "reads = -1");
+    ncm_rram_sweep_default(&g);
+    g.threads = -2;
+    assert_int_equal(ncm_rram_sweep_check(&g, NULL, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "threads = -2");
+    ncm_rram_sweep_default(&g);
+    g.n_tp = 3;
+    assert_int_equal(ncm_rram_sweep_check(&g, NULL, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "t_p_ns = NULL");
+    ncm_storage s = storage_of("1t1r");
+    s.best_ref = 0;
+    s.r_ref_ohm = -1;
+    ncm_rram_sweep_default(&g);
+    g.cells = &s, g.n_cells = 1;
+    assert_int_equal(ncm_rram_sweep_check(&g, NULL, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "cells[0].r_ref_ohm = -1");
+    assert_null(strstr(err.msg, "--"));
+}
+
+static void test_sweep_row_failure_names_the_condition_and_the_cell(void **state)
+{
+    (void)state;
+    /* SECDED needs the cell's analytic BER, which a 2T2R cell of the Student-t family lacks */
+    ncm_rram_params p = defaults();
+    p.family = NCM_RRAM_STUDENT_T;
+    ncm_storage s = storage_of("2t2r");
+    s.ecc_k = 64;
+    ncm_rram_sweep g;
+    ncm_rram_sweep_default(&g);
+    g.cells = &s, g.n_cells = 1;
+    g.reads = 0;
+    ncm_error err = {0};
+    assert_null(ncm_rram_ber_sweep(&p, &g, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_ARG);
+    assert_contains(err.msg,
+                    "I_cc 100 uA, V_reset 1.5 V, t_p 100 ns, 0 cycles, 2T2R+SECDED(72,64)");
+    assert_contains(err.msg, "analytic");
 }
 
 int main(void)
@@ -794,6 +1255,18 @@ int main(void)
         cmocka_unit_test(test_device_file_json_syntax_error_names_line),
         cmocka_unit_test(test_device_file_newer_version_refused),
         cmocka_unit_test(test_bad_programming_condition_refused),
+        cmocka_unit_test(test_mc_reports_progress_and_cancelled_leaves_the_result),
+        cmocka_unit_test(test_storage_parse_names_the_value_not_an_option),
+        cmocka_unit_test(test_sweep_rows_equal_storage_evaluate_with_the_documented_seeds),
+        cmocka_unit_test(test_sweep_results_do_not_depend_on_the_thread_count),
+        cmocka_unit_test(test_sweep_empty_axes_are_the_reference_condition_and_the_three_cells),
+        cmocka_unit_test(test_sweep_csv_has_the_header_and_one_parsable_line_per_row),
+        cmocka_unit_test(test_sweep_json_has_the_producer_the_provenance_and_every_point),
+        cmocka_unit_test(test_sweep_cancelled_returns_cancelled_and_writes_nothing),
+        cmocka_unit_test(test_sweep_reports_progress_up_to_the_row_count),
+        cmocka_unit_test(test_sweep_refuses_more_than_1e6_rows_with_the_figure),
+        cmocka_unit_test(test_sweep_check_names_the_field_and_its_value),
+        cmocka_unit_test(test_sweep_row_failure_names_the_condition_and_the_cell),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -3,7 +3,9 @@
  * independently of the fit's own), the Kolmogorov-Smirnov checks pass on data from the model and
  * fail on data from other distributions, the p-values are calibrated, unidentifiable parameters
  * are kept from the base, aged measurements are left out, and the CSV reader accepts the format's
- * variants and refuses bad files with the line and column named. */
+ * variants and refuses bad files with the line and column named; the synthetic measurement file
+ * (ncm_rram_sample_save) holds the documented draws, and the whole calibration of a file
+ * (ncm_rram_fit_file) writes the device and the report, or nothing. */
 #define _XOPEN_SOURCE 700 /* nftw */
 
 #include <setjmp.h>
@@ -13,16 +15,18 @@
 #include <cmocka.h>
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testdir.h"
-#include "util/io.h"
+#include "nanocim/config.h"
 #include "nanocim/rng.h"
 #include "nanocim/rram.h"
 #include "nanocim/rram_fit.h"
+#include "util/io.h"
 
 /* ---- helpers --------------------------------------------------------------------------------- */
 
@@ -97,35 +101,41 @@ static void write_sampled_csv(const char *path, const ncm_rram_params *p, const 
     assert_int_equal(fclose(fp), 0);
 }
 
-static void read_ok(const char *path, const ncm_rram_params *base, ncm_rram_measurements *m)
+static ncm_rram_measurements *read_ok(const char *path, const ncm_rram_params *base)
 {
     ncm_error err = {0};
-    if (ncm_rram_meas_read(path, base, m, &err))
+    ncm_rram_measurements *m = ncm_rram_meas_read(path, base, &err);
+    if (!m)
         fail_msg("ncm_rram_meas_read: %s", err.msg);
+    return m;
 }
 
-static void fit_ok(const ncm_rram_measurements *m, const ncm_rram_params *base,
-                   const ncm_rram_fit_opts *opts, ncm_rram_params *out, ncm_rram_fit_report *rep)
+/* Fits, copies the fitted device to *out, returns the report. */
+static ncm_rram_fit_report *fit_ok(const ncm_rram_measurements *m, const ncm_rram_params *base,
+                                   const ncm_rram_fit_opts *opts, ncm_rram_params *out)
 {
     ncm_error err = {0};
-    if (ncm_rram_fit(m, base, opts, out, rep, &err))
+    ncm_rram_fit_report *rep = ncm_rram_fit(m, base, opts, &err);
+    if (!rep)
         fail_msg("ncm_rram_fit: %s", err.msg);
+    memcpy(out, &rep->fitted, sizeof *out);
+    return rep;
 }
 
 /* Samples `conds` from p, writes, reads and fits them with the default device as the base. */
-static void sample_and_fit(const char *name, const ncm_rram_params *p, const test_cond *conds,
-                           int n_conds, int n_dev, uint64_t seed, ncm_rram_params *out,
-                           ncm_rram_fit_report *rep)
+static ncm_rram_fit_report *sample_and_fit(const char *name, const ncm_rram_params *p,
+                                           const test_cond *conds, int n_conds, int n_dev,
+                                           uint64_t seed, ncm_rram_params *out)
 {
     const char *path = tpath(name);
     write_sampled_csv(path, p, conds, n_conds, n_dev, seed, "\n");
     ncm_rram_params base = defaults();
-    ncm_rram_measurements m;
-    read_ok(path, &base, &m);
-    assert_int_equal(m.n, (int64_t)n_conds * n_dev);
-    assert_int_equal(m.n_conds, n_conds);
-    fit_ok(&m, &base, NULL, out, rep);
-    ncm_rram_meas_free(&m);
+    ncm_rram_measurements *m = read_ok(path, &base);
+    assert_int_equal(m->n, (int64_t)n_conds * n_dev);
+    assert_int_equal(m->n_conds, n_conds);
+    ncm_rram_fit_report *rep = fit_ok(m, &base, NULL, out);
+    ncm_rram_meas_free(m);
+    return rep;
 }
 
 static const ncm_rram_fit_param *param(const ncm_rram_fit_report *rep, const char *field)
@@ -138,20 +148,19 @@ static const ncm_rram_fit_param *param(const ncm_rram_fit_report *rep, const cha
 }
 
 /* Parses text as a measurement CSV (written to a file first, so the file reader is exercised). */
-static ncm_status parse_file(const char *name, const char *text, ncm_rram_measurements *m,
-                             ncm_error *err)
+static ncm_rram_measurements *parse_file(const char *name, const char *text, ncm_error *err)
 {
     const char *path = tpath(name);
     write_raw(path, text, strlen(text));
-    return ncm_rram_meas_read(path, NULL, m, err);
+    return ncm_rram_meas_read(path, NULL, err);
 }
 
 static void expect_refused(const char *name, const char *text, ncm_status want, const char *needle1,
                            const char *needle2)
 {
-    ncm_rram_measurements m;
     ncm_error err = {0};
-    ncm_status got = parse_file(name, text, &m, &err);
+    ncm_rram_measurements *m = parse_file(name, text, &err);
+    ncm_status got = m ? NCM_OK : err.code;
     if (got != want)
         fail_msg("%s: status %d (%s), expected %d; message \"%s\"", name, got, ncm_status_name(got),
                  want, err.msg);
@@ -161,8 +170,7 @@ static void expect_refused(const char *name, const char *text, ncm_status want, 
     if (needle2)
         assert_contains(err.msg, needle2);
     assert_null(strchr(err.msg, '\n'));
-    assert_int_equal(m.n, 0);
-    assert_null(m.rows);
+    assert_null(m);
 }
 
 /* ---- recovery of a known device -------------------------------------------------------------- */
@@ -188,11 +196,11 @@ static void test_fit_recovers_the_parameters_of_a_known_device(void **state)
     assert_int_equal(ncm_rram_save(tpath("truth.json"), &t, &err), NCM_OK);
     assert_int_equal(ncm_rram_load(tpath("truth.json"), &tl, &err), NCM_OK);
     ncm_rram_params out;
-    ncm_rram_fit_report rep;
-    sample_and_fit("known.csv", &tl, DESIGN, N_DESIGN, N_DEV, 2024, &out, &rep);
+    ncm_rram_fit_report *rep =
+        sample_and_fit("known.csv", &tl, DESIGN, N_DESIGN, N_DEV, 2024, &out);
     for (int i = 0; i < NCM_RRAM_FIT_N_PARAMS; i++)
-        if (!rep.params[i].fitted)
-            fail_msg("%s not fitted: %s", rep.params[i].field, rep.params[i].note);
+        if (!rep->params[i].fitted)
+            fail_msg("%s not fitted: %s", rep->params[i].field, rep->params[i].note);
 
     /* Standard errors, derived for this design (n devices per condition, independent):
      * mean of ln R: sigma / sqrt(n); ln of a sample sd: 1 / sqrt(2 (n - 1)); regressions: the
@@ -236,22 +244,22 @@ static void test_fit_recovers_the_parameters_of_a_known_device(void **state)
     double se_sh = t.sigma_hrs / sqrt(2 * nh * (n - 1));
 
     printf("  recovery, %d conditions x %d devices:\n", N_DESIGN, N_DEV);
-    const ncm_rram_fit_param *q = param(&rep, "lrs.v_c_v");
+    const ncm_rram_fit_param *q = param(rep, "lrs.v_c_v");
     check_within("ln lrs.v_c_v", log(out.v_c_v), log(t.v_c_v), se_ln_vc, q->se / q->value);
-    q = param(&rep, "lrs.sigma_ln_r");
+    q = param(rep, "lrs.sigma_ln_r");
     check_within("ln lrs.sigma_ln_r", log(out.sigma_lrs), log(t.sigma_lrs), se_ln_sl,
                  q->se / q->value);
-    q = param(&rep, "lrs.sigma_icc_exp");
+    q = param(rep, "lrs.sigma_icc_exp");
     check_within("lrs.sigma_icc_exp", out.sigma_lrs_exp, t.sigma_lrs_exp, se_k, q->se);
-    q = param(&rep, "hrs.r_median_ohm");
+    q = param(rep, "hrs.r_median_ohm");
     check_within("ln hrs.r_median_ohm", log(out.r_hrs_ref_ohm), log(t.r_hrs_ref_ohm), se_ln_rh,
                  q->se / q->value);
-    q = param(&rep, "hrs.ln_r_per_v_reset");
+    q = param(rep, "hrs.ln_r_per_v_reset");
     check_within("hrs.ln_r_per_v_reset", out.hrs_ln_r_per_v, t.hrs_ln_r_per_v, sqrt(var_kv), q->se);
-    q = param(&rep, "hrs.ln_r_per_ln_t_p");
+    q = param(rep, "hrs.ln_r_per_ln_t_p");
     check_within("hrs.ln_r_per_ln_t_p", out.hrs_ln_r_per_ln_t, t.hrs_ln_r_per_ln_t, sqrt(var_kt),
                  q->se);
-    q = param(&rep, "hrs.sigma_ln_r");
+    q = param(rep, "hrs.sigma_ln_r");
     check_within("hrs.sigma_ln_r", out.sigma_hrs, t.sigma_hrs, se_sh, q->se);
 
     /* everything else is the base's (the defaults), not the truth's name */
@@ -259,22 +267,21 @@ static void test_fit_recovers_the_parameters_of_a_known_device(void **state)
     assert_string_equal(out.name, "hfo2-130nm-fit");
     assert_true(out.d2d_var_frac == b.d2d_var_frac && out.n0_ref_cycles == b.n0_ref_cycles &&
                 out.r_ref_ohm == b.r_ref_ohm && out.i_ref_ua == b.i_ref_ua);
-    assert_int_equal(rep.n_meas, N_DESIGN * N_DEV);
-    assert_int_equal(rep.n_fit, N_DESIGN * N_DEV);
-    ncm_rram_fit_report_free(&rep);
+    assert_int_equal(rep->n_meas, N_DESIGN * N_DEV);
+    assert_int_equal(rep->n_fit, N_DESIGN * N_DEV);
+    ncm_rram_fit_report_free(rep);
 }
 
 static void test_ks_small_when_the_data_come_from_the_model(void **state)
 {
     (void)state;
     ncm_rram_params t = truth_params(), out;
-    ncm_rram_fit_report rep;
-    sample_and_fit("ks_model.csv", &t, DESIGN, N_DESIGN, N_DEV, 7, &out, &rep);
-    assert_int_equal(rep.n_groups, N_DESIGN);
+    ncm_rram_fit_report *rep = sample_and_fit("ks_model.csv", &t, DESIGN, N_DESIGN, N_DEV, 7, &out);
+    assert_int_equal(rep->n_groups, N_DESIGN);
     /* D sqrt(n) < 1.95 is the 0.1 % level of the Kolmogorov distribution: 11 conditions keep the
      * chance of a false alarm near 1 % for any seed, and estimated parameters only lower D */
-    for (int k = 0; k < rep.n_groups; k++) {
-        const ncm_rram_fit_group *g = &rep.groups[k];
+    for (int k = 0; k < rep->n_groups; k++) {
+        const ncm_rram_fit_group *g = &rep->groups[k];
         printf("  %s I=%-4g V=%-4g t=%-4g n=%lld  D_model sqrt(n) = %.3f (p %.3f)  "
                "D_own sqrt(n) = %.3f (p %.3f)\n",
                g->lrs ? "LRS" : "HRS", g->i_cc_ua, g->v_reset_v, g->t_p_ns, (long long)g->n_fit,
@@ -288,7 +295,7 @@ static void test_ks_small_when_the_data_come_from_the_model(void **state)
         /* the model's prediction and the group's own fit agree within sampling error */
         expect_near(g->mu_model, g->mu, 5 * g->sigma / sqrt((double)g->n_fit));
     }
-    ncm_rram_fit_report_free(&rep);
+    ncm_rram_fit_report_free(rep);
 }
 
 static void test_ks_large_for_student_t_data(void **state)
@@ -298,15 +305,14 @@ static void test_ks_large_for_student_t_data(void **state)
     ncm_rram_params t = truth_params(), out;
     t.family = NCM_RRAM_STUDENT_T;
     t.t_nu = 2;
-    ncm_rram_fit_report rep;
-    sample_and_fit("student.csv", &t, DESIGN, N_DESIGN, N_DEV, 11, &out, &rep);
-    for (int k = 0; k < rep.n_groups; k++) {
-        const ncm_rram_fit_group *g = &rep.groups[k];
+    ncm_rram_fit_report *rep = sample_and_fit("student.csv", &t, DESIGN, N_DESIGN, N_DEV, 11, &out);
+    for (int k = 0; k < rep->n_groups; k++) {
+        const ncm_rram_fit_group *g = &rep->groups[k];
         if (!(g->p_model < 1e-6 && g->p_own < 1e-6))
             fail_msg("condition %d: D_model %.4f (p %.3g), D_own %.4f (p %.3g)", k, g->ks_model,
                      g->p_model, g->ks_own, g->p_own);
     }
-    ncm_rram_fit_report_free(&rep);
+    ncm_rram_fit_report_free(rep);
 }
 
 static void test_ks_large_for_a_bimodal_condition(void **state)
@@ -322,18 +328,16 @@ static void test_ks_large_for_a_bimodal_condition(void **state)
     for (int i = 0; i < 2000; i++)
         fprintf(fp, "lrs@100,1,%.17g\n", exp(log(i % 2 ? 4e3 : 16e3) + 0.1 * ncm_rng_normal(&rng)));
     assert_int_equal(fclose(fp), 0);
-    ncm_rram_measurements m;
-    read_ok(path, NULL, &m);
+    ncm_rram_measurements *m = read_ok(path, NULL);
     ncm_rram_params out;
-    ncm_rram_fit_report rep;
-    fit_ok(&m, NULL, NULL, &out, &rep);
-    const ncm_rram_fit_group *g = &rep.groups[0];
+    ncm_rram_fit_report *rep = fit_ok(m, NULL, NULL, &out);
+    const ncm_rram_fit_group *g = &rep->groups[0];
     printf("  bimodal: D_model %.3f (p %.2g), D_own %.3f (p %.2g)\n", g->ks_model, g->p_model,
            g->ks_own, g->p_own);
     assert_true(g->p_model < 1e-6);
     assert_true(g->p_own < 1e-6);
-    ncm_rram_fit_report_free(&rep);
-    ncm_rram_meas_free(&m);
+    ncm_rram_fit_report_free(rep);
+    ncm_rram_meas_free(m);
 }
 
 /* ---- statistical details --------------------------------------------------------------------- */
@@ -349,18 +353,17 @@ static void test_small_conditions_give_an_unbiased_sigma(void **state)
     for (int k = 0; k < N_C; k++)
         c[k] = (test_cond){1, 100, 1.0 + 0.002 * k, 100};
     ncm_rram_params t = truth_params(), out;
-    ncm_rram_fit_report rep;
-    sample_and_fit("small.csv", &t, c, N_C, 3, 3, &out, &rep);
+    ncm_rram_fit_report *rep = sample_and_fit("small.csv", &t, c, N_C, 3, 3, &out);
     const double se = sqrt(M_PI * M_PI / 6 / 4 / N_C);
     printf("  300 x 3: sigma_L fitted %.4f, true %.4f, se of ln %.3f\n", out.sigma_lrs, t.sigma_lrs,
            se);
     expect_near(log(out.sigma_lrs), log(t.sigma_lrs), 4 * se);
-    expect_near(param(&rep, "lrs.sigma_ln_r")->se / out.sigma_lrs, se, 0.05 * se);
-    assert_false(param(&rep, "lrs.sigma_icc_exp")->fitted);
+    expect_near(param(rep, "lrs.sigma_ln_r")->se / out.sigma_lrs, se, 0.05 * se);
+    assert_false(param(rep, "lrs.sigma_icc_exp")->fitted);
     /* groups of 3 have no Lilliefors p-value (n >= 5), but a model KS distance */
-    assert_true(isnan(rep.groups[0].p_own));
-    assert_true(rep.groups[0].ks_model > 0);
-    ncm_rram_fit_report_free(&rep);
+    assert_true(isnan(rep->groups[0].p_own));
+    assert_true(rep->groups[0].ks_model > 0);
+    ncm_rram_fit_report_free(rep);
 }
 
 static void test_ks_pvalues_are_calibrated(void **state)
@@ -423,24 +426,23 @@ static void test_unidentifiable_slopes_are_kept_from_the_base(void **state)
     /* one I_cc for the LRS, one V_reset and one t_p for the HRS */
     const test_cond c[] = {{1, 100, 1.5, 100}, {0, 100, 2.0, 200}};
     ncm_rram_params t = truth_params(), out, b = defaults();
-    ncm_rram_fit_report rep;
-    sample_and_fit("one_each.csv", &t, c, 2, 500, 17, &out, &rep);
+    ncm_rram_fit_report *rep = sample_and_fit("one_each.csv", &t, c, 2, 500, 17, &out);
     const char *kept[] = {"lrs.sigma_icc_exp", "hrs.ln_r_per_v_reset", "hrs.ln_r_per_ln_t_p"};
     for (int i = 0; i < 3; i++) {
-        const ncm_rram_fit_param *q = param(&rep, kept[i]);
+        const ncm_rram_fit_param *q = param(rep, kept[i]);
         assert_false(q->fitted);
         assert_true(q->value == q->base_value && isnan(q->se));
         assert_contains(q->note, "kept from the base");
     }
     assert_true(out.sigma_lrs_exp == b.sigma_lrs_exp && out.hrs_ln_r_per_v == b.hrs_ln_r_per_v &&
                 out.hrs_ln_r_per_ln_t == b.hrs_ln_r_per_ln_t);
-    assert_true(param(&rep, "lrs.v_c_v")->fitted && param(&rep, "hrs.r_median_ohm")->fitted);
+    assert_true(param(rep, "lrs.v_c_v")->fitted && param(rep, "hrs.r_median_ohm")->fitted);
     /* the HRS intercept goes through the one condition with the base's slopes */
     ncm_rram_cond rc = {100, 2.0, 200, 0};
     ncm_rram_stats s;
     ncm_rram_stats_at(&out, &rc, &s);
-    expect_near(s.mu_hrs, rep.groups[1].mu, 1e-9);
-    ncm_rram_fit_report_free(&rep);
+    expect_near(s.mu_hrs, rep->groups[1].mu, 1e-9);
+    ncm_rram_fit_report_free(rep);
 }
 
 static void test_collinear_reset_voltage_and_pulse_width_keep_the_pulse_slope(void **state)
@@ -449,17 +451,16 @@ static void test_collinear_reset_voltage_and_pulse_width_keep_the_pulse_slope(vo
     /* V_reset and t_p change together: only their sum effect is known */
     const test_cond c[] = {{0, 100, 1.2, 50}, {0, 100, 2.0, 500}};
     ncm_rram_params t = truth_params(), out, b = defaults();
-    ncm_rram_fit_report rep;
-    sample_and_fit("collinear.csv", &t, c, 2, 1000, 19, &out, &rep);
-    const ncm_rram_fit_param *kt = param(&rep, "hrs.ln_r_per_ln_t_p");
+    ncm_rram_fit_report *rep = sample_and_fit("collinear.csv", &t, c, 2, 1000, 19, &out);
+    const ncm_rram_fit_param *kt = param(rep, "hrs.ln_r_per_ln_t_p");
     assert_false(kt->fitted);
     assert_contains(kt->note, "together");
     assert_true(out.hrs_ln_r_per_ln_t == b.hrs_ln_r_per_ln_t);
-    assert_true(param(&rep, "hrs.ln_r_per_v_reset")->fitted);
+    assert_true(param(rep, "hrs.ln_r_per_v_reset")->fitted);
     /* with k_t at the base's 0.15 instead of the true 0.25, k_V absorbs the difference:
      * delta mu = 0.8 k_V + ln(10) k_t */
     expect_near(out.hrs_ln_r_per_v, t.hrs_ln_r_per_v + log(10) * (0.25 - 0.15) / 0.8, 0.15);
-    ncm_rram_fit_report_free(&rep);
+    ncm_rram_fit_report_free(rep);
 }
 
 static void test_a_falling_trend_is_fitted_at_the_bound_zero(void **state)
@@ -481,22 +482,20 @@ static void test_a_falling_trend_is_fitted_at_the_bound_zero(void **state)
                 0.4 / (ic[i % 2] * 1e-6) * exp(0.001 * ic[i % 2] * ncm_rng_normal(&rng)));
     }
     assert_int_equal(fclose(fp), 0);
-    ncm_rram_measurements m;
-    read_ok(path, NULL, &m);
+    ncm_rram_measurements *m = read_ok(path, NULL);
     ncm_rram_params out;
-    ncm_rram_fit_report rep;
-    fit_ok(&m, NULL, NULL, &out, &rep);
+    ncm_rram_fit_report *rep = fit_ok(m, NULL, NULL, &out);
     ncm_error err = {0};
     assert_int_equal(ncm_rram_check(&out, NULL, &err), NCM_OK);
     const char *bound[] = {"hrs.ln_r_per_v_reset", "lrs.sigma_icc_exp"};
     for (int i = 0; i < 2; i++) {
-        const ncm_rram_fit_param *q = param(&rep, bound[i]);
+        const ncm_rram_fit_param *q = param(rep, bound[i]);
         assert_true(q->fitted);
         assert_true(q->value == 0.0);
         assert_contains(q->note, "at the bound 0");
     }
-    ncm_rram_fit_report_free(&rep);
-    ncm_rram_meas_free(&m);
+    ncm_rram_fit_report_free(rep);
+    ncm_rram_meas_free(m);
 }
 
 static void test_aged_measurements_are_left_out(void **state)
@@ -519,34 +518,29 @@ static void test_aged_measurements_are_left_out(void **state)
     assert_int_equal(fclose(fp), 0);
     free(text);
 
-    ncm_rram_measurements mf, ma;
-    read_ok(fresh, NULL, &mf);
-    read_ok(aged, NULL, &ma);
+    ncm_rram_measurements *mf = read_ok(fresh, NULL), *ma = read_ok(aged, NULL);
     ncm_rram_params pf, pa;
-    ncm_rram_fit_report rf, ra;
-    fit_ok(&mf, NULL, NULL, &pf, &rf);
-    fit_ok(&ma, NULL, NULL, &pa, &ra);
+    ncm_rram_fit_report *rf = fit_ok(mf, NULL, NULL, &pf), *ra = fit_ok(ma, NULL, NULL, &pa);
     assert_memory_equal(&pf, &pa, sizeof pf);
-    assert_int_equal(ra.n_meas, rf.n_meas + 100);
-    assert_int_equal(ra.n_fit, rf.n_fit);
-    assert_int_equal(ra.groups[0].n, 250);
-    assert_int_equal(ra.groups[0].n_fit, 200);
+    assert_int_equal(ra->n_meas, rf->n_meas + 100);
+    assert_int_equal(ra->n_fit, rf->n_fit);
+    assert_int_equal(ra->groups[0].n, 250);
+    assert_int_equal(ra->groups[0].n_fit, 200);
     /* n0 at 10 uA, 1.5 V is 1e6 * 10^3 = 1e9 cycles: the limit is 1e7 */
-    expect_near(ra.groups[0].cycle_max, 1e7, 1e-3);
+    expect_near(ra->groups[0].cycle_max, 1e7, 1e-3);
     /* with every cycle counted as fresh they do enter */
     ncm_rram_fit_opts all = {INFINITY};
     ncm_rram_params pall;
-    ncm_rram_fit_report rall;
-    fit_ok(&ma, NULL, &all, &pall, &rall);
-    assert_int_equal(rall.n_fit, ra.n_meas);
-    assert_int_equal(rall.groups[0].n_fit, 250);
-    assert_true(rall.groups[0].mu < ra.groups[0].mu - 1);
+    ncm_rram_fit_report *rall = fit_ok(ma, NULL, &all, &pall);
+    assert_int_equal(rall->n_fit, ra->n_meas);
+    assert_int_equal(rall->groups[0].n_fit, 250);
+    assert_true(rall->groups[0].mu < ra->groups[0].mu - 1);
     assert_true(memcmp(&pall, &pf, sizeof pf) != 0);
-    ncm_rram_fit_report_free(&rf);
-    ncm_rram_fit_report_free(&ra);
-    ncm_rram_fit_report_free(&rall);
-    ncm_rram_meas_free(&mf);
-    ncm_rram_meas_free(&ma);
+    ncm_rram_fit_report_free(rf);
+    ncm_rram_fit_report_free(ra);
+    ncm_rram_fit_report_free(rall);
+    ncm_rram_meas_free(mf);
+    ncm_rram_meas_free(ma);
 }
 
 /* ---- the fitted device and the report -------------------------------------------------------- */
@@ -555,15 +549,14 @@ static void test_fitted_device_passes_check_and_survives_a_save_load_round_trip(
 {
     (void)state;
     ncm_rram_params t = truth_params(), out, back;
-    ncm_rram_fit_report rep;
-    sample_and_fit("rt.csv", &t, DESIGN, N_DESIGN, 300, 31, &out, &rep);
+    ncm_rram_fit_report *rep = sample_and_fit("rt.csv", &t, DESIGN, N_DESIGN, 300, 31, &out);
     ncm_error err = {0};
     assert_int_equal(ncm_rram_check(&out, NULL, &err), NCM_OK);
     assert_int_equal(ncm_rram_save(tpath("fitted.json"), &out, &err), NCM_OK);
     if (ncm_rram_load(tpath("fitted.json"), &back, &err))
         fail_msg("%s", err.msg);
     assert_memory_equal(&out, &back, sizeof out);
-    ncm_rram_fit_report_free(&rep);
+    ncm_rram_fit_report_free(rep);
 }
 
 static void test_student_t_base_gives_a_lognormal_device_and_says_so(void **state)
@@ -572,16 +565,14 @@ static void test_student_t_base_gives_a_lognormal_device_and_says_so(void **stat
     ncm_rram_params t = truth_params(), base = defaults(), out;
     base.family = NCM_RRAM_STUDENT_T;
     write_sampled_csv(tpath("tbase.csv"), &t, DESIGN, 2, 100, 37, "\n");
-    ncm_rram_measurements m;
-    read_ok(tpath("tbase.csv"), &base, &m);
-    ncm_rram_fit_report rep;
-    fit_ok(&m, &base, NULL, &out, &rep);
+    ncm_rram_measurements *m = read_ok(tpath("tbase.csv"), &base);
+    ncm_rram_fit_report *rep = fit_ok(m, &base, NULL, &out);
     assert_int_equal(out.family, NCM_RRAM_LOGNORMAL);
-    assert_contains(rep.family_note, "student-t");
-    for (int i = 0; i < rep.n_kept; i++)
-        assert_string_not_equal(rep.kept[i], "distribution.family");
-    ncm_rram_fit_report_free(&rep);
-    ncm_rram_meas_free(&m);
+    assert_contains(rep->family_note, "student-t");
+    for (int i = 0; i < rep->n_kept; i++)
+        assert_string_not_equal(rep->kept[i], "distribution.family");
+    ncm_rram_fit_report_free(rep);
+    ncm_rram_meas_free(m);
 }
 
 /* Adds every "group.key" of a device file to a cJSON string array. */
@@ -613,10 +604,9 @@ static void test_report_json_lists_every_device_field_and_every_condition(void *
 {
     (void)state;
     ncm_rram_params t = truth_params(), out;
-    ncm_rram_fit_report rep;
-    sample_and_fit("report.csv", &t, DESIGN, N_DESIGN, 100, 41, &out, &rep);
+    ncm_rram_fit_report *rep = sample_and_fit("report.csv", &t, DESIGN, N_DESIGN, 100, 41, &out);
     ncm_error err = {0};
-    assert_int_equal(ncm_rram_fit_report_save(tpath("report.json"), &rep, &err), NCM_OK);
+    assert_int_equal(ncm_rram_fit_report_save(tpath("report.json"), rep, &err), NCM_OK);
     char *text;
     size_t len;
     assert_int_equal(ncm_read_file(tpath("report.json"), &text, &len, &err), NCM_OK);
@@ -666,9 +656,9 @@ static void test_report_json_lists_every_device_field_and_every_condition(void *
                           "ks_model", "ks_model_p", "ks_own",        "ks_own_p_lilliefors"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         assert_true(cJSON_IsNumber(cJSON_GetObjectItem(c0, keys[i])));
-    expect_near(cJSON_GetObjectItem(c0, "ks_model")->valuedouble, rep.groups[0].ks_model, 1e-12);
+    expect_near(cJSON_GetObjectItem(c0, "ks_model")->valuedouble, rep->groups[0].ks_model, 1e-12);
     cJSON_Delete(root);
-    ncm_rram_fit_report_free(&rep);
+    ncm_rram_fit_report_free(rep);
 }
 
 /* ---- the CSV reader: accepted variants ------------------------------------------------------- */
@@ -702,13 +692,13 @@ static void test_csv_with_crlf_line_ends_and_no_final_newline_is_accepted(void *
         crlf[n++] = *s;
     }
     crlf[n - 2] = '\0'; /* no line end after the last row */
-    ncm_rram_measurements m;
     ncm_error err = {0};
-    if (parse_file("crlf.csv", crlf, &m, &err))
+    ncm_rram_measurements *m = parse_file("crlf.csv", crlf, &err);
+    if (!m)
         fail_msg("%s", err.msg);
-    expect_good(&m);
-    assert_int_equal(m.rows[5].line, 7);
-    ncm_rram_meas_free(&m);
+    expect_good(m);
+    assert_int_equal(m->rows[5].line, 7);
+    ncm_rram_meas_free(m);
 }
 
 static void test_csv_columns_in_any_order_with_extra_columns_and_the_resistance_alias(void **state)
@@ -726,14 +716,14 @@ static void test_csv_columns_in_any_order_with_extra_columns_and_the_resistance_
                        "d4,2e5,1,hrs@100@2@50,25\n"
                        "d5,1.5e5,2,Hrs@100@2.0@50.0,\"with \"\"quotes\"\", and a comma\"\n"
                        "d6,2.5E5,3,hrs@1e2@+2@5e1,\n";
-    ncm_rram_measurements m;
     ncm_error err = {0};
-    if (parse_file("order.csv", text, &m, &err))
+    ncm_rram_measurements *m = parse_file("order.csv", text, &err);
+    if (!m)
         fail_msg("%s", err.msg);
-    expect_good(&m);
-    assert_int_equal(m.conds[0].line, 4);
-    assert_int_equal(m.rows[2].line, 7);
-    ncm_rram_meas_free(&m);
+    expect_good(m);
+    assert_int_equal(m->conds[0].line, 4);
+    assert_int_equal(m->rows[2].line, 7);
+    ncm_rram_meas_free(m);
 }
 
 static void test_csv_missing_v_reset_and_t_p_come_from_the_base(void **state)
@@ -747,15 +737,15 @@ static void test_csv_missing_v_reset_and_t_p_come_from_the_base(void **state)
                        "hrs@100@-1.8,1,1e5\nhrs@100@-1.8,1,1e5\nhrs@100@-1.8,1,1.3e5\n";
     const char *path = tpath("base_default.csv");
     write_raw(path, text, strlen(text));
-    ncm_rram_measurements m;
     ncm_error err = {0};
-    if (ncm_rram_meas_read(path, &b, &m, &err))
+    ncm_rram_measurements *m = ncm_rram_meas_read(path, &b, &err);
+    if (!m)
         fail_msg("%s", err.msg);
     /* the three spellings are one condition; the negative RESET voltage is another */
-    assert_int_equal(m.n_conds, 2);
-    assert_true(m.conds[0].v_reset_v == 1.8 && m.conds[0].t_p_ns == 200);
-    assert_true(m.conds[1].v_reset_v == -1.8 && m.conds[1].t_p_ns == 200);
-    ncm_rram_meas_free(&m);
+    assert_int_equal(m->n_conds, 2);
+    assert_true(m->conds[0].v_reset_v == 1.8 && m->conds[0].t_p_ns == 200);
+    assert_true(m->conds[1].v_reset_v == -1.8 && m->conds[1].t_p_ns == 200);
+    ncm_rram_meas_free(m);
 }
 
 /* ---- the CSV reader: refused files ----------------------------------------------------------- */
@@ -874,11 +864,12 @@ static void test_csv_overlong_line_and_binary_refused(void **state)
     const char bin[] = "condition,cycle,resistance_ohm\nlrs@100,1,4\0"
                        "000\n";
     write_raw(tpath("bin.csv"), bin, sizeof bin - 1);
-    ncm_rram_measurements m;
     ncm_error err = {0};
-    assert_int_equal(ncm_rram_meas_read(tpath("bin.csv"), NULL, &m, &err), NCM_ERR_FORMAT);
+    assert_null(ncm_rram_meas_read(tpath("bin.csv"), NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_FORMAT);
     assert_contains(err.msg, "line 2");
-    assert_int_equal(ncm_rram_meas_read(tpath("absent.csv"), NULL, &m, &err), NCM_ERR_IO);
+    assert_null(ncm_rram_meas_read(tpath("absent.csv"), NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_IO);
     assert_contains(err.msg, "absent.csv");
 }
 
@@ -887,17 +878,170 @@ static void test_fit_refuses_a_condition_without_spread(void **state)
     (void)state;
     const char *text = "condition,cycle,resistance_ohm\nlrs@100,1,4000\nlrs@100,2,4000\n"
                        "lrs@100,3,4000\n";
-    ncm_rram_measurements m;
     ncm_error err = {0};
-    assert_int_equal(parse_file("flat.csv", text, &m, &err), NCM_OK);
-    ncm_rram_params out, b = defaults();
-    ncm_rram_fit_report rep;
-    assert_int_equal(ncm_rram_fit(&m, NULL, NULL, &out, &rep, &err), NCM_ERR_DATA);
+    ncm_rram_measurements *m = parse_file("flat.csv", text, &err);
+    assert_non_null(m);
+    assert_null(ncm_rram_fit(m, NULL, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_DATA);
     assert_contains(err.msg, "line 2");
     assert_contains(err.msg, "equal");
-    assert_memory_equal(&out, &b, sizeof b);
-    assert_null(rep.groups);
-    ncm_rram_meas_free(&m);
+    ncm_rram_meas_free(m);
+}
+
+/* ---- synthetic measurements and the whole calibration of a file ------------------------------ */
+
+/* 1 when the test directory holds a file whose name contains `part`. */
+static int dir_has(const char *part)
+{
+    DIR *d = opendir(g_dir);
+    assert_non_null(d);
+    int found = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        found |= strstr(e->d_name, part) != NULL;
+    closedir(d);
+    return found;
+}
+
+static void test_sample_file_holds_the_devices_drawn_from_streams_seed_j(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    const double icc[] = {20, 100}, vr[] = {1.2, -1.8};
+    ncm_rram_sample_spec spec;
+    ncm_rram_sample_default(&spec);
+    assert_true(spec.devices == 1000 && spec.seed == 1 && spec.n_icc == 0);
+    spec.i_cc_ua = icc, spec.n_icc = 2;
+    spec.v_reset_v = vr, spec.n_vreset = 2; /* t_p: the reference */
+    spec.devices = 4;
+    spec.seed = 3;
+    spec.device = "dev.json";
+    ncm_error err = {0};
+    assert_int_equal(ncm_rram_sample_save(tpath("sample.csv"), &p, &spec, NULL, &err), NCM_OK);
+    /* the same draws, made here: device j from Philox stream (seed, j), one SET then one RESET */
+    char want[8192];
+    int n = snprintf(want, sizeof want,
+                     "# synthetic measurements from dev.json (nanocim %s rram sample, seed 3)\n"
+                     "condition,cycle,resistance_ohm\n",
+                     ncm_version());
+    uint64_t j = 0;
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 2; b++)
+            for (int d = 0; d < 4; d++) {
+                ncm_rram_cond c = {icc[a], vr[b], p.t_p_ref_ns, 0};
+                ncm_rng rng;
+                ncm_rng_init(&rng, 3, j++);
+                ncm_rram_device dev;
+                ncm_rram_device_init(&dev, &p, &rng);
+                double rl = ncm_rram_program(&dev, &p, &c, 1, &rng, NULL);
+                double rh = ncm_rram_program(&dev, &p, &c, 0, &rng, NULL);
+                n += snprintf(want + n, sizeof want - (size_t)n,
+                              "lrs@%g@%g@100,0,%.6g\nhrs@%g@%g@100,0,%.6g\n", icc[a], vr[b], rl,
+                              icc[a], vr[b], rh);
+            }
+    size_t len;
+    char *text = (char *)read_all(tpath("sample.csv"), &len);
+    text[len] = '\0';
+    assert_string_equal(text, want);
+    free(text);
+    /* and the reader takes it: 8 conditions (4 of each state), 32 measurements */
+    ncm_rram_measurements *m = read_ok(tpath("sample.csv"), &p);
+    assert_int_equal(m->n, 32);
+    assert_int_equal(m->n_conds, 8);
+    ncm_rram_meas_free(m);
+}
+
+static int cancel_now(void *user, const char *task, int64_t done, int64_t total)
+{
+    (void)task, (void)done, (void)total;
+    (*(int *)user)++;
+    return 1;
+}
+
+static void test_sample_cancelled_returns_cancelled_and_leaves_no_file(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    ncm_rram_sample_spec spec;
+    ncm_rram_sample_default(&spec);
+    spec.devices = 10;
+    int calls = 0;
+    const ncm_progress pr = {cancel_now, &calls};
+    ncm_error err = {0};
+    assert_int_equal(ncm_rram_sample_save(tpath("cancel_sample.csv"), &p, &spec, &pr, &err),
+                     NCM_ERR_CANCELLED);
+    assert_int_equal(calls, 1);
+    assert_contains(err.msg, "rram sample");
+    assert_false(dir_has("cancel_sample"));
+}
+
+static void test_sample_check_names_the_field_and_its_value(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    const double bad[] = {-1};
+    ncm_rram_sample_spec spec;
+    ncm_error err = {0};
+    ncm_rram_sample_default(&spec);
+    spec.devices = 0;
+    assert_int_equal(ncm_rram_sample_check(&spec, NULL, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "ncm_rram_sample_spec.devices = 0");
+    ncm_rram_sample_default(&spec);
+    spec.i_cc_ua = bad, spec.n_icc = 1;
+    assert_int_equal(ncm_rram_sample_save(tpath("bad_sample.csv"), &p, &spec, NULL, &err),
+                     NCM_ERR_ARG);
+    assert_contains(err.msg, "i_cc_ua[0] = -1");
+    assert_null(strstr(err.msg, "--"));
+    assert_false(dir_has("bad_sample"));
+}
+
+static void test_fit_file_writes_the_device_and_the_report(void **state)
+{
+    (void)state;
+    ncm_rram_params t = truth_params(), base = defaults();
+    write_sampled_csv(tpath("ff.csv"), &t, DESIGN, N_DESIGN, 200, 43, "\n");
+    ncm_error err = {0};
+    ncm_rram_fit_report *rep = ncm_rram_fit_file(tpath("ff.csv"), &base, NULL, tpath("ff_dev.json"),
+                                                 tpath("ff_rep.json"), &err);
+    if (!rep)
+        fail_msg("ncm_rram_fit_file: %s", err.msg);
+    /* the same fit as reading and fitting by hand */
+    ncm_rram_params out;
+    ncm_rram_measurements *m = read_ok(tpath("ff.csv"), &base);
+    ncm_rram_fit_report *rep2 = fit_ok(m, &base, NULL, &out);
+    assert_memory_equal(&rep->fitted, &out, sizeof out);
+    assert_int_equal(rep->n_meas, rep2->n_meas);
+    ncm_rram_params back;
+    assert_int_equal(ncm_rram_load(tpath("ff_dev.json"), &back, &err), NCM_OK);
+    assert_memory_equal(&back, &rep->fitted, sizeof back);
+    char *text;
+    size_t len;
+    assert_int_equal(ncm_read_file(tpath("ff_rep.json"), &text, &len, &err), NCM_OK);
+    cJSON *root = cJSON_Parse(text);
+    free(text);
+    assert_non_null(root);
+    char producer[64];
+    snprintf(producer, sizeof producer, "nanocim %s", ncm_version());
+    assert_string_equal(cJSON_GetObjectItem(root, "producer")->valuestring, producer);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(root, "conditions")), N_DESIGN);
+    cJSON_Delete(root);
+    ncm_rram_fit_report_free(rep);
+    ncm_rram_fit_report_free(rep2);
+    ncm_rram_meas_free(m);
+    ncm_rram_fit_report_free(NULL);
+    ncm_rram_meas_free(NULL);
+}
+
+static void test_fit_file_failure_leaves_no_file(void **state)
+{
+    (void)state;
+    const char *text = "condition,cycle\nlrs@100,1\n";
+    write_raw(tpath("ffbad.csv"), text, strlen(text));
+    ncm_error err = {0};
+    assert_null(ncm_rram_fit_file(tpath("ffbad.csv"), NULL, NULL, tpath("ffbad_dev.json"),
+                                  tpath("ffbad_rep.json"), &err));
+    assert_int_equal(err.code, NCM_ERR_FORMAT);
+    assert_contains(err.msg, "resistance_ohm");
+    assert_false(dir_has("ffbad_"));
 }
 
 int main(void)
@@ -929,6 +1073,11 @@ int main(void)
         cmocka_unit_test(test_csv_condition_with_too_few_measurements_refused),
         cmocka_unit_test(test_csv_overlong_line_and_binary_refused),
         cmocka_unit_test(test_fit_refuses_a_condition_without_spread),
+        cmocka_unit_test(test_sample_file_holds_the_devices_drawn_from_streams_seed_j),
+        cmocka_unit_test(test_sample_cancelled_returns_cancelled_and_leaves_no_file),
+        cmocka_unit_test(test_sample_check_names_the_field_and_its_value),
+        cmocka_unit_test(test_fit_file_writes_the_device_and_the_report),
+        cmocka_unit_test(test_fit_file_failure_leaves_no_file),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

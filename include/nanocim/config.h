@@ -37,7 +37,7 @@ NCM_API size_t ncm_struct_size(const char *name);
 
 /* Sets the thread count of both OpenMP and OpenBLAS for the whole process (n <= 0: leave it). */
 NCM_API void ncm_set_threads(int n);
-/* Current thread count (OpenMP's omp_get_max_threads()). */
+/* Current thread count (OpenMP's maximum for a parallel region). */
 NCM_API int ncm_threads(void);
 
 /* Name of the kernel OpenBLAS is running ("SkylakeX", "Haswell", "Prescott", ...). */

@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "nanocim/error.h"
+#include "nanocim/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,8 +62,8 @@ enum {
 typedef struct ncm_secded ncm_secded;
 
 /* The SECDED code with k_data data bits (1 <= k_data <= NCM_SECDED_MAX_K); NULL with err filled
- * (NCM_ERR_ARG, NCM_ERR_NOMEM) on failure. */
-NCM_API ncm_secded *ncm_secded_create(int k_data, ncm_error *err);
+ * (NCM_ERR_ARG, NCM_ERR_NOMEM) on failure. Released with ncm_secded_free() (NULL is accepted). */
+NCM_API ncm_secded *ncm_secded_new(int k_data, ncm_error *err);
 NCM_API void ncm_secded_free(ncm_secded *c);
 
 NCM_API int ncm_secded_n(const ncm_secded *c); /* code bits */
@@ -148,7 +149,7 @@ typedef struct {
  * bits whose syndrome is c_i, which flip a right bit i. Cost O(k log k 2^r): microseconds for
  * (72,64). */
 NCM_API ncm_status ncm_secded_analytic(const ncm_secded *c, double p, ncm_secded_rates *out,
-                               ncm_error *err);
+                                       ncm_error *err);
 /* Just the residual bit error rate; NaN if p is not in [0, 1] or memory runs out. */
 NCM_API double ncm_secded_ber_analytic(const ncm_secded *c, double p);
 
@@ -170,9 +171,13 @@ typedef struct {
  * (geometric gaps between errors over the bit stream, so the cost of the errors is O(errors);
  * Devroye, Non-Uniform Random Variate Generation, 1986, sec. X.2), decodes and counts. Words are
  * split into fixed chunks of 8192, chunk i drawn from Philox stream i of `seed`, and spread over
- * `threads` OpenMP threads (<= 0: all): results are identical for any thread count. */
-NCM_API ncm_status ncm_secded_mc(const ncm_secded *c, double p, int64_t n_words, uint64_t seed, int threads,
-                         ncm_secded_mc_result *out, ncm_error *err);
+ * `threads` OpenMP threads (<= 0: the current OpenMP setting): results are identical for any
+ * thread count. progress (may be NULL) hears task "SECDED Monte Carlo", done/total in words,
+ * between blocks of chunks; when it cancels, the call returns NCM_ERR_CANCELLED and *out is left
+ * untouched. */
+NCM_API ncm_status ncm_secded_mc(const ncm_secded *c, double p, int64_t n_words, uint64_t seed,
+                                 int threads, const ncm_progress *progress,
+                                 ncm_secded_mc_result *out, ncm_error *err);
 
 #ifdef __cplusplus
 }

@@ -43,6 +43,7 @@
 #include <stdint.h>
 
 #include "nanocim/error.h"
+#include "nanocim/progress.h"
 #include "nanocim/rng.h"
 
 #ifdef __cplusplus
@@ -124,7 +125,8 @@ NCM_API ncm_status ncm_rram_check(const ncm_rram_params *p, const char *where, n
  * left zeroed. */
 NCM_API ncm_status ncm_rram_load(const char *path, ncm_rram_params *p, ncm_error *err);
 
-/* Writes p as a device file, atomically (include/nanocim/io.h); numbers round-trip exactly. */
+/* Writes p as a device file, atomically (a temporary file renamed over path); numbers round-trip
+ * exactly. */
 NCM_API ncm_status ncm_rram_save(const char *path, const ncm_rram_params *p, ncm_error *err);
 
 /* "lognormal" / "student-t"; ncm_rram_family_parse returns -1 for an unknown name. */
@@ -176,8 +178,8 @@ NCM_API void ncm_rram_device_init(ncm_rram_device *d, const ncm_rram_params *p, 
  * the device may become stuck) or HRS (a RESET at c->v_reset_v); the drift uses the device's own
  * cycle count, not c->cycles. Returns the new resistance in ohm; adds the event's energy (pJ, the
  * RESET's from the drawn R_LRS before it) to *energy_pj when not NULL. */
-NCM_API double ncm_rram_program(ncm_rram_device *d, const ncm_rram_params *p, const ncm_rram_cond *c,
-                        int lrs, ncm_rng *rng, double *energy_pj);
+NCM_API double ncm_rram_program(ncm_rram_device *d, const ncm_rram_params *p,
+                                const ncm_rram_cond *c, int lrs, ncm_rng *rng, double *energy_pj);
 
 /* ---- cells and sensing ----------------------------------------------------------------------- */
 
@@ -203,7 +205,8 @@ NCM_API int ncm_pcsa_read(const ncm_rram_params *p, double r1_ohm, double r2_ohm
 /* XNOR of input bit x with the weight stored in the pair (a, b), weight 1 = a LRS / b HRS: x = 1
  * connects a to branch 1 and b to branch 2, x = 0 swaps them, and the PCSA decides. With the
  * devices in their intended states the result is XNOR(x, w); a wrong weight read flips it. */
-NCM_API int ncm_pcsa_xnor(const ncm_rram_params *p, double r_a_ohm, double r_b_ohm, int x, ncm_rng *rng);
+NCM_API int ncm_pcsa_xnor(const ncm_rram_params *p, double r_a_ohm, double r_b_ohm, int x,
+                          ncm_rng *rng);
 
 /* ---- bit error rates ------------------------------------------------------------------------- */
 
@@ -212,19 +215,19 @@ NCM_API int ncm_pcsa_xnor(const ncm_rram_params *p, double r_a_ohm, double r_b_o
  * ~ N(mu_H - mu_L, sigma_L^2 + sigma_H^2 + sigma_off^2), BER = P(D < -delta) + 0.5 P(|D| < delta).
  * The t family's 2T2R BER (a difference of two t variables) has no closed form: NCM_ERR_ARG,
  * use ncm_rram_ber_mc(). */
-NCM_API ncm_status ncm_rram_ber(const ncm_rram_params *p, const ncm_rram_cond *c, const ncm_rram_cell *cell,
-                        double *ber, ncm_error *err);
+NCM_API ncm_status ncm_rram_ber(const ncm_rram_params *p, const ncm_rram_cond *c,
+                                const ncm_rram_cell *cell, double *ber, ncm_error *err);
 
 /* The 1T1R reference resistance minimizing the analytic BER at a condition (grid scan then
  * golden-section search on ln R_ref); *ber (if not NULL) gets that minimum. */
-NCM_API ncm_status ncm_rram_best_ref(const ncm_rram_params *p, const ncm_rram_cond *c, double *r_ref_ohm,
-                             double *ber, ncm_error *err);
+NCM_API ncm_status ncm_rram_best_ref(const ncm_rram_params *p, const ncm_rram_cond *c,
+                                     double *r_ref_ohm, double *ber, ncm_error *err);
 
 /* Analytic BER at each age cycles[i] (the condition's other fields from c), for BER vs cycling
  * curves; the cell (and its R_ref) stays fixed. */
 NCM_API ncm_status ncm_rram_ber_vs_cycles(const ncm_rram_params *p, const ncm_rram_cond *c,
-                                  const ncm_rram_cell *cell, const double *cycles, int n,
-                                  double *ber, ncm_error *err);
+                                          const ncm_rram_cell *cell, const double *cycles, int n,
+                                          double *ber, ncm_error *err);
 
 typedef struct {
     int64_t reads;  /* cell reads simulated */
@@ -237,11 +240,15 @@ typedef struct {
 /* Monte Carlo BER: n_reads reads, each of freshly drawn devices (d2d and c2c, drift and stuck at
  * the condition's age) programmed to an equiprobable bit (2T2R: and an equiprobable input bit,
  * scoring the XNOR) and sensed. Chunks of NCM_RRAM_MC_CHUNK reads use Philox stream (seed, chunk
- * index) and run on the OpenMP threads: the result is the same for any thread count. */
+ * index) and run on `threads` OpenMP threads (0: the current OpenMP setting): the result is the
+ * same for any thread count. progress (may be NULL) hears task "RRAM Monte Carlo", done/total in
+ * reads, between blocks of chunks; when it cancels, the call returns NCM_ERR_CANCELLED and *res
+ * is left untouched. */
 enum { NCM_RRAM_MC_CHUNK = 1 << 16 };
 NCM_API ncm_status ncm_rram_ber_mc(const ncm_rram_params *p, const ncm_rram_cond *c,
-                           const ncm_rram_cell *cell, int64_t n_reads, uint64_t seed,
-                           ncm_rram_mc_result *res, ncm_error *err);
+                                   const ncm_rram_cell *cell, int64_t n_reads, uint64_t seed,
+                                   int threads, const ncm_progress *progress,
+                                   ncm_rram_mc_result *res, ncm_error *err);
 
 /* ---- energy and cost ------------------------------------------------------------------------- */
 
@@ -254,7 +261,7 @@ typedef struct {
 } ncm_rram_energy;
 
 NCM_API ncm_rram_energy ncm_rram_energy_at(const ncm_rram_params *p, const ncm_rram_cond *c,
-                                   ncm_cell_type type);
+                                           ncm_cell_type type);
 
 #ifdef __cplusplus
 }

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "nanocim/error.h"
+#include "nanocim/progress.h"
 #include "nanocim/rram.h"
 
 #ifdef __cplusplus
@@ -62,8 +63,11 @@ typedef struct {
     int64_t line;  /* line in the file (1-based; 0 if not read from a file) */
 } ncm_rram_meas;
 
+/* A measurement set, as read from a CSV. Allocated by the readers below and released with
+ * ncm_rram_meas_free(); its fields are for reading. (A set built by hand, with the caller's own
+ * arrays, may be passed to ncm_rram_fit(), but not to ncm_rram_meas_free().) */
 typedef struct {
-    char *source;              /* file name, for messages and the report (malloc'd) */
+    char *source;              /* file name, for messages and the report */
     int64_t n;                 /* measurements */
     ncm_rram_meas *rows;       /* [n], in file order */
     int32_t n_conds;           /* distinct conditions */
@@ -72,20 +76,19 @@ typedef struct {
 
 /* Reads a measurement CSV (format above). base supplies the default V_reset and t_p of
  * conditions that omit them (NULL: ncm_rram_default()); pass the same base to ncm_rram_fit().
- * Errors name the file, the line and the column: NCM_ERR_IO (cannot read), NCM_ERR_FORMAT (empty
- * file, no data rows, missing or duplicate column, wrong field count, bad cell, malformed
+ * Returns the measurements, or NULL with err filled: NCM_ERR_IO (cannot read), NCM_ERR_FORMAT
+ * (empty file, no data rows, missing or duplicate column, wrong field count, bad cell, malformed
  * condition, line too long), NCM_ERR_DATA (a condition with fewer than NCM_RRAM_FIT_MIN_N
- * measurements), NCM_ERR_NOMEM. On error *m is left empty (zeroed). */
-NCM_API ncm_status ncm_rram_meas_read(const char *path, const ncm_rram_params *base,
-                              ncm_rram_measurements *m, ncm_error *err);
+ * measurements), NCM_ERR_NOMEM. Messages name the file, the line and the column. */
+NCM_API ncm_rram_measurements *ncm_rram_meas_read(const char *path, const ncm_rram_params *base,
+                                                  ncm_error *err);
 
 /* The same from text in memory (len bytes, need not be NUL-terminated); `source` names it in
- * messages. */
-NCM_API ncm_status ncm_rram_meas_parse(const char *text, size_t len, const char *source,
-                               const ncm_rram_params *base, ncm_rram_measurements *m,
-                               ncm_error *err);
+ * messages (NULL: "measurements"). */
+NCM_API ncm_rram_measurements *ncm_rram_meas_parse(const char *text, size_t len, const char *source,
+                                                   const ncm_rram_params *base, ncm_error *err);
 
-/* Frees the arrays of m and zeroes it; safe on a zeroed struct. */
+/* Frees the measurements and their arrays; NULL is accepted. */
 NCM_API void ncm_rram_meas_free(ncm_rram_measurements *m);
 
 /* ---- fit ------------------------------------------------------------------------------------- */
@@ -132,9 +135,13 @@ typedef struct {
  * hrs.ln_r_per_ln_t_p, hrs.sigma_ln_r */
 enum { NCM_RRAM_FIT_N_PARAMS = 7 };
 
+/* The result of a fit: the fitted device and the report on how it was obtained. Allocated by
+ * ncm_rram_fit() and ncm_rram_fit_file(), released with ncm_rram_fit_report_free(); its fields
+ * are for reading. */
 typedef struct {
-    char *source;               /* the measurements' file name (malloc'd) */
-    char *base_name;            /* the base device's name (malloc'd) */
+    ncm_rram_params fitted;     /* the fitted device (passes ncm_rram_check()) */
+    char *source;               /* the measurements' file name */
+    char *base_name;            /* the base device's name */
     double fresh_n0_frac;       /* the option used */
     int64_t n_meas;             /* measurements read */
     int64_t n_fit;              /* of them used by the fit */
@@ -148,29 +155,76 @@ typedef struct {
 
 /* Fits the model to the measurements (method above and docs/calibration.md). base: the device the
  * unfitted parameters and the reference condition come from (NULL: ncm_rram_default()); opts NULL:
- * defaults. *out gets the fitted device (family lognormal, name "<base name>-fit"), which passes
- * ncm_rram_check(); *rep (may be NULL) the report, to be freed with ncm_rram_fit_report_free().
- * Errors: NCM_ERR_ARG (bad base, options or measurement values), NCM_ERR_DATA (no condition with
- * NCM_RRAM_FIT_MIN_N fresh measurements, a condition whose resistances are all equal, a fit the
- * device file cannot hold), NCM_ERR_NOMEM. On error *out is the base and *rep is empty.
+ * defaults. Returns the report, whose `fitted` is the fitted device (family lognormal, name
+ * "<base name>-fit"), or NULL with err filled: NCM_ERR_ARG (bad base, options or measurement
+ * values), NCM_ERR_DATA (no condition with NCM_RRAM_FIT_MIN_N fresh measurements, a condition
+ * whose resistances are all equal, a fit the device file cannot hold), NCM_ERR_NOMEM. The fit
+ * takes well under a second for a million measurements, so it reports no progress.
  *
  * The p-values are approximate: p_model uses the Kolmogorov distribution for a fully specified
  * model although the model's parameters were estimated from these data (conservative: too large);
  * both assume independent measurements, which successive cycles of one device are not. */
-NCM_API ncm_status ncm_rram_fit(const ncm_rram_measurements *m, const ncm_rram_params *base,
-                        const ncm_rram_fit_opts *opts, ncm_rram_params *out,
-                        ncm_rram_fit_report *rep, ncm_error *err);
+NCM_API ncm_rram_fit_report *ncm_rram_fit(const ncm_rram_measurements *m,
+                                          const ncm_rram_params *base,
+                                          const ncm_rram_fit_opts *opts, ncm_error *err);
 
-/* Frees the report's arrays and zeroes it; safe on a zeroed report. */
+/* Frees the report and its arrays; NULL is accepted. */
 NCM_API void ncm_rram_fit_report_free(ncm_rram_fit_report *rep);
 
-/* The report as a JSON text ("format": "nanocim-rram-fit-report"), malloc'd, NULL when out of
- * memory. */
+/* The report as a JSON text ("format": "nanocim-rram-fit-report", "producer": "nanocim
+ * VERSION"), malloc'd (release with free()), NULL when out of memory. */
 NCM_API char *ncm_rram_fit_report_json(const ncm_rram_fit_report *rep);
 
-/* Writes the report JSON to path, atomically (include/nanocim/io.h). */
+/* Writes the report JSON to path, atomically (a temporary file renamed over path). */
 NCM_API ncm_status ncm_rram_fit_report_save(const char *path, const ncm_rram_fit_report *rep,
-                                    ncm_error *err);
+                                            ncm_error *err);
+
+/* The whole calibration of a measurement file: reads csv_path (ncm_rram_meas_read with base),
+ * fits (ncm_rram_fit), writes the report to report_path (if not NULL) and then the fitted device
+ * to device_path (if not NULL, ncm_rram_save), both atomically. Returns the report, or NULL with
+ * err filled by the step that failed (a failure before the writes leaves no file; a failure to
+ * write the device file leaves the report written). */
+NCM_API ncm_rram_fit_report *ncm_rram_fit_file(const char *csv_path, const ncm_rram_params *base,
+                                               const ncm_rram_fit_opts *opts,
+                                               const char *device_path, const char *report_path,
+                                               ncm_error *err);
+
+/* ---- synthetic measurements ------------------------------------------------------------------ */
+
+/* What ncm_rram_sample_save() draws: fresh devices at each condition of the grid
+ * i_cc_ua x v_reset_v x t_p_ns. An axis with n = 0 is the one value of the device's reference
+ * condition (i_ref_ua, v_reset_ref_v, t_p_ref_ns). A plain value: the arrays are the caller's. */
+typedef struct {
+    const double *i_cc_ua; /* [n_icc] SET compliance currents, uA, > 0 */
+    int n_icc;
+    const double *v_reset_v; /* [n_vreset] RESET voltages, V, != 0 */
+    int n_vreset;
+    const double *t_p_ns; /* [n_tp] pulse widths, ns, > 0 */
+    int n_tp;
+    int64_t devices;    /* fresh devices per condition, >= 1 (the fit needs >= 3) */
+    uint64_t seed;      /* device j (counted over all conditions) draws Philox stream (seed, j) */
+    const char *device; /* where the parameters came from, named in the file's comment line
+                         * (NULL: "the built-in HfO2 technology") */
+} ncm_rram_sample_spec;
+
+/* Every axis empty (the reference condition), 1000 devices, seed 1, device NULL. */
+NCM_API void ncm_rram_sample_default(ncm_rram_sample_spec *s);
+
+/* Checks counts, arrays and values; the message names the field as "where.field" (where NULL:
+ * "ncm_rram_sample_spec") with its value. */
+NCM_API ncm_status ncm_rram_sample_check(const ncm_rram_sample_spec *s, const char *where,
+                                         ncm_error *err);
+
+/* Writes synthetic measurements of device p as a measurement CSV (the format above), atomically:
+ * one comment line naming s->device, the producer and the seed, the header
+ * "condition,cycle,resistance_ohm", then for each condition (I_cc slowest, then V_reset, then
+ * t_p) and each of its s->devices fresh devices (ncm_rram_device_init) one line for its first SET
+ * and one for the RESET after it, "lrs@I@V@T,0,R" and "hrs@I@V@T,0,R" (R with 6 significant
+ * digits). progress (may be NULL) hears task "rram sample", done/total in devices; when it
+ * cancels, the call returns NCM_ERR_CANCELLED and leaves no file. */
+NCM_API ncm_status ncm_rram_sample_save(const char *path, const ncm_rram_params *p,
+                                        const ncm_rram_sample_spec *s, const ncm_progress *progress,
+                                        ncm_error *err);
 
 /* ---- goodness-of-fit statistics -------------------------------------------------------------- */
 

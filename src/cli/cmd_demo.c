@@ -14,32 +14,31 @@ static const char *USAGE =
     "  All parts by default: a BNN on Fashion-MNIST, RRAM storage cells, a spin-torque oscillator.\n";
 
 /* Part 2: the storage cells of the chip at a weak and a strong programming condition. */
-static int demo_rram(void)
+static int demo_rram(int threads)
 {
     ncm_rram_params p;
     ncm_rram_default(&p);
-    const char *cells[] = {"1t1r", "1t1r-secded", "2t2r"};
     const double icc[] = {20.0, 100.0};
+    ncm_rram_sweep g;
+    ncm_rram_sweep_default(&g); /* reference V_reset and t_p, fresh devices, the three cells */
+    g.i_cc_ua = icc, g.n_icc = 2;
+    g.reads = 2000000;
+    g.threads = threads;
+    ncm_error err;
+    ncm_rram_ber_table *t = ncm_rram_ber_sweep(&p, &g, NULL, &err);
+    if (!t)
+        return cli_lib_error(&err, NULL);
     printf("\nHfO2 RRAM storage (built-in technology; V_reset %g V, %g ns pulses, fresh devices):\n"
            "%-20s %8s %12s %12s %22s %12s %8s\n",
            p.v_reset_ref_v, p.t_p_ref_ns, "cell", "I_cc_uA", "BER", "BER (MC)", "MC 95% interval",
            "E_prog/bit", "dev/bit");
-    for (int i = 0; i < 2; i++)
-        for (int k = 0; k < 3; k++) {
-            ncm_storage s;
-            ncm_storage_eval ev;
-            ncm_error err;
-            char name[64];
-            ncm_rram_cond c = {icc[i], p.v_reset_ref_v, p.t_p_ref_ns, 0.0};
-            if (ncm_storage_parse(cells[k], &s, &err) ||
-                ncm_storage_evaluate(&p, &c, &s, 2000000, 1 + (uint64_t)(i * 3 + k), &ev, &err)) {
-                cli_error("%s", err.msg);
-                return CLI_FAIL;
-            }
-            ncm_storage_name(&s, name, sizeof name);
-            printf("%-20s %8g %12.3e %12.3e [%9.2e, %9.2e] %9.1f pJ %8.3g\n", name, icc[i], ev.ber,
-                   ev.ber_mc, ev.ci95_lo, ev.ci95_hi, ev.e_program_bit_pj, ev.devices_per_bit);
-        }
+    for (int64_t i = 0; i < t->n_rows; i++) {
+        const ncm_rram_ber_row *r = &t->rows[i];
+        printf("%-20s %8g %12.3e %12.3e [%9.2e, %9.2e] %9.1f pJ %8.3g\n", t->cells[r->cell].name,
+               r->i_cc_ua, r->ev.ber, r->ev.ber_mc, r->ev.ci95_lo, r->ev.ci95_hi,
+               r->ev.e_program_bit_pj, r->ev.devices_per_bit);
+    }
+    ncm_rram_ber_table_free(t);
     printf("(weak programming, %g uA, saves energy but errs more; the 2T2R cell, read by a\n"
            "sense amplifier without ECC, errs less than 1T1R with SECDED at the same condition.\n"
            "Sweeps: nanocim rram ber --help)\n",
@@ -96,7 +95,7 @@ int cmd_demo(int argc, char **argv)
                    cfg.arch, cfg.opts.epochs, 100.0 * acc);
     }
     if (rc == 0 && (!part || !strcmp(part, "rram")))
-        rc = demo_rram();
+        rc = demo_rram(threads);
     if (rc == 0 && (!part || !strcmp(part, "stno")))
         rc = stno_demo();
     return rc;

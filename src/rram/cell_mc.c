@@ -2,7 +2,8 @@
  * age (stuck-at failures, d2d + c2c spread, the distribution family), senses them with the same
  * decision rules as src/rram/cell.c and counts wrong bits. Work is split into fixed chunks of
  * NCM_RRAM_MC_CHUNK reads, chunk k drawing from Philox stream (seed, k), and the error counts are
- * summed as integers: the result is the same for any OpenMP thread count.
+ * summed as integers: the result is the same for any OpenMP thread count. The chunks run in blocks
+ * (one parallel loop each) so that progress is reported from the calling thread between them.
  *
  * For a single read of a fresh device, the d2d offset and the stationary AR(1) c2c deviation are
  * independent unit normals weighted sqrt(f) and sqrt(1 - f): their sum is one unit normal, drawn
@@ -10,8 +11,13 @@
 #include "nanocim/rram.h"
 
 #include <math.h>
+#include <omp.h>
 
 #include "rram/device_internal.h"
+#include "util/progress.h"
+
+/* Chunks per thread between two progress reports (a chunk takes about 1 ms, 2T2R 3 ms). */
+enum { MC_BLOCK = 16 };
 
 typedef struct {
     const ncm_rram_params *p;
@@ -69,8 +75,8 @@ static int64_t chunk_2t2r(const mc_setup *m, int64_t first, int64_t n, ncm_rng *
 }
 
 ncm_status ncm_rram_ber_mc(const ncm_rram_params *p, const ncm_rram_cond *c,
-                           const ncm_rram_cell *cell, int64_t n_reads, uint64_t seed,
-                           ncm_rram_mc_result *res, ncm_error *err)
+                           const ncm_rram_cell *cell, int64_t n_reads, uint64_t seed, int threads,
+                           const ncm_progress *progress, ncm_rram_mc_result *res, ncm_error *err)
 {
     ncm_status st = ncm_rram_check_inputs(p, c, cell, err);
     if (st)
@@ -89,14 +95,25 @@ ncm_status ncm_rram_ber_mc(const ncm_rram_params *p, const ncm_rram_cond *c,
                         p->family == NCM_RRAM_STUDENT_T};
     const int two = cell->type == NCM_CELL_2T2R;
     const int64_t n_chunks = (n_reads + NCM_RRAM_MC_CHUNK - 1) / NCM_RRAM_MC_CHUNK;
+    const int nt = threads > 0 ? threads : omp_get_max_threads();
+    /* Blocks of chunks, one parallel loop each, so that progress is reported from the calling
+     * thread between them; the chunks and their streams do not depend on the blocking. */
+    const int64_t block = (int64_t)MC_BLOCK * nt;
     int64_t errors = 0;
-#pragma omp parallel for schedule(dynamic, 1) reduction(+ : errors)
-    for (int64_t k = 0; k < n_chunks; k++) {
-        ncm_rng r;
-        ncm_rng_init(&r, seed, (uint64_t)k);
-        const int64_t first = k * NCM_RRAM_MC_CHUNK;
-        const int64_t n = n_reads - first < NCM_RRAM_MC_CHUNK ? n_reads - first : NCM_RRAM_MC_CHUNK;
-        errors += two ? chunk_2t2r(&m, first, n, &r) : chunk_1t1r(&m, first, n, &r);
+    for (int64_t k0 = 0; k0 < n_chunks; k0 += block) {
+        const int64_t k1 = k0 + block < n_chunks ? k0 + block : n_chunks;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1) reduction(+ : errors)
+        for (int64_t k = k0; k < k1; k++) {
+            ncm_rng r;
+            ncm_rng_init(&r, seed, (uint64_t)k);
+            const int64_t first = k * NCM_RRAM_MC_CHUNK;
+            const int64_t n =
+                n_reads - first < NCM_RRAM_MC_CHUNK ? n_reads - first : NCM_RRAM_MC_CHUNK;
+            errors += two ? chunk_2t2r(&m, first, n, &r) : chunk_1t1r(&m, first, n, &r);
+        }
+        const int64_t done = k1 == n_chunks ? n_reads : k1 * NCM_RRAM_MC_CHUNK;
+        if ((st = ncm_progress_report(progress, "RRAM Monte Carlo", done, n_reads, err)))
+            return st;
     }
     res->reads = n_reads;
     res->errors = errors;

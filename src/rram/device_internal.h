@@ -7,7 +7,6 @@
 #include <math.h>
 #include <stdint.h>
 
-
 #include "nanocim/rng.h"
 #include "util/rng_inline.h"
 #include "nanocim/rram.h"
@@ -44,7 +43,6 @@ extern double ncm_zig_x[129], ncm_zig_f[129];
 void ncm_zig_init(void);
 /* The slow paths of the ziggurat: the tail beyond r and the wedge test; the fast path is inline. */
 double ncm_zig_slow(ncm_rng *r, uint32_t w);
-
 
 /* Uniform double in (0, 1) from one 32-bit word (enough resolution for rejection tests). */
 static inline double ncm_u01_32(ncm_rng *r)

@@ -9,10 +9,12 @@
 #include <string.h>
 
 #include "nanocim/rng.h"
+#include "util/progress.h"
 
 #define MAX_M 13 /* Hamming check bits of the widest code: 2^13 >= 4096 + 13 + 1 */
 #define MAX_WORDS ((NCM_SECDED_MAX_K + MAX_M + 1 + 63) / 64)
 #define MC_CHUNK 8192 /* words per Monte Carlo chunk (= per Philox stream); fixed */
+#define MC_BLOCK 32   /* chunks per thread between two progress reports (about 25 ms) */
 
 struct ncm_secded {
     int k, m, n;     /* data bits, Hamming check bits, code bits */
@@ -24,7 +26,7 @@ struct ncm_secded {
     uint64_t *nmask; /* [cw] the n code bits (overall parity row) */
 };
 
-ncm_secded *ncm_secded_create(int k_data, ncm_error *err)
+ncm_secded *ncm_secded_new(int k_data, ncm_error *err)
 {
     if (k_data < 1 || k_data > NCM_SECDED_MAX_K) {
         ncm_error_set(err, NCM_ERR_ARG, "SECDED k_data must be in [1, %d], got %d",
@@ -366,8 +368,58 @@ static inline int64_t geometric_gap(ncm_rng *r, double inv_log_q)
     return g < 1e15 ? (int64_t)g : INT64_C(1000000000000000);
 }
 
+/* Counts of a run of words, summed over chunks (integers: the sum is exact in any order). */
+typedef struct {
+    int64_t raw, be, be2, clean, corr, det, mis, und;
+} mc_counts;
+
+/* Words [w0, w1) of chunk ch, drawn from Philox stream ch of seed. */
+static void mc_chunk(const ncm_secded *c, double p, double inv_log_q, uint64_t seed, int64_t ch,
+                     int64_t w0, int64_t w1, mc_counts *k)
+{
+    const int n = c->n, dw = c->dw;
+    const uint64_t last_mask = c->k % 64 ? (1ull << (c->k % 64)) - 1 : ~0ull;
+    ncm_rng rng;
+    ncm_rng_init(&rng, seed, (uint64_t)ch);
+    uint64_t data[MAX_WORDS], code[MAX_WORDS], dec[MAX_WORDS];
+    /* Offset of the next error from the start of the current word, over the chunk's bits laid end
+     * to end (the gaps are memoryless, so restarting at a chunk is exact). */
+    int64_t next = p > 0.0 ? geometric_gap(&rng, inv_log_q) : INT64_MAX;
+    for (int64_t w = w0; w < w1; w++) {
+        for (int q = 0; q < dw; q++)
+            data[q] = ncm_rng_u64(&rng);
+        data[dw - 1] &= last_mask;
+        ncm_secded_encode_packed(c, data, code);
+        int nerr = 0;
+        while (next < n) {
+            code[next / 64] ^= 1ull << (next % 64);
+            nerr++;
+            next += 1 + geometric_gap(&rng, inv_log_q);
+        }
+        if (next != INT64_MAX)
+            next -= n;
+        const int outcome = ncm_secded_decode_packed(c, code, dec);
+        int64_t e = 0;
+        for (int q = 0; q < dw; q++)
+            e += __builtin_popcountll(dec[q] ^ data[q]);
+        k->raw += nerr;
+        k->be += e;
+        k->be2 += e * e;
+        if (nerr == 0)
+            k->clean++;
+        else if (nerr == 1)
+            k->corr++; /* every single error is corrected (tests check it; e counts it if not) */
+        else if (outcome == NCM_SECDED_DETECTED)
+            k->det++;
+        else if (outcome == NCM_SECDED_CORRECTED)
+            k->mis++;
+        else
+            k->und++;
+    }
+}
+
 ncm_status ncm_secded_mc(const ncm_secded *c, double p, int64_t n_words, uint64_t seed, int threads,
-                         ncm_secded_mc_result *out, ncm_error *err)
+                         const ncm_progress *progress, ncm_secded_mc_result *out, ncm_error *err)
 {
     ncm_status st = check_p(p, err);
     if (st != NCM_OK)
@@ -379,50 +431,24 @@ ncm_status ncm_secded_mc(const ncm_secded *c, double p, int64_t n_words, uint64_
         threads = omp_get_max_threads();
     const double inv_log_q = p < 1.0 ? 1.0 / log1p(-p) : 0.0;
     const int64_t chunks = (n_words + MC_CHUNK - 1) / MC_CHUNK;
-    const int n = c->n, dw = c->dw;
-    const uint64_t last_mask = c->k % 64 ? (1ull << (c->k % 64)) - 1 : ~0ull;
     int64_t raw = 0, be = 0, be2 = 0, n_clean = 0, n_corr = 0, n_det = 0, n_mis = 0, n_und = 0;
+    /* Blocks of chunks, one parallel loop each, so that progress is reported from the calling
+     * thread between them; the chunks and their streams do not depend on the blocking. */
+    const int64_t block = (int64_t)MC_BLOCK * threads;
+    for (int64_t ch0 = 0; ch0 < chunks; ch0 += block) {
+        const int64_t ch1 = ch0 + block < chunks ? ch0 + block : chunks;
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1) \
     reduction(+ : raw, be, be2, n_clean, n_corr, n_det, n_mis, n_und)
-    for (int64_t ch = 0; ch < chunks; ch++) {
-        ncm_rng rng;
-        ncm_rng_init(&rng, seed, (uint64_t)ch);
-        uint64_t data[MAX_WORDS], code[MAX_WORDS], dec[MAX_WORDS];
-        const int64_t w1 = ch == chunks - 1 ? n_words : (ch + 1) * MC_CHUNK;
-        /* Offset of the next error from the start of the current word, over the chunk's bits
-         * laid end to end (the gaps are memoryless, so restarting at a chunk is exact). */
-        int64_t next = p > 0.0 ? geometric_gap(&rng, inv_log_q) : INT64_MAX;
-        for (int64_t w = ch * MC_CHUNK; w < w1; w++) {
-            for (int q = 0; q < dw; q++)
-                data[q] = ncm_rng_u64(&rng);
-            data[dw - 1] &= last_mask;
-            ncm_secded_encode_packed(c, data, code);
-            int nerr = 0;
-            while (next < n) {
-                code[next / 64] ^= 1ull << (next % 64);
-                nerr++;
-                next += 1 + geometric_gap(&rng, inv_log_q);
-            }
-            if (next != INT64_MAX)
-                next -= n;
-            const int outcome = ncm_secded_decode_packed(c, code, dec);
-            int64_t e = 0;
-            for (int q = 0; q < dw; q++)
-                e += __builtin_popcountll(dec[q] ^ data[q]);
-            raw += nerr;
-            be += e;
-            be2 += e * e;
-            if (nerr == 0)
-                n_clean++;
-            else if (nerr == 1)
-                n_corr++; /* every single error is corrected (tests check it; e counts it if not) */
-            else if (outcome == NCM_SECDED_DETECTED)
-                n_det++;
-            else if (outcome == NCM_SECDED_CORRECTED)
-                n_mis++;
-            else
-                n_und++;
+        for (int64_t ch = ch0; ch < ch1; ch++) {
+            mc_counts k = {0};
+            const int64_t w1 = ch == chunks - 1 ? n_words : (ch + 1) * MC_CHUNK;
+            mc_chunk(c, p, inv_log_q, seed, ch, ch * MC_CHUNK, w1, &k);
+            raw += k.raw, be += k.be, be2 += k.be2;
+            n_clean += k.clean, n_corr += k.corr, n_det += k.det, n_mis += k.mis, n_und += k.und;
         }
+        const int64_t done = ch1 == chunks ? n_words : ch1 * MC_CHUNK;
+        if ((st = ncm_progress_report(progress, "SECDED Monte Carlo", done, n_words, err)))
+            return st;
     }
     const double nw = (double)n_words;
     out->words = n_words;

@@ -13,9 +13,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "nanocim/config.h"
+#include "rram/device_internal.h"
 #include "util/io.h"
 #include "util/json.h"
-#include "rram/device_internal.h"
 
 /* ---- CSV reader ------------------------------------------------------------------------------ */
 
@@ -272,7 +273,7 @@ void ncm_rram_meas_free(ncm_rram_measurements *m)
     free(m->source);
     free(m->rows);
     free(m->conds);
-    memset(m, 0, sizeof *m);
+    free(m);
 }
 
 /* State of one parse: the header's columns and the growing arrays. */
@@ -476,11 +477,9 @@ static ncm_status parse_lines(csv_state *cs, const char *text, size_t len,
     return NCM_OK;
 }
 
-ncm_status ncm_rram_meas_parse(const char *text, size_t len, const char *source,
-                               const ncm_rram_params *base, ncm_rram_measurements *m,
-                               ncm_error *err)
+ncm_rram_measurements *ncm_rram_meas_parse(const char *text, size_t len, const char *source,
+                                           const ncm_rram_params *base, ncm_error *err)
 {
-    memset(m, 0, sizeof *m);
     ncm_rram_params def;
     if (!base) {
         ncm_rram_default(&def);
@@ -488,13 +487,15 @@ ncm_status ncm_rram_meas_parse(const char *text, size_t len, const char *source,
     }
     if (!source)
         source = "measurements";
+    ncm_rram_measurements *m = calloc(1, sizeof *m);
     csv_state cs = {0};
     cs.src = source;
     cs.table.cap = 64;
     cs.table.slot = malloc(cs.table.cap * sizeof *cs.table.slot);
-    m->source = strdup(source);
+    if (m)
+        m->source = strdup(source);
     ncm_status st = NCM_OK;
-    if (!cs.table.slot || !m->source)
+    if (!m || !cs.table.slot || !m->source)
         st = ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", source);
     else {
         for (size_t i = 0; i < cs.table.cap; i++)
@@ -503,23 +504,23 @@ ncm_status ncm_rram_meas_parse(const char *text, size_t len, const char *source,
     }
     free(cs.table.slot);
     free(cs.head);
-    if (st)
+    if (st) {
         ncm_rram_meas_free(m);
-    return st;
+        return NULL;
+    }
+    return m;
 }
 
-ncm_status ncm_rram_meas_read(const char *path, const ncm_rram_params *base,
-                              ncm_rram_measurements *m, ncm_error *err)
+ncm_rram_measurements *ncm_rram_meas_read(const char *path, const ncm_rram_params *base,
+                                          ncm_error *err)
 {
-    memset(m, 0, sizeof *m);
     char *text = NULL;
     size_t len = 0;
-    ncm_status st = ncm_read_file(path, &text, &len, err);
-    if (st)
-        return st;
-    st = ncm_rram_meas_parse(text, len, path, base, m, err);
+    if (ncm_read_file(path, &text, &len, err))
+        return NULL;
+    ncm_rram_measurements *m = ncm_rram_meas_parse(text, len, path, base, err);
     free(text);
-    return st;
+    return m;
 }
 
 /* ---- goodness of fit ------------------------------------------------------------------------- */
@@ -982,7 +983,7 @@ void ncm_rram_fit_report_free(ncm_rram_fit_report *rep)
     free(rep->source);
     free(rep->base_name);
     free(rep->groups);
-    memset(rep, 0, sizeof *rep);
+    free(rep);
 }
 
 /* Checks a measurement set built by hand (the reader's output always passes). */
@@ -1039,18 +1040,16 @@ static double *gather_state(const ncm_rram_fit_group *gr, int n_groups, int lrs,
     return mem;
 }
 
-ncm_status ncm_rram_fit(const ncm_rram_measurements *m, const ncm_rram_params *base_in,
-                        const ncm_rram_fit_opts *opts_in, ncm_rram_params *out,
-                        ncm_rram_fit_report *rep, ncm_error *err)
+/* The fit proper: fills rep (zeroed by the caller) or returns the error. */
+static ncm_status fit_into(const ncm_rram_measurements *m, const ncm_rram_params *base_in,
+                           const ncm_rram_fit_opts *opts_in, ncm_rram_fit_report *rep,
+                           ncm_error *err)
 {
     ncm_rram_params base;
     if (base_in)
         memcpy(&base, base_in, sizeof base);
     else
         ncm_rram_default(&base);
-    memcpy(out, &base, sizeof base);
-    if (rep)
-        memset(rep, 0, sizeof *rep);
     ncm_status st = ncm_rram_check(&base, "base device", err);
     if (st)
         return st;
@@ -1198,31 +1197,26 @@ ncm_status ncm_rram_fit(const ncm_rram_measurements *m, const ncm_rram_params *b
         g->p_own = ncm_lilliefors_pvalue(g->ks_own, g->n_fit);
     }
 
-    memcpy(out, &fit, sizeof fit);
-    if (rep) {
-        rep->source = strdup(src);
-        rep->base_name = strndup(base.name, sizeof base.name - 1);
-        if (!rep->source || !rep->base_name) {
-            ncm_rram_fit_report_free(rep);
-            memcpy(out, &base, sizeof base);
-            goto nomem;
-        }
-        rep->fresh_n0_frac = opts.fresh_n0_frac;
-        rep->n_meas = m->n;
-        rep->n_fit = n_fit;
-        rep->n_groups = ng;
-        rep->groups = gr;
-        gr = NULL;
-        memcpy(rep->params, q, sizeof q);
-        int changed = base.family != NCM_RRAM_LOGNORMAL;
-        rep->kept = KEPT_FIELDS + changed;
-        rep->n_kept = N_KEPT_FIELDS - changed;
-        if (changed)
-            snprintf(rep->family_note, sizeof rep->family_note,
-                     "distribution.family set to lognormal (the base was %s): the fit is a "
-                     "lognormal maximum likelihood",
-                     ncm_rram_family_name(base.family));
-    }
+    memcpy(&rep->fitted, &fit, sizeof fit);
+    rep->source = strdup(src);
+    rep->base_name = strndup(base.name, sizeof base.name - 1);
+    if (!rep->source || !rep->base_name)
+        goto nomem;
+    rep->fresh_n0_frac = opts.fresh_n0_frac;
+    rep->n_meas = m->n;
+    rep->n_fit = n_fit;
+    rep->n_groups = ng;
+    rep->groups = gr;
+    gr = NULL;
+    memcpy(rep->params, q, sizeof q);
+    int changed = base.family != NCM_RRAM_LOGNORMAL;
+    rep->kept = KEPT_FIELDS + changed;
+    rep->n_kept = N_KEPT_FIELDS - changed;
+    if (changed)
+        snprintf(rep->family_note, sizeof rep->family_note,
+                 "distribution.family set to lognormal (the base was %s): the fit is a "
+                 "lognormal maximum likelihood",
+                 ncm_rram_family_name(base.family));
     goto done;
 nomem:
     st = ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory while fitting", src);
@@ -1233,6 +1227,22 @@ done:
     free(mem_l);
     free(mem_h);
     return st;
+}
+
+ncm_rram_fit_report *ncm_rram_fit(const ncm_rram_measurements *m, const ncm_rram_params *base,
+                                  const ncm_rram_fit_opts *opts, ncm_error *err)
+{
+    ncm_rram_fit_report *rep = calloc(1, sizeof *rep);
+    if (!rep) {
+        ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory while fitting",
+                      m && m->source ? m->source : "measurements");
+        return NULL;
+    }
+    if (fit_into(m, base, opts, rep, err)) {
+        ncm_rram_fit_report_free(rep);
+        return NULL;
+    }
+    return rep;
 }
 
 /* ---- report ---------------------------------------------------------------------------------- */
@@ -1250,6 +1260,9 @@ char *ncm_rram_fit_report_json(const ncm_rram_fit_report *rep)
     int ok = root != NULL;
     ok = ok && cJSON_AddStringToObject(root, "format", "nanocim-rram-fit-report");
     ok = ok && cJSON_AddNumberToObject(root, "version", 1);
+    char producer[64];
+    snprintf(producer, sizeof producer, "nanocim %s", ncm_version());
+    ok = ok && cJSON_AddStringToObject(root, "producer", producer);
     ok = ok && cJSON_AddStringToObject(root, "source", rep->source ? rep->source : "");
     ok = ok && cJSON_AddStringToObject(root, "base_device", rep->base_name ? rep->base_name : "");
     ok = ok && cJSON_AddStringToObject(
@@ -1326,4 +1339,30 @@ ncm_status ncm_rram_fit_report_save(const char *path, const ncm_rram_fit_report 
                                     ncm_error *err)
 {
     return ncm_json_write_text(path, ncm_rram_fit_report_json(rep), err);
+}
+
+/* ---- the whole calibration of a file --------------------------------------------------------- */
+
+ncm_rram_fit_report *ncm_rram_fit_file(const char *csv_path, const ncm_rram_params *base,
+                                       const ncm_rram_fit_opts *opts, const char *device_path,
+                                       const char *report_path, ncm_error *err)
+{
+    ncm_rram_params def;
+    if (!base) {
+        ncm_rram_default(&def);
+        base = &def;
+    }
+    ncm_rram_measurements *m = ncm_rram_meas_read(csv_path, base, err);
+    if (!m)
+        return NULL;
+    ncm_rram_fit_report *rep = ncm_rram_fit(m, base, opts, err);
+    ncm_rram_meas_free(m);
+    if (!rep)
+        return NULL;
+    if ((report_path && ncm_rram_fit_report_save(report_path, rep, err)) ||
+        (device_path && ncm_rram_save(device_path, &rep->fitted, err))) {
+        ncm_rram_fit_report_free(rep);
+        return NULL;
+    }
+    return rep;
 }

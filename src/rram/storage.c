@@ -1,5 +1,5 @@
-/* Storage options: cell + optional SECDED, evaluated at a programming condition (see
- * include/nanocim/storage.h). */
+/* Storage options: cell + optional SECDED, their names, and their evaluation at a programming
+ * condition (see include/nanocim/storage.h). The sweep over conditions is src/rram/sweep.c. */
 #include "nanocim/storage.h"
 
 #include <errno.h>
@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "nanocim/ecc.h"
+#include "rram/storage_internal.h"
 
 ncm_status ncm_storage_parse(const char *name, ncm_storage *s, ncm_error *err)
 {
@@ -39,15 +40,15 @@ ncm_status ncm_storage_parse(const char *name, ncm_storage *s, ncm_error *err)
         }
     }
     return ncm_error_set(err, NCM_ERR_ARG,
-                         "--cells: unknown cell '%s' (expected 1t1r, 1t1r-secded, "
-                         "1t1r-secded:K or 2t2r)",
-                         name);
+                         "unknown storage option '%s' (expected 1t1r, 1t1r-secded, "
+                         "1t1r-secded:K with 1 <= K <= %d, or 2t2r)",
+                         name, NCM_SECDED_MAX_K);
 }
 
 void ncm_storage_name(const ncm_storage *s, char *buf, size_t n)
 {
     if (s->ecc_k) {
-        ncm_secded *code = ncm_secded_create(s->ecc_k, NULL);
+        ncm_secded *code = ncm_secded_new(s->ecc_k, NULL);
         snprintf(buf, n, "%s+SECDED(%d,%d)", ncm_cell_type_name(s->cell),
                  code ? ncm_secded_n(code) : 0, s->ecc_k);
         ncm_secded_free(code);
@@ -56,9 +57,26 @@ void ncm_storage_name(const ncm_storage *s, char *buf, size_t n)
     }
 }
 
+void ncm_storage_id(const ncm_storage *s, char *buf, size_t n)
+{
+    const char *cell = s->cell == NCM_CELL_2T2R ? "2t2r" : "1t1r";
+    if (s->ecc_k)
+        snprintf(buf, n, "%s-secded:%d", cell, s->ecc_k);
+    else
+        snprintf(buf, n, "%s", cell);
+}
+
 ncm_status ncm_storage_evaluate(const ncm_rram_params *p, const ncm_rram_cond *c,
                                 const ncm_storage *s, int64_t mc_reads, uint64_t seed,
                                 ncm_storage_eval *out, ncm_error *err)
+{
+    return ncm_storage_evaluate_run(p, c, s, mc_reads, seed, 0, NULL, out, err);
+}
+
+ncm_status ncm_storage_evaluate_run(const ncm_rram_params *p, const ncm_rram_cond *c,
+                                    const ncm_storage *s, int64_t mc_reads, uint64_t seed,
+                                    int threads, const ncm_progress *progress,
+                                    ncm_storage_eval *out, ncm_error *err)
 {
     memset(out, 0, sizeof *out);
     out->raw_ber = out->ber = out->ber_mc = out->ci95_lo = out->ci95_hi = NAN;
@@ -66,7 +84,8 @@ ncm_status ncm_storage_evaluate(const ncm_rram_params *p, const ncm_rram_cond *c
     if (st)
         return st;
     if (mc_reads < 0)
-        return ncm_error_set(err, NCM_ERR_ARG, "--reads %lld: expected >= 0", (long long)mc_reads);
+        return ncm_error_set(err, NCM_ERR_ARG, "mc_reads = %lld: expected >= 0",
+                             (long long)mc_reads);
     ncm_rram_cell cell = ncm_rram_cell_default(p, s->cell);
     if (s->cell == NCM_CELL_1T1R) {
         if (s->best_ref)
@@ -88,7 +107,7 @@ ncm_status ncm_storage_evaluate(const ncm_rram_params *p, const ncm_rram_cond *c
         out->ber = raw;
         if (mc_reads > 0) {
             ncm_rram_mc_result r;
-            if ((st = ncm_rram_ber_mc(p, c, &cell, mc_reads, seed, &r, err)))
+            if ((st = ncm_rram_ber_mc(p, c, &cell, mc_reads, seed, threads, progress, &r, err)))
                 return st;
             out->ber_mc = r.ber;
             out->ci95_lo = r.ci95_lo;
@@ -97,7 +116,7 @@ ncm_status ncm_storage_evaluate(const ncm_rram_params *p, const ncm_rram_cond *c
             out->errors = r.errors;
         }
     } else {
-        ncm_secded *code = ncm_secded_create(s->ecc_k, err);
+        ncm_secded *code = ncm_secded_new(s->ecc_k, err);
         if (!code)
             return err ? err->code : NCM_ERR_ARG;
         const int n = ncm_secded_n(code);
@@ -113,7 +132,7 @@ ncm_status ncm_storage_evaluate(const ncm_rram_params *p, const ncm_rram_cond *c
         const int64_t words = mc_reads / n;
         if (words > 0) {
             ncm_secded_mc_result r;
-            if ((st = ncm_secded_mc(code, raw, words, seed, 0, &r, err))) {
+            if ((st = ncm_secded_mc(code, raw, words, seed, threads, progress, &r, err))) {
                 ncm_secded_free(code);
                 return st;
             }
