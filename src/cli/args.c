@@ -74,7 +74,7 @@ int cli_lib_error(const ncm_error *err, const cli_field *map)
     const char *msg = err->msg;
     for (const cli_field *f = map; f && f->field; f++) {
         size_t n = strlen(f->field);
-        if (strncmp(msg, f->field, n) == 0 && (msg[n] == ' ' || msg[n] == ':')) {
+        if (strncmp(msg, f->field, n) == 0 && (msg[n] == ' ' || msg[n] == ':' || msg[n] == '[')) {
             cli_error("%s%s", f->option, msg + n);
             return err->code == NCM_ERR_ARG ? CLI_USAGE : CLI_FAIL;
         }
@@ -126,14 +126,20 @@ int cli_range(const char *opt, const char *s, double lo, double hi, double **val
             return -1;
         }
         if (ok) {
+            /* The count first (with a relative slack for rounding in STOP - START), so a range
+             * too long is refused rather than cut, and negative ends keep their last point. */
+            const double span = geometric ? log(b / a) / log(step) : (b - a) / step;
+            const double count = floor(span + 1e-9 * fmax(1.0, fabs(span))) + 1.0;
             const int cap = 100000; /* more points than any sweep needs */
-            *vals = malloc(sizeof(double) * cap);
-            for (int i = 0; *vals && *n < cap; i++) {
-                const double v = geometric ? a * pow(step, i) : a + step * i;
-                if (v > b * (1 + 1e-12))
-                    break;
-                (*vals)[(*n)++] = v;
+            if (!(count <= cap)) {
+                cli_error("%s %s: %.3g values, more than the %d a range may hold", opt, s, count,
+                          cap);
+                free(copy);
+                return -1;
             }
+            *vals = malloc(sizeof(double) * (size_t)count);
+            for (int i = 0; *vals && i < (int)count; i++)
+                (*vals)[(*n)++] = geometric ? a * pow(step, i) : a + step * i;
         }
     } else { /* a list: V1,V2,... */
         int cap = 1;

@@ -34,7 +34,8 @@ typedef struct {
     const char *field, *option;
 } cli_field;
 
-/* Prints the library's error message, with a leading field name replaced by its option from map
+/* Prints the library's error message, with a leading field name (followed by a space, ':' or
+ * '[') replaced by its option from map
  * (NULL-terminated; map may be NULL). Returns CLI_USAGE for NCM_ERR_ARG, else CLI_FAIL. */
 int cli_lib_error(const ncm_error *err, const cli_field *map);
 

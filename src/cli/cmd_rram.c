@@ -247,8 +247,13 @@ static int cmd_rram_ber(int argc, char **argv)
     grid.seed = (uint64_t)seed;
     grid.threads = (int)threads;
     grid.device = device;
-    if (ncm_rram_sweep_check(&grid, "rram ber", &err)) { /* too many points: a usage error */
-        cli_error("%s", err.msg);
+    static const cli_field fields[] = {
+        {"ncm_rram_sweep.i_cc_ua", "--icc"},   {"ncm_rram_sweep.v_reset_v", "--vreset"},
+        {"ncm_rram_sweep.t_p_ns", "--tp"},     {"ncm_rram_sweep.cycles", "--cycles"},
+        {"ncm_rram_sweep.reads", "--reads"},   {"ncm_rram_sweep.cells", "--cells"},
+        {"ncm_rram_sweep", "rram ber"},        {NULL, NULL}};
+    if (ncm_rram_sweep_check(&grid, NULL, &err)) { /* too many points: a usage error */
+        cli_lib_error(&err, fields);
         goto out;
     }
     rc = CLI_FAIL;
@@ -455,12 +460,11 @@ static int cmd_rram_sample(int argc, char **argv)
     cli_bar_start(&bar, 0);
     ncm_status st = ncm_rram_sample_save(out, &p, &spec, &bar.progress, &err);
     cli_bar_finish(&bar);
-    rc = CLI_FAIL;
-    if (st) {
-        cli_error("%s", err.msg);
-        goto out;
-    }
-    rc = 0;
+    static const cli_field fields[] = {
+        {"ncm_rram_sample_spec.i_cc_ua", "--icc"}, {"ncm_rram_sample_spec.v_reset_v", "--vreset"},
+        {"ncm_rram_sample_spec.t_p_ns", "--tp"},   {"ncm_rram_sample_spec.devices", "--devices"},
+        {"ncm_rram_sample_spec", "rram sample"},   {NULL, NULL}};
+    rc = st ? cli_lib_error(&err, fields) : 0;
 out:
     free(icc), free(vr), free(tp);
     return rc;
