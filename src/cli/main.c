@@ -1,10 +1,12 @@
 /* nanocim: command-line front end. Git-style subcommands over libnanocim; only this layer
  * prints and exits. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "nanocim/config.h"
+#include "nanocim/xnor.h"
 #include "cli/blas_fast_path.h"
 
 static const char *USAGE =
@@ -25,6 +27,12 @@ int main(int argc, char **argv)
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : 0;
     }
+    /* The library falls back quietly from an NCM_KERNEL it cannot honour; the command says so. */
+    const char *why;
+    ncm_kernel k = ncm_kernel_select(&why);
+    if (why)
+        fprintf(stderr, "nanocim: NCM_KERNEL=%s: %s; using %s\n", getenv("NCM_KERNEL"), why,
+                ncm_kernel_name(k));
     const char *cmd = argv[1];
     if (!strcmp(cmd, "train"))
         return cmd_train(argc - 1, argv + 1);
@@ -37,8 +45,9 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "demo"))
         return cmd_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("nanocim %s\nOpenBLAS kernel %s (%s), %d threads\n", NCM_VERSION, ncm_blas_kernel(),
-               ncm_blas_origin(), ncm_threads());
+        printf("nanocim %s\nOpenBLAS kernel %s (%s), %d threads, binary kernel %s\nbuild: %s\n",
+               ncm_version(), ncm_blas_kernel(), ncm_blas_origin(), ncm_threads(),
+               ncm_kernel_name(k), ncm_build_config());
         return 0;
     }
     cli_error("unknown command '%s' (see nanocim --help)", cmd);
