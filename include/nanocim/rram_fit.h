@@ -182,8 +182,8 @@ NCM_API ncm_status ncm_rram_fit_report_save(const char *path, const ncm_rram_fit
 /* The whole calibration of a measurement file: reads csv_path (ncm_rram_meas_read with base),
  * fits (ncm_rram_fit), writes the report to report_path (if not NULL) and then the fitted device
  * to device_path (if not NULL, ncm_rram_save), both atomically. Returns the report, or NULL with
- * err filled by the step that failed (a failure before the writes leaves no file; a failure to
- * write the device file leaves the report written). */
+ * err filled by the step that failed; a failed call leaves neither file (a report already
+ * written is removed when the device file cannot be). */
 NCM_API ncm_rram_fit_report *ncm_rram_fit_file(const char *csv_path, const ncm_rram_params *base,
                                                const ncm_rram_fit_opts *opts,
                                                const char *device_path, const char *report_path,

@@ -1359,8 +1359,13 @@ ncm_rram_fit_report *ncm_rram_fit_file(const char *csv_path, const ncm_rram_para
     ncm_rram_meas_free(m);
     if (!rep)
         return NULL;
-    if ((report_path && ncm_rram_fit_report_save(report_path, rep, err)) ||
-        (device_path && ncm_rram_save(device_path, &rep->fitted, err))) {
+    if (report_path && ncm_rram_fit_report_save(report_path, rep, err)) {
+        ncm_rram_fit_report_free(rep);
+        return NULL;
+    }
+    if (device_path && ncm_rram_save(device_path, &rep->fitted, err)) {
+        if (report_path) /* all or nothing: no report of a device that was not written */
+            remove(report_path);
         ncm_rram_fit_report_free(rep);
         return NULL;
     }
