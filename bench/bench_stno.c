@@ -1,9 +1,9 @@
 /* Benchmark of the spin-torque oscillator integrator (issue 5, "Speed"): 4 coupled oscillators
  * driven by two microwave inputs, 1000 input samples of 1 us each, one ncm_stno_run over the
- * batch, timed with 1 and 2 threads; prints oscillator-steps per second and writes the setup,
- * the inputs, the initial states and the results (mean frequencies, phase slips and the locking
- * decisions per run, oscillator and input) to a JSON file that bench/stno_numpy.py reads to run
- * the same batch in numpy and compare. Driven by bench/stno.sh.
+ * batch, timed with 1 and 2 threads (its per-call thread count); prints oscillator-steps per second
+ * and writes the setup, the inputs, the initial states and the results (mean frequencies, phase
+ * slips and the locking decisions per run, oscillator and input) to a JSON file that
+ * bench/stno_numpy.py reads to run the same batch in numpy and compare. Driven by bench/stno.sh.
  *
  * Setup (also written to the file):
  *   devices   ncm_stno_default() (vortex oscillator, f0 300 MHz, N 20 MHz, G_G 4 MHz, Q 1,
@@ -36,7 +36,6 @@
  *                   CPU has; all give the same bits)
  *   --check         noiseless cross-check: temperature 0, one run per thread count           */
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,12 +143,11 @@ int main(int argc, char **argv)
     ncm_stno_default(&dev);
     if (check)
         dev.temperature_k = 0.0;
-    ncm_stno_net net;
     double w[N_OSC * N_OSC];
     for (int i = 0; i < N_OSC * N_OSC; i++)
         w[i] = i / N_OSC == i % N_OSC ? 0.0 : W_MHZ;
-    if (ncm_stno_net_init(&net, N_OSC, &dev, 1, I_DC_MA, &err) ||
-        ncm_stno_net_set_coupling(&net, N_OSC, N_OSC, w, BETA_RAD, &err)) {
+    ncm_stno_net *net = ncm_stno_net_new(N_OSC, &dev, 1, I_DC_MA, &err);
+    if (!net || ncm_stno_net_set_coupling(net, N_OSC, N_OSC, w, BETA_RAD, &err)) {
         fprintf(stderr, "bench_stno: %s\n", err.msg);
         return 1;
     }
@@ -210,18 +208,17 @@ int main(int argc, char **argv)
            (unsigned long long)noise_seed);
     printf("%-12s %8s %8s %12s %16s\n", "impl", "kernel", "threads", "seconds", "osc-steps/s");
 
-    ncm_stno_obs obs[3];
+    ncm_stno_obs *obs[3] = {NULL};
     double secs[3] = {0};
     for (int th = 1; th <= 2; th++) {
-        if (ncm_stno_obs_alloc(&obs[th], runs, N_OSC, N_IN, &err)) {
+        if (!(obs[th] = ncm_stno_obs_new(runs, N_OSC, N_IN, &err))) {
             fprintf(stderr, "bench_stno: %s\n", err.msg);
             return 1;
         }
-        omp_set_num_threads(th);
         secs[th] = INFINITY;
         for (int rep = 0; rep < repeat; rep++) {
             double t0 = ncm_now();
-            if (ncm_stno_run(&net, &b, &sim, &obs[th], NULL, &err)) {
+            if (ncm_stno_run(net, &b, &sim, obs[th], NULL, th, NULL, &err)) {
                 fprintf(stderr, "bench_stno: %s\n", err.msg);
                 return 1;
             }
@@ -230,8 +227,8 @@ int main(int argc, char **argv)
         printf("%-12s %8s %8d %12.4f %16.4g\n", "C nanocim", kname, th, secs[th],
                osc_steps / secs[th]);
     }
-    const int identical = same_obs(&obs[1], &obs[2]);
-    const ncm_stno_obs *o = &obs[2];
+    const int identical = same_obs(obs[1], obs[2]);
+    const ncm_stno_obs *o = obs[2];
     size_t locked = 0;
     for (size_t x = 0; x < rin * N_OSC; x++)
         locked += o->in_locked[x];
@@ -283,8 +280,8 @@ int main(int argc, char **argv)
         return 1;
     }
     for (int th = 1; th <= 2; th++)
-        ncm_stno_obs_free(&obs[th]);
-    ncm_stno_net_free(&net);
+        ncm_stno_obs_free(obs[th]);
+    ncm_stno_net_free(net);
     free(f_in), free(amp), free(init_re), free(init_im);
     return identical ? 0 : 1;
 }

@@ -17,6 +17,8 @@
 #   --check     only the noiseless cross-check
 #   --repeat R  timed runs of each implementation, the fastest reported (default 5)
 #   --runs N    input samples (default 1000, the benchmark)
+# The build directory is ./build (configured and built if bench_stno is missing), or the one
+# named by the environment variable NCM_BUILD_DIR.
 set -euo pipefail
 
 CHECK_ONLY=0
@@ -27,7 +29,7 @@ while [ $# -gt 0 ]; do
         --check) CHECK_ONLY=1; shift ;;
         --repeat) REPEAT="$2"; shift 2 ;;
         --runs) RUNS="$2"; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "stno.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -38,9 +40,11 @@ PY=/usr/bin/python3   # Debian's interpreter: the one python3-numpy is installed
 
 # Dependencies (idempotent).
 dpkg -s python3-numpy >/dev/null 2>&1 || (apt-get update && apt-get install -y python3-numpy)
-if [ ! -x build/bench/bench_stno ]; then
-    cmake -S . -B build && cmake --build build -j2
+BUILD=${NCM_BUILD_DIR:-build}
+if [ ! -x "$BUILD/bench/bench_stno" ]; then
+    cmake -S . -B "$BUILD" && cmake --build "$BUILD" -j2
 fi
+BENCH="$BUILD/bench/bench_stno"
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -53,7 +57,7 @@ echo "nanocim: $(git log -1 --format=%h 2>/dev/null || echo '?')$(git diff --qui
 echo
 
 echo "== noiseless cross-check (T = 0, $RUNS samples) =="
-./build/bench/bench_stno --check --runs "$RUNS" "$TMP/c_check.json" > "$TMP/c_check.txt"
+"$BENCH" --check --runs "$RUNS" "$TMP/c_check.json" > "$TMP/c_check.txt"
 "$PY" bench/stno_numpy.py "$TMP/c_check.json" --out "$TMP/np_check.json" || STATUS=1
 echo
 if [ "$CHECK_ONLY" = 1 ]; then
@@ -61,15 +65,15 @@ if [ "$CHECK_ONLY" = 1 ]; then
 fi
 
 echo "== benchmark (T = 300 K, $RUNS samples, best of $REPEAT) =="
-./build/bench/bench_stno --runs "$RUNS" --repeat "$REPEAT" "$TMP/c.json" || STATUS=1
-./build/bench/bench_stno --runs "$RUNS" --repeat 1 --noise-seed 8 "$TMP/c_seed8.json" > /dev/null || STATUS=1
+"$BENCH" --runs "$RUNS" --repeat "$REPEAT" "$TMP/c.json" || STATUS=1
+"$BENCH" --runs "$RUNS" --repeat 1 --noise-seed 8 "$TMP/c_seed8.json" > /dev/null || STATUS=1
 "$PY" bench/stno_numpy.py "$TMP/c.json" --repeat "$REPEAT" --baseline "$TMP/c_seed8.json" \
     --out "$TMP/np.json" || STATUS=1
 echo
 # The narrower kernel variants this CPU can run (what machines without AVX-512 get); their
 # results must be those of the default kernel, bit for bit.
 for k in avx2 base; do
-    if ./build/bench/bench_stno --runs "$RUNS" --repeat "$REPEAT" --kernel "$k" "$TMP/c_$k.json" \
+    if "$BENCH" --runs "$RUNS" --repeat "$REPEAT" --kernel "$k" "$TMP/c_$k.json" \
         > /dev/null 2>&1; then
         "$PY" - "$TMP/c.json" "$TMP/c_$k.json" <<'EOF2' || STATUS=1
 import json, sys

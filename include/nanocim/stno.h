@@ -35,6 +35,10 @@
  * OpenMP threads. Run r draws its initial phases and noise from Philox stream (seed, stream0 + r):
  * results depend neither on the thread count nor on the kernel variant.
  *
+ * Objects: the network (opaque), the observables, traces and locking maps (read-only fields) are
+ * allocated by ncm_X_new (or ncm_stno_net_from_spec) and released by ncm_X_free, which accepts
+ * NULL. Parameter sets (ncm_stno_params, ncm_stno_net_spec, ncm_stno_sim) are plain values.
+ *
  * Units are in the names: _mhz (frequency or rate / 2 pi), _ns, _ma, _ohm, _mv, _rad, _k, _ev. */
 #ifndef NANOCIM_STNO_H
 #define NANOCIM_STNO_H
@@ -44,6 +48,7 @@
 #include <stdint.h>
 
 #include "nanocim/error.h"
+#include "nanocim/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -96,15 +101,16 @@ NCM_API ncm_status ncm_stno_check(const ncm_stno_params *p, const char *where, n
  * the field (JSON syntax errors: byte offset, line and column). On error *p is left zeroed. */
 NCM_API ncm_status ncm_stno_load(const char *path, ncm_stno_params *p, ncm_error *err);
 
-/* Writes p as a device file, atomically (include/nanocim/io.h); numbers round-trip exactly. */
+/* Writes p as a device file, atomically (a temporary file renamed over path); numbers round-trip
+ * exactly. */
 NCM_API ncm_status ncm_stno_save(const char *path, const ncm_stno_params *p, ncm_error *err);
 
 /* n individual devices drawn around `mean` with its "spread" fields: f0 ~ N(f0, f0_sigma^2),
  * I_th and G_G lognormal around their means' values as medians. Device i uses Philox stream
  * (seed, i). The spread fields of the drawn devices are zero. NCM_ERR_ARG if a draw is not a
  * valid device (f0 <= 0). */
-NCM_API ncm_status ncm_stno_spread(const ncm_stno_params *mean, int n, uint64_t seed, ncm_stno_params *out,
-                           ncm_error *err);
+NCM_API ncm_status ncm_stno_spread(const ncm_stno_params *mean, int n, uint64_t seed,
+                                   ncm_stno_params *out, ncm_error *err);
 
 /* ---- analytic results ------------------------------------------------------------------------ */
 
@@ -128,62 +134,94 @@ typedef struct {
 /* Operating point of device p at current i_ma (any finite value; negative currents damp). At the
  * threshold itself (z = 1) the linewidth and thermal power are infinite. */
 NCM_API ncm_status ncm_stno_operating_point(const ncm_stno_params *p, double i_ma, ncm_stno_op *op,
-                                    ncm_error *err);
+                                            ncm_error *err);
 
 /* Injection-locking half-range (Adler-type, weak input): an input of amplitude amp_mhz (F / 2 pi)
  * at f_in locks the oscillator when |f_in - f_free| <= sqrt(1 + nu^2) amp_mhz / sqrt(p0).
  * NCM_ERR_ARG below threshold. */
 NCM_API ncm_status ncm_stno_lock_halfwidth(const ncm_stno_params *p, double i_ma, double amp_mhz,
-                                   double *halfwidth_mhz, ncm_error *err);
+                                           double *halfwidth_mhz, ncm_error *err);
 
 /* The exact locking edges of this model for a single input of amplitude amp_mhz: the range of
  * input frequencies [f_lo, f_hi] over which a stationary locked state exists (the stationary
  * equations are solved exactly: both the frequency and the net damping are linear in p). For a
  * weak input these are the saddle-node edges of the locked state; their mean half-width tends to
- * ncm_stno_lock_halfwidth() as amp_mhz -> 0, and the range is shifted by the nonlinearity.
- * NCM_ERR_ARG below threshold or for an input strong enough to quench the oscillation
- * (F^2 >= 4 G_G^2 (Q + z)^2 p0^3 / 27), where the range is no longer bounded by saddle-nodes. */
+ * ncm_stno_lock_halfwidth() as amp_mhz -> 0, and the range is shifted by the nonlinearity. At
+ * amp_mhz = 0 the range is empty: f_lo = f_hi = the free-running frequency (nothing locks).
+ * NCM_ERR_ARG below threshold, for a negative amplitude, or for an input strong enough to quench
+ * the oscillation (F^2 >= 4 G_G^2 (Q + z)^2 p0^3 / 27), where the range is no longer bounded by
+ * saddle-nodes. */
 NCM_API ncm_status ncm_stno_lock_edges(const ncm_stno_params *p, double i_ma, double amp_mhz,
-                               double *f_lo_mhz, double *f_hi_mhz, ncm_error *err);
+                                       double *f_lo_mhz, double *f_hi_mhz, ncm_error *err);
 
 /* Two coupled oscillators a and b (each above threshold), coupling W_ab = w_ab_mhz (a receives
  * from b), W_ba = w_ba_mhz, phase beta: the largest |f_a - f_b| of their free-running frequencies
  * that still mutually locks (phase model after adiabatic elimination of the powers). */
 NCM_API ncm_status ncm_stno_pair_lock_range(const ncm_stno_params *pa, double ia_ma,
-                                    const ncm_stno_params *pb, double ib_ma, double w_ab_mhz,
-                                    double w_ba_mhz, double beta_rad, double *range_mhz,
-                                    ncm_error *err);
+                                            const ncm_stno_params *pb, double ib_ma,
+                                            double w_ab_mhz, double w_ba_mhz, double beta_rad,
+                                            double *range_mhz, ncm_error *err);
 
 /* The symmetric coupling W = W_ab = W_ba (MHz) above which a and b mutually lock, given their
  * free-running detuning at these currents: |f_a - f_b| / (range per unit W). NCM_ERR_ARG when
  * beta makes the coupling ineffective (range per unit W below 1e-12). */
 NCM_API ncm_status ncm_stno_pair_lock_threshold(const ncm_stno_params *pa, double ia_ma,
-                                        const ncm_stno_params *pb, double ib_ma, double beta_rad,
-                                        double *w_th_mhz, ncm_error *err);
+                                                const ncm_stno_params *pb, double ib_ma,
+                                                double beta_rad, double *w_th_mhz, ncm_error *err);
 
 /* ---- network --------------------------------------------------------------------------------- */
 
 /* n_osc oscillators, each with its own device parameters and DC current, coupled through their
- * shared microwave current: oscillator i receives sum_j W_ij exp(i beta) c_j. */
-typedef struct {
-    int n_osc;
-    ncm_stno_params *dev; /* [n_osc] */
-    double *i_dc_ma;      /* [n_osc] DC currents, mA */
-    double *w_mhz;        /* [n_osc * n_osc] W_ij / 2 pi row-major (row i receives), MHz; 0 */
-    double beta_rad;      /* coupling phase beta, rad */
-} ncm_stno_net;
+ * shared microwave current: oscillator i receives sum_j W_ij exp(i beta) c_j. Opaque; read it
+ * through the accessors below. */
+typedef struct ncm_stno_net ncm_stno_net;
 
-/* Allocates a network of n_osc >= 1 uncoupled oscillators: devices from dev[0] when n_dev == 1,
- * from dev[0..n_osc) when n_dev == n_osc; currents from i_dc_ma[0..n_osc), or each device's
- * i_ref_ma when i_dc_ma is NULL. Checks the devices. */
-NCM_API ncm_status ncm_stno_net_init(ncm_stno_net *net, int n_osc, const ncm_stno_params *dev, int n_dev,
-                             const double *i_dc_ma, ncm_error *err);
+/* A network of n_osc >= 1 uncoupled oscillators: devices from dev[0] when n_dev == 1, from
+ * dev[0..n_osc) when n_dev == n_osc; currents from i_dc_ma[0..n_osc), or each device's i_ref_ma
+ * when i_dc_ma is NULL. Checks the devices. NULL (and err filled) on failure. */
+NCM_API ncm_stno_net *ncm_stno_net_new(int n_osc, const ncm_stno_params *dev, int n_dev,
+                                       const double *i_dc_ma, ncm_error *err);
+/* Releases the network (NULL: nothing). */
 NCM_API void ncm_stno_net_free(ncm_stno_net *net);
 
 /* Sets the coupling matrix (rows x cols, row-major, MHz) and phase. The matrix must be square
  * and n_osc x n_osc, with finite entries: NCM_ERR_ARG otherwise, naming the shape. */
-NCM_API ncm_status ncm_stno_net_set_coupling(ncm_stno_net *net, int rows, int cols, const double *w_mhz,
-                                     double beta_rad, ncm_error *err);
+NCM_API ncm_status ncm_stno_net_set_coupling(ncm_stno_net *net, int rows, int cols,
+                                             const double *w_mhz, double beta_rad, ncm_error *err);
+
+/* Accessors. An index out of range gives NULL or NaN. */
+NCM_API int ncm_stno_net_n_osc(const ncm_stno_net *net);
+NCM_API const ncm_stno_params *ncm_stno_net_device(const ncm_stno_net *net, int i);
+NCM_API double ncm_stno_net_i_dc_ma(const ncm_stno_net *net, int i); /* DC current, mA */
+NCM_API double ncm_stno_net_coupling_mhz(const ncm_stno_net *net, int i, int j); /* W_ij / 2 pi */
+NCM_API double ncm_stno_net_beta_rad(const ncm_stno_net *net);
+
+/* The DC current of an oscillator whose current is not given (ncm_stno_net_spec.i_dc_ma = 0):
+ * this multiple of its threshold current (supercriticality z = 1.5). */
+#define NCM_STNO_DEFAULT_Z 1.5
+
+/* A network as the command line builds it: n_osc oscillators of one device type, identical or
+ * drawn around it with its spread, all at one DC current and coupled all to all. A plain value:
+ * fill with ncm_stno_net_spec_default, then set what differs. */
+typedef struct {
+    ncm_stno_params device; /* the device type (the mean device when spread) */
+    int n_osc;              /* >= 1 */
+    int spread;             /* 1: devices drawn by ncm_stno_spread(&device, n_osc, spread_seed) */
+    uint64_t spread_seed;   /* Philox key of the spread */
+    double i_dc_ma;         /* every oscillator's DC current, mA, finite; 0: NCM_STNO_DEFAULT_Z
+                             * times each device's own i_th_ma */
+    double w_mhz;           /* all-to-all coupling W_ij / 2 pi, i != j (0 if i == j), MHz */
+    double beta_rad;        /* coupling phase beta, rad */
+} ncm_stno_net_spec;
+
+/* The default device (ncm_stno_default), one oscillator, no spread (seed 1), at 1.5 I_th,
+ * uncoupled. */
+NCM_API void ncm_stno_net_spec_default(ncm_stno_net_spec *s);
+/* Checks every field; messages name the field after `where` (NULL: "ncm_stno_net_spec"). */
+NCM_API ncm_status ncm_stno_net_spec_check(const ncm_stno_net_spec *s, const char *where,
+                                           ncm_error *err);
+/* The network of a spec (checked first). NULL (and err filled) on failure. */
+NCM_API ncm_stno_net *ncm_stno_net_from_spec(const ncm_stno_net_spec *s, ncm_error *err);
 
 /* ---- a batch of independent runs ------------------------------------------------------------- */
 
@@ -201,9 +239,10 @@ typedef struct {
     const double *init_im;   /* |c|^2 = p_thermal of the operating point, uniform random phase */
 } ncm_stno_batch;
 
-/* How to integrate and read out. */
+/* How to integrate and read out. A plain value. */
 typedef struct {
-    double dt_ns;          /* step, > 0, within the stability limits (ncm_stno_run) */
+    double dt_ns;          /* step, > 0, within the stability limits (ncm_stno_run); 0 only
+                            * where an automatic step is accepted (ncm_stno_sim_resolve) */
     double t_transient_ns; /* simulated and discarded before the window, >= 0 */
     double t_window_ns;    /* read-out window, >= dt_ns; both rounded to whole steps */
     double f_ref_mhz;      /* frame rotation, MHz; 0: the middle of the frequencies present */
@@ -214,6 +253,10 @@ typedef struct {
     double lw_lag_ns;      /* lag tau of the phase-diffusion linewidth; 0: t_window / 8 */
 } ncm_stno_sim;
 
+/* The command line's settings: a 20000 ns window after a 2000 ns transient, seed 1, the
+ * automatic step and frame (dt_ns = f_ref_mhz = 0), the other fields 0 (their defaults). */
+NCM_API void ncm_stno_sim_default(ncm_stno_sim *sim);
+
 /* Stability limits of the step (docs/stno.md, "Step size"): in the rotating frame, every
  * oscillator's |w(p) - w_ref| (p in [0, 1]) and every input's |w_k - w_ref| times dt must not
  * exceed NCM_STNO_MAX_PHASE_STEP rad, and every oscillator's damping bound
@@ -221,14 +264,17 @@ typedef struct {
  * NCM_STNO_MAX_RATE_STEP. */
 #define NCM_STNO_MAX_PHASE_STEP 0.25
 #define NCM_STNO_MAX_RATE_STEP 0.5
+/* The automatic step (dt_ns = 0 where accepted): this fraction of the largest stable step. */
+#define NCM_STNO_AUTO_DT_FRACTION 0.5
 
-/* Observables over the read-out window, per run (all arrays allocated by ncm_stno_obs_alloc).
- * Phase differences are psi_ik = phi_i - (w_k t + phi_k) to input k, psi_ij = phi_i - phi_j
- * between oscillators. Locking decision (docs/stno.md, "Locking criterion"): oscillator i is
- * locked to input k when |f_mean_i - f_k| <= lock_tol_mhz and psi_ik made no phase slip over the
- * window; a slip is counted each time the unwrapped psi moves 3 pi / 2 away from its anchor (its
- * value at the window's start), which then moves by 2 pi in that direction. The same rule with
- * f_j decides whether oscillators i and j are locked to each other. */
+/* Observables over the read-out window, per run (allocated by ncm_stno_obs_new, filled by
+ * ncm_stno_run; read-only for the caller). Phase differences are psi_ik = phi_i - (w_k t + phi_k)
+ * to input k, psi_ij = phi_i - phi_j between oscillators. Locking decision (docs/stno.md,
+ * "Locking criterion"): oscillator i is locked to input k when the input's amplitude is > 0,
+ * |f_mean_i - f_k| <= lock_tol_mhz and psi_ik made no phase slip over the window; a slip is
+ * counted each time the unwrapped psi moves 3 pi / 2 away from its anchor (its value at the
+ * window's start), which then moves by 2 pi in that direction. The same rule with f_j (without
+ * the amplitude) decides whether oscillators i and j are locked to each other. */
 typedef struct {
     int n_runs, n_osc, n_in;
     double f_ref_mhz;    /* the frame used */
@@ -250,7 +296,7 @@ typedef struct {
     double *in_dphase_rad; /* circular mean of psi_ik, (-pi, pi] */
     double *in_plv;        /* phase-locking value |<exp(i psi_ik)>|, in [0, 1] */
     int32_t *in_slips;     /* phase slips of psi_ik */
-    uint8_t *in_locked;    /* 1 when locked to input k */
+    uint8_t *in_locked;    /* 1 when locked to input k (never for an input of amplitude 0) */
 
     /* [n_runs * n_osc * n_osc], index (r * n_osc + i) * n_osc + j; i == j: 0 slips, locked */
     double *pair_dphase_rad;
@@ -259,13 +305,16 @@ typedef struct {
     uint8_t *pair_locked;
 } ncm_stno_obs;
 
-NCM_API ncm_status ncm_stno_obs_alloc(ncm_stno_obs *o, int n_runs, int n_osc, int n_in, ncm_error *err);
+/* Observables for n_runs >= 1 runs of n_osc >= 1 oscillators and n_in >= 0 inputs, zeroed.
+ * NULL (and err filled) on failure. */
+NCM_API ncm_stno_obs *ncm_stno_obs_new(int n_runs, int n_osc, int n_in, ncm_error *err);
+/* Releases the observables (NULL: nothing). */
 NCM_API void ncm_stno_obs_free(ncm_stno_obs *o);
 
 /* Time traces of the whole run (transient and window), every `stride` steps from t = 0:
  * t_ns[s], and per run, sample and oscillator ([n_runs][n_samples][n_osc]) the power, the
  * unwrapped phase phi (lab frame, rad) and the emitted amplitude (mV). The emitted signal is
- * v(t) = v_mv cos(phase_rad). */
+ * v(t) = v_mv cos(phase_rad). Read-only for the caller. */
 typedef struct {
     int n_runs, n_osc, n_samples, stride;
     double *t_ns;
@@ -274,27 +323,111 @@ typedef struct {
     double *v_mv;
 } ncm_stno_trace;
 
-/* Allocates a trace for runs of `sim` (stride a multiple of the observable stride, >= 1). */
-NCM_API ncm_status ncm_stno_trace_alloc(ncm_stno_trace *t, int n_runs, int n_osc, const ncm_stno_sim *sim,
-                                int stride, ncm_error *err);
+/* A trace for n_runs runs of n_osc oscillators simulated with `sim` (its step and durations
+ * fixed: dt_ns > 0), sampled every `stride` steps (a positive multiple of the observation
+ * stride). NULL (and err filled) on failure. */
+NCM_API ncm_stno_trace *ncm_stno_trace_new(int n_runs, int n_osc, const ncm_stno_sim *sim,
+                                           int stride, ncm_error *err);
+/* Releases the trace (NULL: nothing). */
 NCM_API void ncm_stno_trace_free(ncm_stno_trace *t);
 
 /* The frame ncm_stno_run uses when sim->f_ref_mhz is 0: the middle of the smallest interval
  * holding every oscillator's frequency band w(p), p in [0, 1], and every input frequency. */
-NCM_API ncm_status ncm_stno_auto_f_ref(const ncm_stno_net *net, const ncm_stno_batch *b, double *f_ref_mhz,
-                               ncm_error *err);
+NCM_API ncm_status ncm_stno_auto_f_ref(const ncm_stno_net *net, const ncm_stno_batch *b,
+                                       double *f_ref_mhz, ncm_error *err);
 
 /* The largest step the stability limits allow for this network, batch and frame (f_ref_mhz 0:
  * automatic), ns. */
-NCM_API ncm_status ncm_stno_max_dt(const ncm_stno_net *net, const ncm_stno_batch *b, double f_ref_mhz,
-                           double *dt_max_ns, ncm_error *err);
+NCM_API ncm_status ncm_stno_max_dt(const ncm_stno_net *net, const ncm_stno_batch *b,
+                                   double f_ref_mhz, double *dt_max_ns, ncm_error *err);
+
+/* Replaces the automatic settings of *sim by the values they stand for with this network and
+ * batch: f_ref_mhz 0 by ncm_stno_auto_f_ref, then dt_ns 0 by NCM_STNO_AUTO_DT_FRACTION times the
+ * largest stable step in that frame. Other values, valid or not, are left for ncm_stno_run to
+ * judge. */
+NCM_API ncm_status ncm_stno_sim_resolve(const ncm_stno_net *net, const ncm_stno_batch *b,
+                                        ncm_stno_sim *sim, ncm_error *err);
 
 /* Integrates every run of the batch and fills obs (allocated for n_runs, n_osc, n_in) and, when
- * not NULL, trace. Refuses (NCM_ERR_ARG, naming the field, run or oscillator) bad currents or
- * inputs, a step <= 0, a window shorter than a step, and a step beyond the stability limits (the
- * message gives the limit and the largest allowed step). */
-NCM_API ncm_status ncm_stno_run(const ncm_stno_net *net, const ncm_stno_batch *b, const ncm_stno_sim *sim,
-                        ncm_stno_obs *obs, ncm_stno_trace *trace, ncm_error *err);
+ * not NULL, trace (allocated for this batch and simulation). Refuses (NCM_ERR_ARG, naming the
+ * field, run or oscillator) bad currents or inputs, a step <= 0, a window shorter than a step,
+ * and a step beyond the stability limits (the message gives the limit and the largest allowed
+ * step). The runs are integrated in blocks over `threads` OpenMP threads (0: the current
+ * setting); the results do not depend on it. Progress (task "stno run", in runs) is reported
+ * before the first block and after every group of blocks; when the callback cancels, the call
+ * returns NCM_ERR_CANCELLED and obs and trace hold only the runs of the finished blocks. */
+NCM_API ncm_status ncm_stno_run(const ncm_stno_net *net, const ncm_stno_batch *b,
+                                const ncm_stno_sim *sim, ncm_stno_obs *obs, ncm_stno_trace *trace,
+                                int threads, const ncm_progress *progress, ncm_error *err);
+
+/* ---- result files ---------------------------------------------------------------------------- */
+
+/* The trace of run `run` as CSV, atomically: header "t_ns", then "p_I,phase_I,v_mv_I" for each
+ * oscillator I; one line per sample (docs/formats.md). */
+NCM_API ncm_status ncm_stno_trace_save_csv(const ncm_stno_trace *t, int run, const char *path,
+                                           ncm_error *err);
+
+/* The observables of a finished ncm_stno_run as a JSON document, atomically: "format"
+ * "nanocim-stno-run", version 1, "producer" ("nanocim " + version), "settings" (the fields of
+ * sim, seed included), "used" (the frame, tolerance, window and lag of obs), the network
+ * ("oscillators": device name, current, coupling row; "beta_rad"), and "runs": per run the
+ * inputs and per oscillator the observables with, per input, the phase difference, phase-locking
+ * value, slips and locking decision (NaN values as null). net, b and sim must be those of the
+ * run. */
+NCM_API ncm_status ncm_stno_obs_save_json(const ncm_stno_obs *o, const ncm_stno_net *net,
+                                          const ncm_stno_batch *b, const ncm_stno_sim *sim,
+                                          const char *path, ncm_error *err);
+
+/* ---- locking map ----------------------------------------------------------------------------- */
+
+/* The Arnold tongues of a network: every oscillator driven by one input (gain 1) over a grid of
+ * input frequencies and amplitudes, one run per grid point, with the measured locking range of
+ * each oscillator at each amplitude beside the exact analytic one (ncm_stno_lock_edges). All
+ * fields are read-only for the caller. */
+typedef struct {
+    int n_f, n_amp, n_osc;
+    double *f_mhz;      /* [n_f] input frequencies, MHz */
+    double *amp_mhz;    /* [n_amp] input amplitudes F / 2 pi, MHz */
+    double *i_dc_ma;    /* [n_osc] the oscillators' DC currents, mA */
+    double *f_free_mhz; /* [n_osc] their free-running frequencies (analytic), MHz */
+    /* [n_amp * n_f * n_osc], index (a * n_f + k) * n_osc + i: oscillator i locked to the input
+     * of amplitude a and frequency k (obs->in_locked); never at amplitude 0 */
+    uint8_t *locked;
+    /* [n_osc * n_amp], index i * n_amp + a, MHz */
+    double *measured_lo_mhz; /* lowest and highest locked input frequency of the grid; */
+    double *measured_hi_mhz; /* NaN when oscillator i locks at no frequency */
+    double *analytic_lo_mhz; /* ncm_stno_lock_edges; f_free (an empty range) at amplitude 0, */
+    double *analytic_hi_mhz; /* NaN where there is none (below threshold, quenching input) */
+    ncm_stno_obs *obs;       /* the runs' observables, run r = a * n_f + k, one input */
+    ncm_stno_sim sim;        /* the simulation used, its automatic fields resolved */
+    char device[64];         /* oscillator 0's device name */
+    double seconds;          /* wall time of the simulation, s */
+} ncm_stno_lock_map;
+
+/* Computes the locking map of net over the grids f_mhz[0..n_f) (> 0) and amp_mhz[0..n_amp)
+ * (>= 0) with the settings of sim, whose automatic fields (dt_ns 0, f_ref_mhz 0) are resolved
+ * over the whole grid (ncm_stno_sim_resolve). Runs on `threads` threads (0: the current setting)
+ * with the same results for any count; progress as ncm_stno_run's (task "stno lock map"). NULL
+ * (and err filled; NCM_ERR_CANCELLED when the progress callback stopped it) on failure. */
+NCM_API ncm_stno_lock_map *ncm_stno_lock_map_new(const ncm_stno_net *net, const double *f_mhz,
+                                                 int n_f, const double *amp_mhz, int n_amp,
+                                                 const ncm_stno_sim *sim, int threads,
+                                                 const ncm_progress *progress, ncm_error *err);
+/* Releases the map (NULL: nothing). */
+NCM_API void ncm_stno_lock_map_free(ncm_stno_lock_map *m);
+
+/* The map as CSV, atomically: header
+ * "osc,amp_mhz,f_in_mhz,f_mean_mhz,p_mean,plv,slips,locked,analytic_lo_mhz,analytic_hi_mhz",
+ * one line per amplitude, frequency and oscillator (docs/formats.md). */
+NCM_API ncm_status ncm_stno_lock_map_save_csv(const ncm_stno_lock_map *m, const char *path,
+                                              ncm_error *err);
+/* The map's tongues as a JSON document, atomically: "format" "nanocim-stno-lock-map", version 1,
+ * "producer", "device", "seed", "window_ns", "seconds", "settings" and "used" (as
+ * ncm_stno_obs_save_json), "oscillators" (current, free-running frequency), the grids
+ * "f_in_mhz" and "amp_mhz", and "tongues": per oscillator and amplitude the measured and analytic
+ * edges (null where there is none). */
+NCM_API ncm_status ncm_stno_lock_map_save_json(const ncm_stno_lock_map *m, const char *path,
+                                               ncm_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,37 +1,41 @@
-/* `nanocim stno`: spin-torque nano-oscillators.
+/* `nanocim stno`: spin-torque nano-oscillators, a thin front end over include/nanocim/stno.h.
  *   stno run    time traces of N coupled oscillators driven by microwave inputs, with their
  *               observables (frequency, power, linewidth, locking to each input); CSV, JSON, figure
  *   stno lock   locking map over a grid of input frequencies and amplitudes: the Arnold tongue of
  *               each oscillator, simulated beside the analytic one; CSV, JSON, figure
- * The shared helper stno_lock_sweep() also serves the demo. */
-#include <cjson/cJSON.h>
+ * and the demo's oscillator part. The options fill the library's parameter sets
+ * (ncm_stno_net_spec, ncm_stno_sim); the library builds the network, runs, computes the map and
+ * writes the files; this file parses, prints and plots, and names its options in the messages of
+ * the library's errors about the fields they set. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/progress.h"
 #include "cli/plot.h"
-#include "nanocim/config.h"
-#include "util/io.h"
-#include "util/json.h"
+#include "cli/progress_bar.h"
 #include "nanocim/stno.h"
 
-/* Common options of both subcommands. */
+/* Common options of both subcommands, held as the library's parameter sets. */
 typedef struct {
-    const char *device;
-    int n_osc;
-    double i_dc_ma;    /* 0: each device at 1.5 I_th */
-    double w_mhz;      /* all-to-all coupling W_ij / 2 pi */
-    double beta_rad;
-    double t_ns, transient_ns, dt_ns;
-    long seed;
-    int spread;        /* 1: device-to-device spread */
+    const char *device;    /* --device FILE (NULL: the built-in device) */
+    double temperature_k;  /* --temperature (< 0: the device file's) */
+    ncm_stno_net_spec net; /* --n, --spread, --i-dc, --coupling, --beta, --seed; device loaded */
+    ncm_stno_sim sim;      /* --t-ns, --transient-ns, --dt-ns (0: automatic), --seed */
+    long stride;           /* stno run --stride */
     const char *out, *json, *plot;
-    int quiet;
-    double temperature_k; /* < 0: the device file's */
+    int quiet, threads;
 } stno_opts;
+
+static void opts_default(stno_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->temperature_k = -1.0;
+    ncm_stno_net_spec_default(&o->net);
+    ncm_stno_sim_default(&o->sim);
+    o->stride = 8;
+}
 
 static int parse_common(int argc, char **argv, int *i, stno_opts *o)
 {
@@ -42,13 +46,16 @@ static int parse_common(int argc, char **argv, int *i, stno_opts *o)
     if (cli_flag(argv, *i, "-q"))
         return o->quiet = 1;
     if (cli_flag(argv, *i, "--spread"))
-        return o->spread = 1;
+        return o->net.spread = 1;
     struct {
         const char *name;
         double lo, hi, *dst;
-    } nums[] = {{"--i-dc", 0, 1000, &o->i_dc_ma},       {"--coupling", 0, 1e4, &o->w_mhz},
-                {"--beta", -10, 10, &o->beta_rad},      {"--t-ns", 1e-3, 1e9, &o->t_ns},
-                {"--transient-ns", 0, 1e9, &o->transient_ns}, {"--dt-ns", -1e9, 1e9, &o->dt_ns},
+    } nums[] = {{"--i-dc", 0, 1000, &o->net.i_dc_ma},
+                {"--coupling", 0, 1e4, &o->net.w_mhz},
+                {"--beta", -10, 10, &o->net.beta_rad},
+                {"--t-ns", 1e-3, 1e9, &o->sim.t_window_ns},
+                {"--transient-ns", 0, 1e9, &o->sim.t_transient_ns},
+                {"--dt-ns", -1e9, 1e9, &o->sim.dt_ns},
                 {"--temperature", 0, 1e5, &o->temperature_k}};
     for (size_t k = 0; k < sizeof nums / sizeof *nums; k++)
         if ((r = cli_opt(argc, argv, i, nums[k].name, &v))) {
@@ -60,7 +67,8 @@ static int parse_common(int argc, char **argv, int *i, stno_opts *o)
     struct {
         const char *name;
         const char **dst;
-    } strs[] = {{"--device", &o->device}, {"-o", &o->out}, {"--json", &o->json}, {"--plot", &o->plot}};
+    } strs[] = {
+        {"--device", &o->device}, {"-o", &o->out}, {"--json", &o->json}, {"--plot", &o->plot}};
     for (size_t k = 0; k < sizeof strs / sizeof *strs; k++)
         if ((r = cli_opt(argc, argv, i, strs[k].name, &v))) {
             if (r < 0)
@@ -71,18 +79,19 @@ static int parse_common(int argc, char **argv, int *i, stno_opts *o)
     if ((r = cli_opt(argc, argv, i, "--n", &v))) {
         if (r < 0 || cli_long("--n", v, 1, 1024, &n))
             return -1;
-        o->n_osc = (int)n;
+        o->net.n_osc = (int)n;
         return 1;
     }
     if ((r = cli_opt(argc, argv, i, "--seed", &v))) {
-        if (r < 0 || cli_long("--seed", v, 0, 2147483647L, &o->seed))
+        if (r < 0 || cli_long("--seed", v, 0, 2147483647L, &n))
             return -1;
+        o->sim.seed = o->net.spread_seed = (uint64_t)n; /* the noise and the spread */
         return 1;
     }
     if ((r = cli_opt(argc, argv, i, "--threads", &v))) {
         if (r < 0 || cli_long("--threads", v, 1, 1024, &n))
             return -1;
-        ncm_set_threads((int)n);
+        o->threads = (int)n;
         return 1;
     }
     return 0;
@@ -96,127 +105,47 @@ static const char *COMMON_HELP =
     "  --t-ns T          read-out window, ns (20000)  --transient-ns T  discarded first (2000)\n"
     "  --dt-ns DT        step, ns (default: 0.5 of the largest stable step)\n"
     "  --temperature K   override the device's temperature (0: no thermal noise)\n"
-    "  --seed N          thermal noise seed       --threads N      -q quiet\n";
+    "  --seed N          thermal noise seed       --threads N      -q quiet\n"
+    "  -o FILE           CSV (lock: the map; run: the trace)   --json FILE  results (JSON)\n"
+    "  --plot FILE       figure (lock: the tongue of oscillator 0; run: the powers)\n";
 
-/* Network of o->n_osc devices (spread or identical) at their DC currents. */
-static ncm_status make_net(const stno_opts *o, ncm_stno_net *net, ncm_stno_params *mean,
-                           ncm_error *err)
+/* The device of the network: the file's or the built-in one, at --temperature if given. */
+static ncm_status load_device(stno_opts *o, ncm_error *err)
 {
-    ncm_status s = o->device ? ncm_stno_load(o->device, mean, err) : (ncm_stno_default(mean), 0);
-    if (s)
-        return s;
+    if (o->device) {
+        ncm_status s = ncm_stno_load(o->device, &o->net.device, err);
+        if (s)
+            return s;
+    } else {
+        ncm_stno_default(&o->net.device);
+    }
     if (o->temperature_k >= 0)
-        mean->temperature_k = o->temperature_k;
-    ncm_stno_params *dev = malloc(sizeof *dev * (size_t)o->n_osc);
-    double *i_dc = malloc(sizeof(double) * (size_t)o->n_osc);
-    double *w = calloc((size_t)o->n_osc * o->n_osc, sizeof(double));
-    if (!dev || !i_dc || !w) {
-        free(dev), free(i_dc), free(w);
-        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
-    }
-    if (o->spread)
-        s = ncm_stno_spread(mean, o->n_osc, (uint64_t)o->seed, dev, err);
-    else
-        for (int i = 0; i < o->n_osc; i++)
-            dev[i] = *mean;
-    for (int i = 0; !s && i < o->n_osc; i++)
-        i_dc[i] = o->i_dc_ma > 0 ? o->i_dc_ma : 1.5 * dev[i].i_th_ma;
-    for (int i = 0; i < o->n_osc; i++)
-        for (int j = 0; j < o->n_osc; j++)
-            w[i * o->n_osc + j] = i == j ? 0.0 : o->w_mhz;
-    if (!s)
-        s = ncm_stno_net_init(net, o->n_osc, dev, o->n_osc, i_dc, err);
-    if (!s && (s = ncm_stno_net_set_coupling(net, o->n_osc, o->n_osc, w, o->beta_rad, err)))
-        ncm_stno_net_free(net);
-    free(dev), free(i_dc), free(w);
-    return s;
+        o->net.device.temperature_k = o->temperature_k;
+    return NCM_OK;
 }
 
-/* The simulation settings: the step defaults to half the largest stable one. */
-static ncm_status make_sim(const stno_opts *o, const ncm_stno_net *net, const ncm_stno_batch *b,
-                           ncm_stno_sim *sim, ncm_error *err)
+/* Prints a library error; one about a field an option sets is prefixed with the option and its
+ * value ("--dt-ns 100: dt_ns = 100 is too large: ..."). The step is named only when given (the
+ * automatic one is always stable). */
+static void stno_error(const stno_opts *o, const ncm_error *err)
 {
-    memset(sim, 0, sizeof *sim);
-    sim->t_transient_ns = o->transient_ns;
-    sim->t_window_ns = o->t_ns;
-    sim->seed = (uint64_t)o->seed;
-    ncm_status s = ncm_stno_auto_f_ref(net, b, &sim->f_ref_mhz, err);
-    double dt_max;
-    if (!s && !(s = ncm_stno_max_dt(net, b, sim->f_ref_mhz, &dt_max, err)))
-        sim->dt_ns = o->dt_ns != 0.0 ? o->dt_ns : 0.5 * dt_max;
-    return s;
-}
-
-/* ---- locking sweep (stno lock and the demo) ----------------------------------------------- */
-
-typedef struct {
-    int n_f, n_amp, n_osc;
-    double *f, *amp;      /* grids */
-    ncm_stno_obs obs;     /* run r = a * n_f + k: amplitude a, frequency k */
-    double *lo, *hi;      /* analytic edges [n_osc * n_amp] (NaN if none) */
-} lock_map;
-
-static void lock_map_free(lock_map *m)
-{
-    ncm_stno_obs_free(&m->obs);
-    free(m->lo), free(m->hi);
-}
-
-static int stno_lock_sweep(const stno_opts *o, const double *f, int n_f, const double *amp, int n_amp,
-                    lock_map *m, ncm_error *err)
-{
-    memset(m, 0, sizeof *m);
-    ncm_stno_net net;
-    ncm_stno_params mean;
-    ncm_status s = make_net(o, &net, &mean, err);
-    if (s)
-        return s;
-    const int runs = n_f * n_amp;
-    double *fin = malloc(sizeof(double) * (size_t)runs), *ain = malloc(sizeof(double) * (size_t)runs);
-    m->lo = malloc(sizeof(double) * (size_t)(o->n_osc * n_amp));
-    m->hi = malloc(sizeof(double) * (size_t)(o->n_osc * n_amp));
-    if (!fin || !ain || !m->lo || !m->hi) {
-        s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (int a = 0; a < n_amp; a++)
-        for (int k = 0; k < n_f; k++)
-            fin[a * n_f + k] = f[k], ain[a * n_f + k] = amp[a];
-    for (int i = 0; i < o->n_osc; i++)
-        for (int a = 0; a < n_amp; a++) {
-            ncm_error quiet;
-            if (ncm_stno_lock_edges(&net.dev[i], net.i_dc_ma[i], amp[a], &m->lo[i * n_amp + a],
-                                    &m->hi[i * n_amp + a], &quiet))
-                m->lo[i * n_amp + a] = m->hi[i * n_amp + a] = NAN;
-        }
-    ncm_stno_batch b = {runs, 1, fin, ain, NULL, NULL, NULL, NULL, NULL};
-    ncm_stno_sim sim;
-    if ((s = make_sim(o, &net, &b, &sim, err)) ||
-        (s = ncm_stno_obs_alloc(&m->obs, runs, o->n_osc, 1, err)) ||
-        (s = ncm_stno_run(&net, &b, &sim, &m->obs, NULL, err)))
-        goto done;
-    m->n_f = n_f, m->n_amp = n_amp, m->n_osc = o->n_osc;
-done:
-    free(fin), free(ain);
-    ncm_stno_net_free(&net);
-    if (s)
-        lock_map_free(m);
-    return s;
-}
-
-/* Measured locking range (lowest and highest locked input frequency) of oscillator i at
- * amplitude a; NaN when it never locks. */
-static void measured_edges(const lock_map *m, const double *f, int i, int a, double *lo, double *hi)
-{
-    *lo = *hi = NAN;
-    for (int k = 0; k < m->n_f; k++) {
-        const int r = a * m->n_f + k;
-        if (m->obs.in_locked[(r * m->n_osc + i)]) {
-            if (isnan(*lo))
-                *lo = f[k];
-            *hi = f[k];
+    const struct {
+        const char *field, *option;
+        double value;
+        int given;
+    } map[] = {{"dt_ns", "--dt-ns", o->sim.dt_ns, o->sim.dt_ns != 0.0},
+               {"t_window_ns", "--t-ns", o->sim.t_window_ns, 1},
+               {"t_transient_ns", "--transient-ns", o->sim.t_transient_ns, 1},
+               {"trace: stride", "--stride", (double)o->stride, 1}};
+    for (size_t k = 0; k < sizeof map / sizeof *map; k++) {
+        const size_t len = strlen(map[k].field);
+        if (map[k].given && !strncmp(err->msg, map[k].field, len) &&
+            (err->msg[len] == ' ' || err->msg[len] == ':')) {
+            cli_error("%s %g: %s", map[k].option, map[k].value, err->msg);
+            return;
         }
     }
+    cli_error("%s", err->msg);
 }
 
 static const char *LOCK_USAGE_HEAD =
@@ -231,7 +160,8 @@ static const char *LOCK_USAGE_HEAD =
 
 static int cmd_stno_lock(int argc, char **argv)
 {
-    stno_opts o = {NULL, 1, 0, 0, 0, 20000, 2000, 0, 1, 0, NULL, NULL, NULL, 0, -1};
+    stno_opts o;
+    opts_default(&o);
     const char *f_s = NULL, *amp_s = "0.05:0.4:0.05", *v;
     int r;
     for (int i = 1; i < argc; i++) {
@@ -256,14 +186,15 @@ static int cmd_stno_lock(int argc, char **argv)
         }
     }
     ncm_error err = {0};
-    ncm_stno_params mean;
-    if (o.device ? ncm_stno_load(o.device, &mean, &err) : (ncm_stno_default(&mean), 0)) {
+    if (load_device(&o, &err)) {
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }
+    /* default frequency grid: f_free -3..+3 MHz of the (mean) device at its current */
     ncm_stno_op op;
-    if (ncm_stno_operating_point(&mean, o.i_dc_ma > 0 ? o.i_dc_ma : 1.5 * mean.i_th_ma, &op,
-                                 &err)) {
+    const double i_dc =
+        o.net.i_dc_ma > 0 ? o.net.i_dc_ma : NCM_STNO_DEFAULT_Z * o.net.device.i_th_ma;
+    if (ncm_stno_operating_point(&o.net.device, i_dc, &op, &err)) {
         cli_error("%s", err.msg);
         return CLI_USAGE;
     }
@@ -271,82 +202,50 @@ static int cmd_stno_lock(int argc, char **argv)
     snprintf(fbuf, sizeof fbuf, "%.6g:%.6g:0.1", op.f_mhz - 3.0, op.f_mhz + 3.0);
     double *f = NULL, *amp = NULL;
     int nf, na, rc = CLI_USAGE;
-    lock_map m = {0};
+    ncm_stno_net *net = NULL;
+    ncm_stno_lock_map *m = NULL;
     if (cli_range("--f", f_s ? f_s : fbuf, 1e-3, 1e6, &f, &nf) ||
         cli_range("--amp", amp_s, 0, 1e4, &amp, &na))
         goto out;
     rc = CLI_FAIL;
-    const double t0 = ncm_now();
-    if (stno_lock_sweep(&o, f, nf, amp, na, &m, &err)) {
+    if (!(net = ncm_stno_net_from_spec(&o.net, &err))) {
         cli_error("%s", err.msg);
         goto out;
     }
-    const double secs = ncm_now() - t0;
+    cli_bar bar;
+    cli_bar_start(&bar, o.quiet);
+    m = ncm_stno_lock_map_new(net, f, nf, amp, na, &o.sim, o.threads, &bar.progress, &err);
+    cli_bar_finish(&bar);
+    if (!m) {
+        stno_error(&o, &err);
+        goto out;
+    }
+    const int n_osc = m->n_osc;
     if (!o.quiet) {
-        printf("%d oscillator(s), %d x %d grid (%d runs of %g ns), %.3g s\n", o.n_osc, na, nf,
-               na * nf, o.t_ns, secs);
+        printf("%d oscillator(s), %d x %d grid (%d runs of %g ns), %.3g s\n", n_osc, na, nf,
+               na * nf, o.sim.t_window_ns, m->seconds);
         printf("%4s %10s %24s %24s %9s\n", "osc", "F_MHz", "measured range (MHz)",
                "analytic range (MHz)", "ratio");
-        for (int i = 0; i < o.n_osc; i++)
+        for (int i = 0; i < n_osc; i++)
             for (int a = 0; a < na; a++) {
-                double lo, hi;
-                measured_edges(&m, f, i, a, &lo, &hi);
-                const double alo = m.lo[i * na + a], ahi = m.hi[i * na + a];
+                const int e = i * na + a;
+                const double lo = m->measured_lo_mhz[e], hi = m->measured_hi_mhz[e];
+                const double alo = m->analytic_lo_mhz[e], ahi = m->analytic_hi_mhz[e];
                 printf("%4d %10.4g   [%9.4f, %9.4f]   [%9.4f, %9.4f] %9.3f\n", i, amp[a], lo, hi,
                        alo, ahi, (hi - lo) / (ahi - alo));
             }
     }
-    if (o.out) {
-        ncm_afile fl;
-        if (ncm_afile_open(&fl, o.out, &err))
-            goto fail;
-        fprintf(fl.fp, "osc,amp_mhz,f_in_mhz,f_mean_mhz,p_mean,plv,slips,locked,analytic_lo_mhz,"
-                       "analytic_hi_mhz\n");
-        for (int a = 0; a < na; a++)
-            for (int k = 0; k < nf; k++)
-                for (int i = 0; i < o.n_osc; i++) {
-                    const int run = a * nf + k, q = run * o.n_osc + i;
-                    fprintf(fl.fp, "%d,%g,%.6f,%.6f,%.6g,%.4f,%d,%d,%.6f,%.6f\n", i, amp[a], f[k],
-                            m.obs.f_mean_mhz[q], m.obs.p_mean[q], m.obs.in_plv[q],
-                            m.obs.in_slips[q], m.obs.in_locked[q], m.lo[i * na + a],
-                            m.hi[i * na + a]);
-                }
-        if (ncm_afile_commit(&fl, &err))
-            goto fail;
-    }
-    if (o.json) {
-        cJSON *j = cJSON_CreateObject(), *arr = cJSON_CreateArray();
-        cJSON_AddStringToObject(j, "command", "stno lock");
-        cJSON_AddStringToObject(j, "producer", "nanocim " NCM_VERSION);
-        cJSON_AddStringToObject(j, "device", o.device ? o.device : "built-in");
-        cJSON_AddNumberToObject(j, "seed", (double)o.seed);
-        cJSON_AddNumberToObject(j, "window_ns", o.t_ns);
-        cJSON_AddNumberToObject(j, "seconds", secs);
-        for (int i = 0; i < o.n_osc; i++)
-            for (int a = 0; a < na; a++) {
-                double lo, hi;
-                measured_edges(&m, f, i, a, &lo, &hi);
-                cJSON *e = cJSON_CreateObject();
-                cJSON_AddNumberToObject(e, "osc", i);
-                cJSON_AddNumberToObject(e, "amp_mhz", amp[a]);
-                cJSON_AddItemToObject(e, "measured_lo_mhz", isfinite(lo) ? cJSON_CreateNumber(lo) : cJSON_CreateNull());
-                cJSON_AddItemToObject(e, "measured_hi_mhz", isfinite(hi) ? cJSON_CreateNumber(hi) : cJSON_CreateNull());
-                cJSON_AddNumberToObject(e, "analytic_lo_mhz", m.lo[i * na + a]);
-                cJSON_AddNumberToObject(e, "analytic_hi_mhz", m.hi[i * na + a]);
-                cJSON_AddItemToArray(arr, e);
-            }
-        cJSON_AddItemToObject(j, "tongues", arr);
-        ncm_status s = ncm_json_write(o.json, j, &err);
-        cJSON_Delete(j);
-        if (s)
-            goto fail;
-    }
+    if (o.out && ncm_stno_lock_map_save_csv(m, o.out, &err))
+        goto fail;
+    if (o.json && ncm_stno_lock_map_save_json(m, o.json, &err))
+        goto fail;
     if (o.plot) {
         /* The Arnold tongue of oscillator 0: measured and analytic edges against amplitude. */
-        double *x = malloc(sizeof(double) * 4 * (size_t)na), *y = malloc(sizeof(double) * 4 * (size_t)na);
+        double *x = malloc(sizeof(double) * 4 * (size_t)na),
+               *y = malloc(sizeof(double) * 4 * (size_t)na);
         for (int a = 0; x && y && a < na; a++) {
-            measured_edges(&m, f, 0, a, &x[a], &x[na + a]);
-            x[2 * na + a] = m.lo[a], x[3 * na + a] = m.hi[a];
+            x[a] = m->measured_lo_mhz[a], x[na + a] = m->measured_hi_mhz[a];
+            x[2 * na + a] = m->analytic_lo_mhz[a], x[3 * na + a] = m->analytic_hi_mhz[a];
             y[a] = y[na + a] = y[2 * na + a] = y[3 * na + a] = amp[a];
         }
         cli_series s[4] = {{"measured, low edge", x, y, na},
@@ -354,8 +253,8 @@ static int cmd_stno_lock(int argc, char **argv)
                            {"analytic, low edge", x + 2 * na, y + 2 * na, na},
                            {"analytic, high edge", x + 3 * na, y + 3 * na, na}};
         ncm_status st = x && y ? cli_plot(o.plot, "Arnold tongue: locking range vs input amplitude",
-                                          "input frequency (MHz)", "input amplitude F/2pi (MHz)",
-                                          0, 0, s, 4, &err)
+                                          "input frequency (MHz)", "input amplitude F/2pi (MHz)", 0,
+                                          0, s, 4, &err)
                                : ncm_error_set(&err, NCM_ERR_NOMEM, "out of memory");
         free(x), free(y);
         if (st)
@@ -368,7 +267,8 @@ static int cmd_stno_lock(int argc, char **argv)
 fail:
     cli_error("%s", err.msg);
 out:
-    lock_map_free(&m);
+    ncm_stno_lock_map_free(m);
+    ncm_stno_net_free(net);
     free(f), free(amp);
     return rc;
 }
@@ -382,9 +282,9 @@ static const char *RUN_USAGE_HEAD =
 
 static int cmd_stno_run(int argc, char **argv)
 {
-    stno_opts o = {NULL, 1, 0, 0, 0, 20000, 2000, 0, 1, 0, NULL, NULL, NULL, 0, -1};
+    stno_opts o;
+    opts_default(&o);
     const char *in_s = NULL, *v;
-    long stride = 8;
     int r;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv, i, "-h") || cli_flag(argv, i, "--help")) {
@@ -400,7 +300,7 @@ static int cmd_stno_run(int argc, char **argv)
                 return CLI_USAGE;
             in_s = v;
         } else if ((r = cli_opt(argc, argv, &i, "--stride", &v))) {
-            if (r < 0 || cli_long("--stride", v, 1, 1000000, &stride))
+            if (r < 0 || cli_long("--stride", v, 1, 1000000, &o.stride))
                 return CLI_USAGE;
         } else {
             return cli_unknown("stno run", argv[i]);
@@ -428,70 +328,69 @@ static int cmd_stno_run(int argc, char **argv)
         free(copy);
     }
     ncm_error err = {0};
-    ncm_stno_net net;
-    ncm_stno_params mean;
-    ncm_stno_obs obs = {0};
-    ncm_stno_trace tr = {0};
-    int rc = CLI_FAIL;
-    if (make_net(&o, &net, &mean, &err)) {
+    if (load_device(&o, &err)) {
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }
-    ncm_stno_batch b = {1, n_in, fin, ain, NULL, NULL, NULL, NULL, NULL};
-    ncm_stno_sim sim;
-    if (make_sim(&o, &net, &b, &sim, &err) || ncm_stno_obs_alloc(&obs, 1, o.n_osc, n_in, &err) ||
-        ncm_stno_trace_alloc(&tr, 1, o.n_osc, &sim, (int)stride, &err) ||
-        ncm_stno_run(&net, &b, &sim, &obs, &tr, &err))
-        goto fail;
+    ncm_stno_net *net = ncm_stno_net_from_spec(&o.net, &err);
+    if (!net) {
+        cli_error("%s", err.msg);
+        return CLI_FAIL;
+    }
+    const int n_osc = ncm_stno_net_n_osc(net);
+    ncm_stno_obs *obs = NULL;
+    ncm_stno_trace *tr = NULL;
+    int rc = CLI_FAIL;
+    ncm_stno_batch b = {.n_runs = 1, .n_in = n_in, .f_in_mhz = fin, .amp_mhz = ain};
+    ncm_stno_sim sim = o.sim;
+    cli_bar bar;
+    cli_bar_start(&bar, o.quiet);
+    ncm_status st = ncm_stno_sim_resolve(net, &b, &sim, &err);
+    if (!st && !(obs = ncm_stno_obs_new(1, n_osc, n_in, &err)))
+        st = err.code;
+    if (!st && !(tr = ncm_stno_trace_new(1, n_osc, &sim, (int)o.stride, &err)))
+        st = err.code;
+    if (!st)
+        st = ncm_stno_run(net, &b, &sim, obs, tr, o.threads, &bar.progress, &err);
+    cli_bar_finish(&bar);
+    if (st) {
+        stno_error(&o, &err);
+        goto out;
+    }
     if (!o.quiet) {
-        printf("%d oscillator(s), step %.4g ns, frame %.6g MHz, window %g ns\n", o.n_osc, sim.dt_ns,
-               obs.f_ref_mhz, obs.t_window_ns);
-        for (int i = 0; i < o.n_osc; i++) {
+        printf("%d oscillator(s), step %.4g ns, frame %.6g MHz, window %g ns\n", n_osc, sim.dt_ns,
+               obs->f_ref_mhz, obs->t_window_ns);
+        for (int i = 0; i < n_osc; i++) {
             printf("osc %d: I_dc %.3g mA, f %.4f MHz, p %.4f, V_rf %.3g mV, linewidth %.3g MHz", i,
-                   net.i_dc_ma[i], obs.f_mean_mhz[i], obs.p_mean[i], obs.v_rf_mv[i],
-                   obs.linewidth_mhz[i]);
+                   ncm_stno_net_i_dc_ma(net, i), obs->f_mean_mhz[i], obs->p_mean[i],
+                   obs->v_rf_mv[i], obs->linewidth_mhz[i]);
             for (int k = 0; k < n_in; k++)
                 printf(", input %d: %s (slips %d)", k,
-                       obs.in_locked[i * n_in + k] ? "locked" : "not locked",
-                       obs.in_slips[i * n_in + k]);
+                       obs->in_locked[i * n_in + k] ? "locked" : "not locked",
+                       obs->in_slips[i * n_in + k]);
             printf("\n");
         }
     }
-    if (o.out) {
-        ncm_afile fl;
-        if (ncm_afile_open(&fl, o.out, &err))
-            goto fail;
-        fprintf(fl.fp, "t_ns");
-        for (int i = 0; i < o.n_osc; i++)
-            fprintf(fl.fp, ",p_%d,phase_%d,v_mv_%d", i, i, i);
-        fprintf(fl.fp, "\n");
-        for (int s = 0; s < tr.n_samples; s++) {
-            fprintf(fl.fp, "%.4f", tr.t_ns[s]);
-            for (int i = 0; i < o.n_osc; i++) {
-                const int64_t q = (int64_t)s * o.n_osc + i;
-                fprintf(fl.fp, ",%.6g,%.6g,%.6g", tr.p[q], tr.phase_rad[q], tr.v_mv[q]);
-            }
-            fprintf(fl.fp, "\n");
-        }
-        if (ncm_afile_commit(&fl, &err))
-            goto fail;
-    }
+    if (o.out && ncm_stno_trace_save_csv(tr, 0, o.out, &err))
+        goto fail;
+    if (o.json && ncm_stno_obs_save_json(obs, net, &b, &sim, o.json, &err))
+        goto fail;
     if (o.plot) {
         cli_series s[16];
         char labels[16][32];
-        double *y = malloc(sizeof(double) * (size_t)tr.n_samples * 16);
-        int ns = o.n_osc < 16 ? o.n_osc : 16;
+        double *y = malloc(sizeof(double) * (size_t)tr->n_samples * 16);
+        int ns = n_osc < 16 ? n_osc : 16;
         for (int i = 0; y && i < ns; i++) {
-            for (int k = 0; k < tr.n_samples; k++)
-                y[(int64_t)i * tr.n_samples + k] = tr.p[(int64_t)k * o.n_osc + i];
+            for (int k = 0; k < tr->n_samples; k++)
+                y[(int64_t)i * tr->n_samples + k] = tr->p[(int64_t)k * n_osc + i];
             snprintf(labels[i], sizeof labels[0], "oscillator %d", i);
-            s[i] = (cli_series){labels[i], tr.t_ns, y + (int64_t)i * tr.n_samples, tr.n_samples};
+            s[i] = (cli_series){labels[i], tr->t_ns, y + (int64_t)i * tr->n_samples, tr->n_samples};
         }
-        ncm_status st = y ? cli_plot(o.plot, "Oscillator power vs time", "t (ns)", "p = |c|^2", 0,
-                                     0, s, ns, &err)
-                          : ncm_error_set(&err, NCM_ERR_NOMEM, "out of memory");
+        ncm_status pst = y ? cli_plot(o.plot, "Oscillator power vs time", "t (ns)", "p = |c|^2", 0,
+                                      0, s, ns, &err)
+                           : ncm_error_set(&err, NCM_ERR_NOMEM, "out of memory");
         free(y);
-        if (st)
+        if (pst)
             goto fail;
     }
     rc = 0;
@@ -499,31 +398,37 @@ static int cmd_stno_run(int argc, char **argv)
 fail:
     cli_error("%s", err.msg);
 out:
-    ncm_stno_obs_free(&obs);
-    ncm_stno_trace_free(&tr);
-    ncm_stno_net_free(&net);
+    ncm_stno_obs_free(obs);
+    ncm_stno_trace_free(tr);
+    ncm_stno_net_free(net);
     return rc;
 }
 
 /* The demo's part: one oscillator locking to an input and unlocking as it moves away. */
 int stno_demo(void)
 {
-    stno_opts o = {NULL, 1, 0, 0, 0, 20000, 2000, 0, 1, 0, NULL, NULL, NULL, 1, 0.0};
-    ncm_stno_params p;
-    ncm_stno_default(&p);
+    ncm_stno_net_spec spec;
+    ncm_stno_net_spec_default(&spec); /* the built-in device at 1.5 I_th */
+    ncm_stno_sim sim;
+    ncm_stno_sim_default(&sim);
+    const ncm_stno_params *p = &spec.device;
     ncm_stno_op op;
     ncm_error err;
-    const double amp = 0.1, i_dc = 1.5 * p.i_th_ma;
+    const double amp = 0.1, i_dc = NCM_STNO_DEFAULT_Z * p->i_th_ma;
     double half, f[161];
-    if (ncm_stno_operating_point(&p, i_dc, &op, &err) ||
-        ncm_stno_lock_halfwidth(&p, i_dc, amp, &half, &err)) {
+    if (ncm_stno_operating_point(p, i_dc, &op, &err) ||
+        ncm_stno_lock_halfwidth(p, i_dc, amp, &half, &err)) {
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }
     for (int k = 0; k < 161; k++) /* +-2 locking half-ranges, 0.025 half-range apart */
         f[k] = op.f_mhz - 2.0 * half + 4.0 * half * k / 160.0;
-    lock_map m;
-    if (stno_lock_sweep(&o, f, 161, &amp, 1, &m, &err)) {
+    spec.device.temperature_k = 0.0; /* the linewidth above is at the device's temperature */
+    ncm_stno_net *net = ncm_stno_net_from_spec(&spec, &err);
+    ncm_stno_lock_map *m =
+        net ? ncm_stno_lock_map_new(net, f, 161, &amp, 1, &sim, 0, NULL, &err) : NULL;
+    ncm_stno_net_free(net);
+    if (!m) {
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }
@@ -535,13 +440,13 @@ int stno_demo(void)
         printf("%6.2f", f[k] - op.f_mhz);
     printf("\n  locked:               ");
     for (int k = 0; k < 161; k += 16)
-        printf("%6s", m.obs.in_locked[k] ? "yes" : "no");
-    double lo, hi;
-    measured_edges(&m, f, 0, 0, &lo, &hi);
-    printf("\n  locking range: measured %.3f MHz (grid %.4f MHz), analytic 2 sqrt(1 + nu^2) F / sqrt(p0) = %.3f "
+        printf("%6s", m->locked[k] ? "yes" : "no");
+    const double lo = m->measured_lo_mhz[0], hi = m->measured_hi_mhz[0];
+    printf("\n  locking range: measured %.3f MHz (grid %.4f MHz), analytic 2 sqrt(1 + nu^2) F / "
+           "sqrt(p0) = %.3f "
            "MHz (nu = %.2f, p0 = %.3f)\n  (maps and Arnold tongues: nanocim stno lock --help)\n",
            hi - lo + 4.0 * half / 160.0, 4.0 * half / 160.0, 2.0 * half, op.nu, op.p0);
-    lock_map_free(&m);
+    ncm_stno_lock_map_free(m);
     return 0;
 }
 

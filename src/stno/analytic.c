@@ -16,7 +16,7 @@ ncm_status ncm_stno_operating_point(const ncm_stno_params *p, double i_ma, ncm_s
     if (st)
         return st;
     if (!isfinite(i_ma))
-        return ncm_error_set(err, NCM_ERR_ARG, "current must be finite, found %g mA", i_ma);
+        return ncm_error_set(err, NCM_ERR_ARG, "i_ma = %g mA: the current must be finite", i_ma);
     const double z = i_ma / p->i_th_ma;
     const double gg = p->gamma_g_mhz;
     /* G+(p) = G_-(p) with G+ = G_G (1 + Q p), G- = G_G z (1 - p): p0 = (z - 1) / (z + Q) */
@@ -57,7 +57,8 @@ static ncm_status above_threshold(const ncm_stno_params *p, double i_ma, const c
         return st;
     if (op->p0 <= 0.0)
         return ncm_error_set(err, NCM_ERR_ARG,
-                             "%s: current %g mA is not above the threshold %g mA (no oscillation)",
+                             "%s: i_ma = %g mA is not above the threshold i_th_ma = %g mA (no "
+                             "oscillation)",
                              who, i_ma, p->i_th_ma);
     return NCM_OK;
 }
@@ -71,7 +72,8 @@ ncm_status ncm_stno_lock_halfwidth(const ncm_stno_params *p, double i_ma, double
         return st;
     if (!(amp_mhz >= 0.0) || !isfinite(amp_mhz))
         return ncm_error_set(err, NCM_ERR_ARG,
-                             "locking range: input amplitude must be >= 0 and finite, found %g MHz",
+                             "locking range: amp_mhz = %g MHz: the input amplitude must be >= 0 "
+                             "and finite",
                              amp_mhz);
     /* psi' = (w_g - w_e) - (F / sqrt(p0)) sqrt(1 + nu^2) sin(psi - atan nu)  (docs/stno.md) */
     *halfwidth_mhz = sqrt(1.0 + op.nu * op.nu) * amp_mhz / sqrt(op.p0);
@@ -143,10 +145,15 @@ ncm_status ncm_stno_lock_edges(const ncm_stno_params *p, double i_ma, double amp
     ncm_status st = above_threshold(p, i_ma, "locking edges", &op, err);
     if (st)
         return st;
-    if (!(amp_mhz > 0.0) || !isfinite(amp_mhz))
+    if (!(amp_mhz >= 0.0) || !isfinite(amp_mhz))
         return ncm_error_set(err, NCM_ERR_ARG,
-                             "locking edges: input amplitude must be > 0 and finite, found %g MHz",
+                             "locking edges: amp_mhz = %g MHz: the input amplitude must be >= 0 "
+                             "and finite",
                              amp_mhz);
+    if (amp_mhz == 0.0) { /* no input: the range shrinks to the free-running frequency */
+        *f_lo_mhz = *f_hi_mhz = op.f_mhz;
+        return NCM_OK;
+    }
     lock_curve c = {op.f_mhz, p->n_mhz, p->gamma_g_mhz * (p->q + op.z), amp_mhz * amp_mhz, op.p0};
     /* The stationary states near p0 lie where K^2 (p - p0)^2 p <= F^2; on (0, p0) the left side
      * peaks at p0 / 3 with 4 K^2 p0^3 / 27. Above that the interval reaches p -> 0 (quenching). */

@@ -45,9 +45,10 @@
 #include <string.h>
 
 #include "nanocim/rng.h"
-#include "util/rng_inline.h"
 #include "nanocim/stno.h"
 #include "stno/stno_internal.h"
+#include "util/progress.h"
+#include "util/rng_inline.h"
 
 enum {
     MAX_LANES = 64, /* runs per block */
@@ -55,6 +56,22 @@ enum {
     NOISE_G = 4,    /* Philox blocks drawn side by side, so that their chains overlap */
     RESYNC = 1024   /* steps between exact recomputations of the input phasors */
 };
+
+/* Progress is reported between groups of blocks, which should last at least MIN_GROUP_SECONDS,
+ * so that reports (and the threads' meetings between groups) stay rare. The first group is sized
+ * from a block's oscillator-steps at FAST_OSC_STEPS_PER_S, faster than any kernel runs (so it
+ * errs short); a group that took less than the minimum doubles the next one. */
+#define MIN_GROUP_SECONDS 0.05
+#define FAST_OSC_STEPS_PER_S 1e9
+
+#ifdef NCM_TEST_HOOKS
+static int group_blocks_forced; /* ncm_stno_force_group_blocks */
+
+void ncm_stno_force_group_blocks(int per_thread)
+{
+    group_blocks_forced = per_thread > 0 ? per_thread : 0;
+}
+#endif
 
 /* Observation stride when the caller gives none: under the step limit a free oscillator turns by
  * at most 4 x 0.25 = 1 rad between observations, well within the pi the unwrapping allows. */
@@ -65,14 +82,19 @@ enum { DEFAULT_OBS_STRIDE = 4 };
 
 /* ---- results --------------------------------------------------------------------------------- */
 
-ncm_status ncm_stno_obs_alloc(ncm_stno_obs *o, int n_runs, int n_osc, int n_in, ncm_error *err)
+ncm_stno_obs *ncm_stno_obs_new(int n_runs, int n_osc, int n_in, ncm_error *err)
 {
-    memset(o, 0, sizeof *o);
-    if (n_runs < 1 || n_osc < 1 || n_in < 0)
-        return ncm_error_set(err, NCM_ERR_ARG,
-                             "observables: need n_runs >= 1, n_osc >= 1, n_in >= 0, found %d, %d, "
-                             "%d",
-                             n_runs, n_osc, n_in);
+    if (n_runs < 1 || n_osc < 1 || n_in < 0) {
+        ncm_error_set(err, NCM_ERR_ARG,
+                      "observables: need n_runs >= 1, n_osc >= 1, n_in >= 0, found %d, %d, %d",
+                      n_runs, n_osc, n_in);
+        return NULL;
+    }
+    ncm_stno_obs *o = calloc(1, sizeof *o);
+    if (!o) {
+        ncm_error_set(err, NCM_ERR_NOMEM, "observables: out of memory for %d runs", n_runs);
+        return NULL;
+    }
     size_t ro = (size_t)n_runs * n_osc, rin = ro * (size_t)n_in, roo = ro * (size_t)n_osc;
     o->n_runs = n_runs, o->n_osc = n_osc, o->n_in = n_in;
     o->f_mean_mhz = calloc(ro, sizeof(double));
@@ -93,13 +115,16 @@ ncm_status ncm_stno_obs_alloc(ncm_stno_obs *o, int n_runs, int n_osc, int n_in, 
         !o->final_im || !o->in_dphase_rad || !o->in_plv || !o->in_slips || !o->in_locked ||
         !o->pair_dphase_rad || !o->pair_plv || !o->pair_slips || !o->pair_locked) {
         ncm_stno_obs_free(o);
-        return ncm_error_set(err, NCM_ERR_NOMEM, "observables: out of memory for %d runs", n_runs);
+        ncm_error_set(err, NCM_ERR_NOMEM, "observables: out of memory for %d runs", n_runs);
+        return NULL;
     }
-    return NCM_OK;
+    return o;
 }
 
 void ncm_stno_obs_free(ncm_stno_obs *o)
 {
+    if (!o)
+        return;
     free(o->f_mean_mhz);
     free(o->p_mean);
     free(o->v_rf_mv);
@@ -114,7 +139,7 @@ void ncm_stno_obs_free(ncm_stno_obs *o)
     free(o->pair_plv);
     free(o->pair_slips);
     free(o->pair_locked);
-    memset(o, 0, sizeof *o);
+    free(o);
 }
 
 /* Step counts of a simulation: transient and window rounded to whole observation strides. */
@@ -142,8 +167,11 @@ static ncm_status plan_steps(const ncm_stno_sim *sim, step_plan *pl, ncm_error *
     const double nt = floor(sim->t_transient_ns / per + 0.5),
                  nw = floor(sim->t_window_ns / per + 0.5);
     if (nt + nw > 1e15)
-        return ncm_error_set(err, NCM_ERR_ARG, "%g + %g steps of %g ns: too many", nt * pl->stride,
-                             nw * pl->stride, sim->dt_ns);
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "dt_ns = %g: t_transient_ns = %g and t_window_ns = %g make %g + %g "
+                             "steps, too many (at most 1e15)",
+                             sim->dt_ns, sim->t_transient_ns, sim->t_window_ns, nt * pl->stride,
+                             nw * pl->stride);
     if (nw < 1)
         return ncm_error_set(err, NCM_ERR_ARG,
                              "t_window_ns = %g is shorter than one observation (%d steps of %g ns)",
@@ -153,27 +181,40 @@ static ncm_status plan_steps(const ncm_stno_sim *sim, step_plan *pl, ncm_error *
     return NCM_OK;
 }
 
-ncm_status ncm_stno_trace_alloc(ncm_stno_trace *t, int n_runs, int n_osc, const ncm_stno_sim *sim,
-                                int stride, ncm_error *err)
+ncm_stno_trace *ncm_stno_trace_new(int n_runs, int n_osc, const ncm_stno_sim *sim, int stride,
+                                   ncm_error *err)
 {
-    memset(t, 0, sizeof *t);
     step_plan pl;
-    ncm_status st = plan_steps(sim, &pl, err);
-    if (st)
-        return st;
-    if (stride < 1 || stride % pl.stride != 0)
-        return ncm_error_set(err, NCM_ERR_ARG,
-                             "trace: stride must be a positive multiple of obs_stride %d, found %d",
-                             pl.stride, stride);
-    if (n_runs < 1 || n_osc < 1)
-        return ncm_error_set(err, NCM_ERR_ARG, "trace: need n_runs, n_osc >= 1, found %d, %d",
-                             n_runs, n_osc);
+    if (!sim) {
+        ncm_error_set(err, NCM_ERR_ARG, "trace: sim is NULL");
+        return NULL;
+    }
+    if (plan_steps(sim, &pl, err))
+        return NULL;
+    if (stride < 1 || stride % pl.stride != 0) {
+        ncm_error_set(err, NCM_ERR_ARG,
+                      "trace: stride = %d: must be a positive multiple of obs_stride %d", stride,
+                      pl.stride);
+        return NULL;
+    }
+    if (n_runs < 1 || n_osc < 1) {
+        ncm_error_set(err, NCM_ERR_ARG, "trace: need n_runs, n_osc >= 1, found %d, %d", n_runs,
+                      n_osc);
+        return NULL;
+    }
     int64_t ns = (pl.n_trans + pl.n_win) / stride + 1;
-    if ((double)ns * n_runs * n_osc > 1e9)
-        return ncm_error_set(err, NCM_ERR_ARG,
-                             "trace: %lld samples x %d runs x %d oscillators is too large; raise "
-                             "the stride",
-                             (long long)ns, n_runs, n_osc);
+    if ((double)ns * n_runs * n_osc > 1e9) {
+        ncm_error_set(err, NCM_ERR_ARG,
+                      "trace: %lld samples x %d runs x %d oscillators is too large; raise "
+                      "the stride",
+                      (long long)ns, n_runs, n_osc);
+        return NULL;
+    }
+    ncm_stno_trace *t = calloc(1, sizeof *t);
+    if (!t) {
+        ncm_error_set(err, NCM_ERR_NOMEM, "trace: out of memory for %lld samples", (long long)ns);
+        return NULL;
+    }
     size_t total = (size_t)ns * (size_t)n_runs * (size_t)n_osc;
     t->n_runs = n_runs, t->n_osc = n_osc, t->n_samples = (int)ns, t->stride = stride;
     t->t_ns = malloc((size_t)ns * sizeof(double));
@@ -182,21 +223,23 @@ ncm_status ncm_stno_trace_alloc(ncm_stno_trace *t, int n_runs, int n_osc, const 
     t->v_mv = malloc(total * sizeof(double));
     if (!t->t_ns || !t->p || !t->phase_rad || !t->v_mv) {
         ncm_stno_trace_free(t);
-        return ncm_error_set(err, NCM_ERR_NOMEM, "trace: out of memory for %lld samples",
-                             (long long)ns);
+        ncm_error_set(err, NCM_ERR_NOMEM, "trace: out of memory for %lld samples", (long long)ns);
+        return NULL;
     }
     for (int64_t s = 0; s < ns; s++)
         t->t_ns[s] = (double)(s * stride) * sim->dt_ns;
-    return NCM_OK;
+    return t;
 }
 
 void ncm_stno_trace_free(ncm_stno_trace *t)
 {
+    if (!t)
+        return;
     free(t->t_ns);
     free(t->p);
     free(t->phase_rad);
     free(t->v_mv);
-    memset(t, 0, sizeof *t);
+    free(t);
 }
 
 /* ---- the shared, per-call context ------------------------------------------------------------ */
@@ -504,7 +547,10 @@ static void block_finish(const context *c, const block *w, int64_t n_total, int6
                 o->in_dphase_rad[x] = atan2(w->ipi[e], w->ipr[e]);
                 o->in_plv[x] = hypot(w->ipr[e], w->ipi[e]) / ns;
                 o->in_slips[x] = (int32_t)w->islip[e];
-                o->in_locked[x] = fabs(fi - fk) <= c->tol_mhz && w->islip[e] == 0.0;
+                /* an input of amplitude 0 does not act: nothing locks to it, however close
+                 * its frequency (its beat may be too slow to slip within the window) */
+                o->in_locked[x] = c->b->amp_mhz[run * m + k] > 0.0 && fabs(fi - fk) <= c->tol_mhz &&
+                                  w->islip[e] == 0.0;
             }
             for (int j = 0; j < n; j++) {
                 const size_t x = (run * n + i) * n + j;
@@ -551,16 +597,34 @@ static ncm_status check_outputs(const context *c, ncm_error *err)
         if (t->n_runs != c->b->n_runs || t->n_osc != c->n || t->stride < 1 ||
             t->stride % c->pl.stride != 0 || t->n_samples != ns)
             return ncm_error_set(err, NCM_ERR_ARG,
-                                 "trace does not match the batch and simulation (allocate it with "
-                                 "ncm_stno_trace_alloc for this simulation)");
+                                 "trace (%d runs, %d oscillators, stride %d, %d samples) does not "
+                                 "match the batch and simulation (allocate it with "
+                                 "ncm_stno_trace_new for this simulation)",
+                                 t->n_runs, t->n_osc, t->stride, t->n_samples);
     }
     return NCM_OK;
 }
 
 ncm_status ncm_stno_run(const ncm_stno_net *net, const ncm_stno_batch *b, const ncm_stno_sim *sim,
-                        ncm_stno_obs *obs, ncm_stno_trace *trace, ncm_error *err)
+                        ncm_stno_obs *obs, ncm_stno_trace *trace, int threads,
+                        const ncm_progress *progress, ncm_error *err)
+{
+    return ncm_stno_run_task(net, b, sim, obs, trace, threads, progress, "stno run", err);
+}
+
+ncm_status ncm_stno_run_task(const ncm_stno_net *net, const ncm_stno_batch *b,
+                             const ncm_stno_sim *sim, ncm_stno_obs *obs, ncm_stno_trace *trace,
+                             int threads, const ncm_progress *progress, const char *task,
+                             ncm_error *err)
 {
     context c = {0};
+    if (!sim)
+        return ncm_error_set(err, NCM_ERR_ARG, "simulation: sim is NULL");
+    if (threads < 0)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "threads = %d: must be >= 0 (0: the current "
+                             "OpenMP setting)",
+                             threads);
     c.net = net, c.b = b, c.sim = sim, c.obs = obs, c.trace = trace;
     ncm_status st = ncm_stno_check_batch(net, b, err);
     if (!st)
@@ -618,24 +682,52 @@ ncm_status ncm_stno_run(const ncm_stno_net *net, const ncm_stno_batch *b, const 
     }
     c.noise_ctr0 = (uint64_t)(n + 1) / 2; /* after the 2 n words of the initial phases */
 
-    const int threads = omp_get_max_threads();
-    int lanes = (b->n_runs + threads - 1) / threads;
+    /* Blocks of up to MAX_LANES runs, at least one per thread. They are integrated in groups
+     * (a parallel loop each) so that progress is reported, and cancellation honoured, from this
+     * thread between groups: a group holds a whole number of blocks per thread (the blocks cost
+     * the same, so the threads stay balanced), as many as should fill MIN_GROUP_SECONDS at
+     * first, twice as many after a shorter group. Which group, block or thread integrates a run
+     * does not change its results. */
+    const int nt = threads > 0 ? threads : omp_get_max_threads();
+    int lanes = (b->n_runs + nt - 1) / nt;
     lanes = lanes < 1 ? 1 : lanes > MAX_LANES ? MAX_LANES : lanes;
     lanes = (lanes + V - 1) / V * V;
     const int n_blocks = (b->n_runs + lanes - 1) / lanes;
+    const double block_s =
+        (double)lanes * n * (double)(c.pl.n_trans + c.pl.n_win) / FAST_OSC_STEPS_PER_S;
+    int64_t per_thread = (int64_t)ceil(MIN_GROUP_SECONDS / block_s);
+    per_thread = per_thread < 1 ? 1 : per_thread > n_blocks ? n_blocks : per_thread;
+    int adaptive = 1;
+#ifdef NCM_TEST_HOOKS
+    if (group_blocks_forced)
+        per_thread = group_blocks_forced, adaptive = 0;
+#endif
     int failed = 0;
     const steps_fn steps = pick_kernel();
-#pragma omp parallel for schedule(dynamic, 1)
-    for (int blk = 0; blk < n_blocks; blk++) {
-        block w;
-        if (block_alloc(&w, &c, lanes, blk * lanes)) {
+    if ((st = ncm_progress_report(progress, task, 0, b->n_runs, err)))
+        goto done;
+    double t_group = ncm_now();
+    for (int g0 = 0, g1; g0 < n_blocks && !failed; g0 = g1) {
+        g1 = (int)(n_blocks - g0 > nt * per_thread ? g0 + nt * per_thread : n_blocks);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+        for (int blk = g0; blk < g1; blk++) {
+            block w;
+            if (block_alloc(&w, &c, lanes, blk * lanes)) {
 #pragma omp atomic write
-            failed = 1;
-            continue;
+                failed = 1;
+                continue;
+            }
+            w.nb = b->n_runs - w.r0 < lanes ? b->n_runs - w.r0 : lanes;
+            run_block(&c, &w, steps);
+            block_free(&w);
         }
-        w.nb = b->n_runs - w.r0 < lanes ? b->n_runs - w.r0 : lanes;
-        run_block(&c, &w, steps);
-        block_free(&w);
+        const int64_t done_runs = (int64_t)g1 * lanes < b->n_runs ? (int64_t)g1 * lanes : b->n_runs;
+        if (!failed && (st = ncm_progress_report(progress, task, done_runs, b->n_runs, err)))
+            goto done;
+        const double now = ncm_now();
+        if (adaptive && now - t_group < MIN_GROUP_SECONDS && per_thread < n_blocks)
+            per_thread *= 2;
+        t_group = now;
     }
     if (failed)
         st = ncm_error_set(err, NCM_ERR_NOMEM, "simulation: out of memory for a block of %d runs",

@@ -1,6 +1,7 @@
-/* Oscillator networks and batches of runs: allocation of a network, its coupling matrix, the
- * checks of a batch (currents, inputs, initial states), the choice of the rotating frame and the
- * stability limits of the step (docs/stno.md, "Step size"). The integrator is in integrate.c. */
+/* Oscillator networks and batches of runs: allocation of a network, its coupling matrix and
+ * accessors, the command line's network (ncm_stno_net_spec), the checks of a batch (currents,
+ * inputs, initial states), the choice of the rotating frame, the stability limits of the step
+ * (docs/stno.md, "Step size") and the automatic step. The integrator is in integrate.c. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,57 +10,165 @@
 #include "nanocim/stno.h"
 #include "stno/stno_internal.h"
 
-ncm_status ncm_stno_net_init(ncm_stno_net *net, int n_osc, const ncm_stno_params *dev, int n_dev,
-                             const double *i_dc_ma, ncm_error *err)
+ncm_stno_net *ncm_stno_net_new(int n_osc, const ncm_stno_params *dev, int n_dev,
+                               const double *i_dc_ma, ncm_error *err)
 {
-    memset(net, 0, sizeof *net);
-    if (n_osc < 1)
-        return ncm_error_set(err, NCM_ERR_ARG, "network: oscillator count must be >= 1, found %d",
-                             n_osc);
-    if (n_dev != 1 && n_dev != n_osc)
-        return ncm_error_set(err, NCM_ERR_ARG,
-                             "network: %d device parameter sets for %d oscillators (expected 1 "
-                             "or %d)",
-                             n_dev, n_osc, n_osc);
+    if (n_osc < 1) {
+        ncm_error_set(err, NCM_ERR_ARG, "network: n_osc = %d: must be >= 1", n_osc);
+        return NULL;
+    }
+    if (n_dev != 1 && n_dev != n_osc) {
+        ncm_error_set(err, NCM_ERR_ARG,
+                      "network: n_dev = %d device parameter sets for n_osc = %d oscillators "
+                      "(expected 1 or %d)",
+                      n_dev, n_osc, n_osc);
+        return NULL;
+    }
+    if (!dev) {
+        ncm_error_set(err, NCM_ERR_ARG, "network: dev is NULL");
+        return NULL;
+    }
     for (int i = 0; i < n_dev; i++) {
         char where[64];
-        snprintf(where, sizeof where, "network: oscillator %d", i);
-        ncm_status st = ncm_stno_check(&dev[i], where, err);
-        if (st)
-            return st;
+        snprintf(where, sizeof where, "network: dev[%d]", i);
+        if (ncm_stno_check(&dev[i], where, err))
+            return NULL;
     }
     for (int i = 0; i < n_osc && i_dc_ma; i++)
-        if (!isfinite(i_dc_ma[i]))
-            return ncm_error_set(err, NCM_ERR_ARG,
-                                 "network: oscillator %d: DC current must be finite, found %g mA",
-                                 i, i_dc_ma[i]);
-    net->dev = malloc((size_t)n_osc * sizeof *net->dev);
-    net->i_dc_ma = malloc((size_t)n_osc * sizeof *net->i_dc_ma);
-    net->w_mhz = calloc((size_t)n_osc * (size_t)n_osc, sizeof *net->w_mhz);
-    if (!net->dev || !net->i_dc_ma || !net->w_mhz) {
+        if (!isfinite(i_dc_ma[i])) {
+            ncm_error_set(err, NCM_ERR_ARG,
+                          "network: i_dc_ma[%d] = %g mA: the DC current must be finite", i,
+                          i_dc_ma[i]);
+            return NULL;
+        }
+    ncm_stno_net *net = calloc(1, sizeof *net);
+    if (net) {
+        net->dev = malloc((size_t)n_osc * sizeof *net->dev);
+        net->i_dc_ma = malloc((size_t)n_osc * sizeof *net->i_dc_ma);
+        net->w_mhz = calloc((size_t)n_osc * (size_t)n_osc, sizeof *net->w_mhz);
+    }
+    if (!net || !net->dev || !net->i_dc_ma || !net->w_mhz) {
         ncm_stno_net_free(net);
-        return ncm_error_set(err, NCM_ERR_NOMEM, "network: out of memory for %d oscillators",
-                             n_osc);
+        ncm_error_set(err, NCM_ERR_NOMEM, "network: out of memory for %d oscillators", n_osc);
+        return NULL;
     }
     net->n_osc = n_osc;
     for (int i = 0; i < n_osc; i++) {
         net->dev[i] = dev[n_dev == 1 ? 0 : i];
         net->i_dc_ma[i] = i_dc_ma ? i_dc_ma[i] : net->dev[i].i_ref_ma;
     }
-    return NCM_OK;
+    return net;
 }
 
 void ncm_stno_net_free(ncm_stno_net *net)
 {
+    if (!net)
+        return;
     free(net->dev);
     free(net->i_dc_ma);
     free(net->w_mhz);
-    memset(net, 0, sizeof *net);
+    free(net);
+}
+
+int ncm_stno_net_n_osc(const ncm_stno_net *net)
+{
+    return net ? net->n_osc : 0;
+}
+
+const ncm_stno_params *ncm_stno_net_device(const ncm_stno_net *net, int i)
+{
+    return net && i >= 0 && i < net->n_osc ? &net->dev[i] : NULL;
+}
+
+double ncm_stno_net_i_dc_ma(const ncm_stno_net *net, int i)
+{
+    return net && i >= 0 && i < net->n_osc ? net->i_dc_ma[i] : NAN;
+}
+
+double ncm_stno_net_coupling_mhz(const ncm_stno_net *net, int i, int j)
+{
+    return net && i >= 0 && i < net->n_osc && j >= 0 && j < net->n_osc
+               ? net->w_mhz[(size_t)i * net->n_osc + j]
+               : NAN;
+}
+
+double ncm_stno_net_beta_rad(const ncm_stno_net *net)
+{
+    return net ? net->beta_rad : NAN;
+}
+
+/* ---- the command line's network -------------------------------------------------------------- */
+
+void ncm_stno_net_spec_default(ncm_stno_net_spec *s)
+{
+    memset(s, 0, sizeof *s);
+    ncm_stno_default(&s->device);
+    s->n_osc = 1;
+    s->spread_seed = 1;
+}
+
+ncm_status ncm_stno_net_spec_check(const ncm_stno_net_spec *s, const char *where, ncm_error *err)
+{
+    if (!where)
+        where = "ncm_stno_net_spec";
+    char dwhere[160];
+    snprintf(dwhere, sizeof dwhere, "%s.device", where);
+    ncm_status st = ncm_stno_check(&s->device, dwhere, err);
+    if (st)
+        return st;
+    if (s->n_osc < 1)
+        return ncm_error_set(err, NCM_ERR_ARG, "%s.n_osc = %d: must be >= 1", where, s->n_osc);
+    if (s->spread != 0 && s->spread != 1)
+        return ncm_error_set(err, NCM_ERR_ARG, "%s.spread = %d: must be 0 or 1", where, s->spread);
+    const struct {
+        const char *name;
+        double v;
+    } f[] = {{"i_dc_ma", s->i_dc_ma}, {"w_mhz", s->w_mhz}, {"beta_rad", s->beta_rad}};
+    for (size_t k = 0; k < sizeof f / sizeof *f; k++)
+        if (!isfinite(f[k].v))
+            return ncm_error_set(err, NCM_ERR_ARG, "%s.%s = %g: must be finite", where, f[k].name,
+                                 f[k].v);
+    return NCM_OK;
+}
+
+ncm_stno_net *ncm_stno_net_from_spec(const ncm_stno_net_spec *s, ncm_error *err)
+{
+    if (ncm_stno_net_spec_check(s, NULL, err))
+        return NULL;
+    const int n = s->n_osc;
+    ncm_stno_params *dev = malloc(sizeof *dev * (size_t)n);
+    double *i_dc = malloc(sizeof(double) * (size_t)n);
+    double *w = calloc((size_t)n * (size_t)n, sizeof(double));
+    ncm_stno_net *net = NULL;
+    ncm_status st = NCM_OK;
+    if (!dev || !i_dc || !w)
+        st = ncm_error_set(err, NCM_ERR_NOMEM, "network: out of memory for %d oscillators", n);
+    else if (s->spread)
+        st = ncm_stno_spread(&s->device, n, s->spread_seed, dev, err);
+    else
+        for (int i = 0; i < n; i++)
+            dev[i] = s->device;
+    if (!st) {
+        for (int i = 0; i < n; i++) {
+            i_dc[i] = s->i_dc_ma != 0.0 ? s->i_dc_ma : NCM_STNO_DEFAULT_Z * dev[i].i_th_ma;
+            for (int j = 0; j < n; j++)
+                w[(size_t)i * n + j] = i == j ? 0.0 : s->w_mhz;
+        }
+        net = ncm_stno_net_new(n, dev, n, i_dc, err);
+        if (net && ncm_stno_net_set_coupling(net, n, n, w, s->beta_rad, err)) {
+            ncm_stno_net_free(net);
+            net = NULL;
+        }
+    }
+    free(dev), free(i_dc), free(w);
+    return net;
 }
 
 ncm_status ncm_stno_net_set_coupling(ncm_stno_net *net, int rows, int cols, const double *w_mhz,
                                      double beta_rad, ncm_error *err)
 {
+    if (!net)
+        return ncm_error_set(err, NCM_ERR_ARG, "coupling: net is NULL (ncm_stno_net_new)");
     if (rows != cols)
         return ncm_error_set(err, NCM_ERR_ARG,
                              "coupling matrix must be square (%d x %d for %d oscillators), found "
@@ -97,8 +206,10 @@ static double f_linear(const ncm_stno_params *d, double i_ma)
 
 ncm_status ncm_stno_check_batch(const ncm_stno_net *net, const ncm_stno_batch *b, ncm_error *err)
 {
-    if (!net || net->n_osc < 1 || !net->dev || !net->i_dc_ma || !net->w_mhz)
-        return ncm_error_set(err, NCM_ERR_STATE, "network not initialised (ncm_stno_net_init)");
+    if (!net)
+        return ncm_error_set(err, NCM_ERR_ARG, "network: net is NULL (ncm_stno_net_new)");
+    if (!b)
+        return ncm_error_set(err, NCM_ERR_ARG, "batch: b is NULL");
     if (b->n_runs < 1)
         return ncm_error_set(err, NCM_ERR_ARG, "batch: run count must be >= 1, found %d",
                              b->n_runs);
@@ -246,4 +357,31 @@ ncm_status ncm_stno_max_dt(const ncm_stno_net *net, const ncm_stno_batch *b, dou
     if (f_ref_mhz == 0.0 && (st = ncm_stno_auto_f_ref(net, b, &f_ref_mhz, err)))
         return st;
     return ncm_stno_step_limit(net, b, f_ref_mhz, 0.0, dt_max_ns, err);
+}
+
+/* ---- simulation settings --------------------------------------------------------------------- */
+
+void ncm_stno_sim_default(ncm_stno_sim *sim)
+{
+    memset(sim, 0, sizeof *sim);
+    sim->t_transient_ns = 2000.0;
+    sim->t_window_ns = 20000.0;
+    sim->seed = 1;
+}
+
+ncm_status ncm_stno_sim_resolve(const ncm_stno_net *net, const ncm_stno_batch *b, ncm_stno_sim *sim,
+                                ncm_error *err)
+{
+    ncm_status st = ncm_stno_check_batch(net, b, err);
+    if (st)
+        return st;
+    if (sim->f_ref_mhz == 0.0 && (st = ncm_stno_auto_f_ref(net, b, &sim->f_ref_mhz, err)))
+        return st;
+    double dt_max;
+    if (sim->dt_ns == 0.0) {
+        if ((st = ncm_stno_max_dt(net, b, sim->f_ref_mhz, &dt_max, err)))
+            return st;
+        sim->dt_ns = NCM_STNO_AUTO_DT_FRACTION * dt_max;
+    }
+    return NCM_OK;
 }

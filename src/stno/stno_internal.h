@@ -1,5 +1,6 @@
-/* Internals shared by the spin-torque oscillator files: unit conversions, Philox constants and the
- * integrator's test hooks. Not part of the public API. */
+/* Internals shared by the spin-torque oscillator files: unit conversions, Philox constants, the
+ * network's layout, the integrator's entry point with a task name, and its test hooks. Not part
+ * of the public API. */
 #ifndef NCM_STNO_INTERNAL_H
 #define NCM_STNO_INTERNAL_H
 
@@ -37,10 +38,31 @@ void ncm_stno_noise8(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t words
                      double z[4][8]);
 #endif
 
+#ifdef NCM_TEST_HOOKS
+/* For the tests: groups of exactly per_thread blocks per thread between progress reports
+ * (integrate.c), instead of groups sized by their duration; 0 returns to that. */
+void ncm_stno_force_group_blocks(int per_thread);
+#endif
+
 /* The integrator's kernel variant (integrate.c): 0 baseline (x86-64-v2), 1 AVX2, 2 AVX-512; by
  * default the best the CPU has. force >= 0 forces a variant (capped at the best available), -1
  * returns to the default, -2 only asks. Returns the variant in use. All give the same bits. */
 int ncm_stno_kernel(int force);
+
+/* The network (include/nanocim/stno.h; network.c): one allocation per array. */
+struct ncm_stno_net {
+    int n_osc;
+    ncm_stno_params *dev; /* [n_osc] */
+    double *i_dc_ma;      /* [n_osc] DC currents, mA */
+    double *w_mhz;        /* [n_osc * n_osc] W_ij / 2 pi row-major (row i receives), MHz */
+    double beta_rad;      /* coupling phase beta, rad */
+};
+
+/* ncm_stno_run reporting its progress under the name `task` (integrate.c). */
+ncm_status ncm_stno_run_task(const ncm_stno_net *net, const ncm_stno_batch *b,
+                             const ncm_stno_sim *sim, ncm_stno_obs *obs, ncm_stno_trace *trace,
+                             int threads, const ncm_progress *progress, const char *task,
+                             ncm_error *err);
 
 /* Checks a batch against its network (network.c). */
 ncm_status ncm_stno_check_batch(const ncm_stno_net *net, const ncm_stno_batch *b, ncm_error *err);
