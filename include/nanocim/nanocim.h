@@ -24,6 +24,7 @@
 #include "nanocim/metrics.h"
 #include "nanocim/bnn.h"
 #include "nanocim/model.h"
+#include "nanocim/npz.h"
 #include "nanocim/xnor.h"
 #include "nanocim/packed.h"
 #include "nanocim/train.h"
@@ -33,8 +34,5 @@
 #include "nanocim/ecc.h"
 #include "nanocim/storage.h"
 #include "nanocim/stno.h"
-#if __has_include("nanocim/npz.h")
-#include "nanocim/npz.h"
-#endif
 
 #endif

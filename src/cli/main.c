@@ -15,6 +15,7 @@ static const char *USAGE =
     "  demo      the embedded default, end to end, in about a minute\n"
     "  train     train a binarized neural network and fold it into a model file\n"
     "  eval      run a model file's integer network on a dataset's test split\n"
+    "  model     NumPy interchange of models (export/import .npz) and model info\n"
     "  rram      HfO2 RRAM devices and cells: bit error rates, energy, calibration\n"
     "  stno      spin-torque nano-oscillators: time traces, locking maps\n"
     "  version   print the version and the OpenBLAS kernel in use\n";
@@ -38,6 +39,8 @@ int main(int argc, char **argv)
         return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval"))
         return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "model"))
+        return cmd_model(argc - 1, argv + 1);
     if (!strcmp(cmd, "stno"))
         return cmd_stno(argc - 1, argv + 1);
     if (!strcmp(cmd, "rram"))

@@ -9,7 +9,7 @@
 
 static void put(ncm_wbuf *b, const void *v, size_t n)
 {
-    if (b->oom)
+    if (b->oom || n == 0) /* n = 0: v may be NULL (an absent provenance string) */
         return;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
