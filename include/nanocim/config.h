@@ -35,7 +35,9 @@ NCM_API const char *ncm_build_config(void);
  * bindings that mirror the structs (ctypes) to check their layout against the library's. */
 NCM_API size_t ncm_struct_size(const char *name);
 
-/* Sets the thread count of both OpenMP and OpenBLAS for the whole process (n <= 0: leave it). */
+/* Sets the thread count of both OpenMP and OpenBLAS (n <= 0: leave it). OpenMP keeps this
+ * setting per thread: it holds for the calling thread (and the threads it starts afterwards), so
+ * a program that calls the library from several threads sets it in each. */
 NCM_API void ncm_set_threads(int n);
 /* Current thread count (OpenMP's maximum for a parallel region). */
 NCM_API int ncm_threads(void);

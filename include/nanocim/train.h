@@ -58,7 +58,8 @@ NCM_API void ncm_train_job_default(ncm_train_job *job);
 
 /* The outcome of a run. Read-only; released by ncm_train_result_free. */
 typedef struct {
-    ncm_model *model;         /* the folded network (owned by the result) */
+    ncm_model *model;         /* the folded network (owned by the result; see _take_model) */
+    char arch[512];           /* its architecture string (the events' arch points here) */
     int64_t train_images, test_images;
     double test_accuracy;     /* of the folded network, which equals the forward pass's */
     int64_t folded_agreement; /* test images where the folded network agrees with the forward
@@ -77,6 +78,9 @@ typedef struct {
 NCM_API ncm_train_result *ncm_train_run(const ncm_train_job *job, const ncm_progress *progress,
                                         ncm_error *err);
 NCM_API void ncm_train_result_free(ncm_train_result *r);
+/* Hands the model over to the caller (who then frees it with ncm_model_free); the result keeps
+ * NULL in its place. */
+NCM_API ncm_model *ncm_train_result_take_model(ncm_train_result *r);
 
 #ifdef __cplusplus
 }

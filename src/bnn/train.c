@@ -162,7 +162,7 @@ static ncm_bnn *bnn_alloc(const ncm_arch *arch, const ncm_train_opts *opts, int 
         return NULL;
     }
     if (max_batch < 1) {
-        ncm_error_set(err, NCM_ERR_ARG, "batch size %d", max_batch);
+        ncm_error_set(err, NCM_ERR_ARG, "max_batch %d: expected >= 1", max_batch);
         return NULL;
     }
     ncm_bnn *net = calloc(1, sizeof *net);

@@ -33,6 +33,13 @@ void ncm_train_result_free(ncm_train_result *r)
     free(r);
 }
 
+ncm_model *ncm_train_result_take_model(ncm_train_result *r)
+{
+    ncm_model *m = r->model;
+    r->model = NULL;
+    return m;
+}
+
 static const char *augment_name(int augment)
 {
     static const char *names[] = {"none", "flip", "shift", "all"};
@@ -206,8 +213,7 @@ ncm_train_result *ncm_train_run(const ncm_train_job *job, const ncm_progress *pr
         goto fail;
     }
     const ncm_train_opts *o = ncm_bnn_opts(net);
-    char arch_s[512];
-    ncm_arch_format(ncm_bnn_arch(net), arch_s, sizeof arch_s);
+    ncm_arch_format(ncm_bnn_arch(net), r->arch, sizeof r->arch);
     r->train_images = train->n, r->test_images = test->n;
     pred_fwd = malloc((size_t)test->n * sizeof *pred_fwd);
     pred_fold = malloc((size_t)test->n * sizeof *pred_fold);
@@ -216,7 +222,7 @@ ncm_train_result *ncm_train_run(const ncm_train_job *job, const ncm_progress *pr
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    ncm_train_event ev = {.kind = NCM_TRAIN_START, .arch = arch_s, .train_images = train->n,
+    ncm_train_event ev = {.kind = NCM_TRAIN_START, .arch = r->arch, .train_images = train->n,
                           .test_images = test->n, .epochs_done = ncm_bnn_epoch(net),
                           .epochs = o->epochs};
     if (job->on_event)

@@ -22,7 +22,10 @@ size_t ncm_struct_size(const char *name)
         S(ncm_rram_cell),   S(ncm_rram_energy), S(ncm_rram_mc_result), S(ncm_storage),
         S(ncm_storage_eval), S(ncm_secded_logic), S(ncm_secded_rates), S(ncm_secded_mc_result),
         S(ncm_stno_params), S(ncm_stno_op),     S(ncm_stno_batch),   S(ncm_stno_sim),
-        S(ncm_stno_obs),    S(ncm_stno_trace),
+        S(ncm_stno_obs),    S(ncm_stno_trace),  S(ncm_stno_net_spec), S(ncm_stno_lock_map),
+        S(ncm_rram_sweep),  S(ncm_rram_ber_table), S(ncm_rram_ber_row), S(ncm_rram_ber_cell),
+        S(ncm_rram_measurements), S(ncm_rram_fit_report), S(ncm_rram_fit_opts),
+        S(ncm_rram_sample_spec),
     };
     for (size_t i = 0; name && i < sizeof table / sizeof *table; i++)
         if (strcmp(name, table[i].name) == 0)

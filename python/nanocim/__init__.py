@@ -1,0 +1,42 @@
+"""nanocim: the reference simulator for memory-centric AI hardware, from Python.
+
+The package calls libnanocim.so through ctypes (nothing to compile) and exchanges numpy arrays
+with it without copies where the layout allows. It finds the library from the environment
+variable NANOCIM_LIB (a path), else next to the package in a source checkout
+(python/nanocim -> build/libnanocim.so.0), else in the installed layout (PREFIX/lib/python3/
+dist-packages/nanocim -> PREFIX/lib[/x86_64-linux-gnu]/libnanocim.so.0), else on the system's
+library path; ``nanocim.library_path`` says which file it loaded.
+
+Core (this part): datasets, binarized networks, training, folded models, inference engines.
+
+    d = nanocim.Dataset.load("fashion-mnist", train=True)
+    r = nanocim.train("fashion-mnist", arch="mlp:256", epochs=2, train_limit=5000)
+    pred, scores = r.model.predict(nanocim.Dataset.load("fashion-mnist", train=False))
+
+The library never prints, never exits and never re-executes the process; the package prints only
+through progress=nanocim.print_progress. Failures raise NanocimError subclasses whose str() is
+the library's one-line message. The RRAM and oscillator bindings will be the modules
+nanocim.rram and nanocim.stno.
+"""
+
+from . import _lib  # first: loads libnanocim (and its OpenMP OpenBLAS) before numpy if it can
+from ._lib import library_path
+from ._errors import (ArgumentError, Cancelled, DataError, FileError, FormatError,
+                      NanocimError, OutOfMemoryError, StateError, VersionError)
+from ._progress import ProgressPrinter, print_progress
+from ._config import (blas_info, build_config, kernels, set_threads, threads, version,
+                      xnor_dot)
+from ._dataset import Dataset, read_idx
+from ._model import Layer, Model
+from ._network import Network, parse_arch
+from ._training import TrainResult, train
+
+__version__ = version()
+
+__all__ = [
+    "version", "build_config", "set_threads", "threads", "blas_info", "kernels", "xnor_dot",
+    "library_path", "Dataset", "read_idx", "Model", "Layer", "Network", "parse_arch", "train",
+    "TrainResult", "print_progress", "ProgressPrinter", "NanocimError", "ArgumentError",
+    "FileError", "FormatError", "VersionError", "OutOfMemoryError", "DataError", "StateError",
+    "Cancelled",
+]
