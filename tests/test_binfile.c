@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -442,6 +443,68 @@ static void test_afile_commit_replaces_existing_file_atomically(void **state)
     assert_true(file_exists(p));
 }
 
+static void test_afile_gives_new_files_the_umask_mode_not_0600(void **state)
+{
+    (void)state;
+    const char *p = tpath("mode.txt");
+    ncm_error err = {0};
+    mode_t old = umask(027);
+    ncm_status s = ncm_write_text_atomic(p, "x\n", &err);
+    umask(old);
+    assert_int_equal(s, NCM_OK);
+    struct stat st;
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+}
+
+static void test_afile_writes_through_a_symlink_and_keeps_it(void **state)
+{
+    (void)state;
+    const char *target = tpath("link-target.txt"), *link = tpath("link.txt");
+    write_raw(target, "old\n", 4);
+    unlink(link);
+    assert_int_equal(symlink(target, link), 0);
+    ncm_error err = {0};
+    assert_int_equal(ncm_write_text_atomic(link, "new text\n", &err), NCM_OK);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode)); /* still a link */
+    size_t n;
+    uint8_t *c = read_all(target, &n);
+    assert_int_equal(n, 9);
+    assert_memory_equal(c, "new text\n", 9);
+    free(c);
+}
+
+/* A device node of our own, never the system's /dev/null: root can make one with mknod (the
+ * major and minor numbers of /dev/null, 1 and 3); anyone can make a FIFO. */
+static void test_afile_writes_to_a_device_without_replacing_it(void **state)
+{
+    (void)state;
+    const char *dev = tpath("null-device");
+    unlink(dev);
+    if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) != 0) {
+        printf("[  SKIP    ] cannot make a device node here (not root)\n");
+        skip();
+    }
+    ncm_error err = {0};
+    assert_int_equal(ncm_write_text_atomic(dev, "discarded\n", &err), NCM_OK);
+    struct stat st;
+    assert_int_equal(stat(dev, &st), 0);
+    assert_true(S_ISCHR(st.st_mode)); /* still the device */
+    assert_int_equal(count_entries(".tmp."), 0);
+    unlink(dev);
+}
+
+static void test_afile_refuses_a_directory(void **state)
+{
+    (void)state;
+    ncm_afile f;
+    ncm_error err = {0};
+    assert_int_equal(ncm_afile_open(&f, g_dir, &err), NCM_ERR_IO);
+    assert_non_null(strstr(err.msg, "directory"));
+}
+
 static void test_write_text_atomic_writes_whole_text(void **state)
 {
     (void)state;
@@ -513,6 +576,10 @@ int main(void)
         cmocka_unit_test(test_afile_abort_leaves_no_target_and_no_temp_file),
         cmocka_unit_test(test_afile_abort_keeps_existing_target),
         cmocka_unit_test(test_afile_commit_replaces_existing_file_atomically),
+        cmocka_unit_test(test_afile_gives_new_files_the_umask_mode_not_0600),
+        cmocka_unit_test(test_afile_writes_through_a_symlink_and_keeps_it),
+        cmocka_unit_test(test_afile_writes_to_a_device_without_replacing_it),
+        cmocka_unit_test(test_afile_refuses_a_directory),
         cmocka_unit_test(test_write_text_atomic_writes_whole_text),
         cmocka_unit_test(test_write_text_atomic_into_missing_directory_is_io_error),
         cmocka_unit_test(test_read_file_large_and_missing),

@@ -1,22 +1,67 @@
-/* Atomic output files: temporary file, fsync, rename (see include/nanocim/io.h). */
+/* Atomic output files: temporary file, fsync, rename (see src/util/io.h). */
 #include "util/io.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* The process's umask without changing it (umask() itself sets it: a race with other threads);
+ * Linux gives it in /proc/self/status since 4.7. Falls back to the usual 022. */
+static mode_t current_umask(void)
+{
+    FILE *fp = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned mask = 022;
+    while (fp && fgets(line, sizeof line, fp))
+        if (sscanf(line, "Umask: %o", &mask) == 1)
+            break;
+    if (fp)
+        fclose(fp);
+    return (mode_t)mask;
+}
+
+/* What a Unix user expects of `-o X`: a symbolic link is written through (its target replaced,
+ * the link kept), and a device or FIFO (/dev/null, /dev/stdout, a named pipe) is written to
+ * directly, never replaced by a regular file. */
+static ncm_status open_direct(ncm_afile *f, const char *path, ncm_error *err)
+{
+    f->direct = 1;
+    f->fp = fopen(path, "wb");
+    if (!f->fp) {
+        int e = errno;
+        ncm_afile_abort(f);
+        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    return NCM_OK;
+}
 
 ncm_status ncm_afile_open(ncm_afile *f, const char *path, ncm_error *err)
 {
     memset(f, 0, sizeof *f);
+    struct stat st;
+    char resolved[PATH_MAX];
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, resolved))
+        path = resolved; /* the link's target, in its own folder */
     size_t n = strlen(path);
     f->path = malloc(n + 1);
+    if (!f->path)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", path);
+    memcpy(f->path, path, n + 1);
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
+            ncm_afile_abort(f);
+            return ncm_error_set(err, NCM_ERR_IO, "%s: is a directory", path);
+        }
+        return open_direct(f, path, err);
+    }
     f->tmp_path = malloc(n + 16);
-    if (!f->path || !f->tmp_path) {
+    if (!f->tmp_path) {
         ncm_afile_abort(f);
         return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", path);
     }
-    memcpy(f->path, path, n + 1);
     snprintf(f->tmp_path, n + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(f->tmp_path);
     if (fd < 0) {
@@ -25,6 +70,13 @@ ncm_status ncm_afile_open(ncm_afile *f, const char *path, ncm_error *err)
         f->tmp_path = NULL;
         ncm_afile_abort(f);
         return ncm_error_set(err, NCM_ERR_IO, "%s: cannot create: %s", path, strerror(e));
+    }
+    /* mkstemp creates 0600; a result file gets the mode any new file would (0666 & ~umask). */
+    if (fchmod(fd, 0666 & ~current_umask()) != 0) {
+        int e = errno;
+        close(fd);
+        ncm_afile_abort(f);
+        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot set its mode: %s", path, strerror(e));
     }
     f->fp = fdopen(fd, "wb");
     if (!f->fp) {
@@ -37,11 +89,12 @@ ncm_status ncm_afile_open(ncm_afile *f, const char *path, ncm_error *err)
 
 ncm_status ncm_afile_commit(ncm_afile *f, ncm_error *err)
 {
-    int bad = ferror(f->fp) || fflush(f->fp) != 0 || fsync(fileno(f->fp)) != 0;
+    /* a device or FIFO cannot be synced (fsync fails with EINVAL on some): flushed only */
+    int bad = ferror(f->fp) || fflush(f->fp) != 0 || (!f->direct && fsync(fileno(f->fp)) != 0);
     int e = errno;
     bad |= fclose(f->fp) != 0;
     f->fp = NULL;
-    if (!bad && rename(f->tmp_path, f->path) != 0) {
+    if (!bad && !f->direct && rename(f->tmp_path, f->path) != 0) {
         bad = 1;
         e = errno;
     }

@@ -2,7 +2,9 @@
  *
  * Results are never half-written: an ncm_afile writes to a temporary file beside the target and
  * renames it over the target only on ncm_afile_commit(); ncm_afile_abort() (or a crash) leaves
- * the target untouched and removes the temporary file. */
+ * the target untouched and removes the temporary file. A symbolic link is written through (its
+ * target replaced, the link kept); a device or FIFO is written to directly (nothing to rename,
+ * nothing to take back on abort). The new file gets the mode 0666 & ~umask, as any new file. */
 #ifndef NANOCIM_IO_H
 #define NANOCIM_IO_H
 
@@ -17,7 +19,8 @@ extern "C" {
 typedef struct {
     FILE *fp;       /* write here */
     char *path;     /* final name */
-    char *tmp_path; /* temporary name in the same directory */
+    char *tmp_path; /* temporary name in the same directory (NULL when direct) */
+    int direct;     /* 1: writing straight to a device or FIFO */
 } ncm_afile;
 
 /* Opens a temporary file for `path`. */
