@@ -122,7 +122,8 @@ ncm_status ncm_rram_ber_mc(const ncm_rram_params *p, const ncm_rram_cond *c,
     const double z = 1.959963984540054, nn = (double)n_reads, ph = res->ber;
     const double den = 1.0 + z * z / nn, mid = (ph + z * z / (2.0 * nn)) / den;
     const double half = z * sqrt(ph * (1.0 - ph) / nn + z * z / (4.0 * nn * nn)) / den;
-    res->ci95_lo = fmax(0.0, mid - half);
-    res->ci95_hi = fmin(1.0, mid + half);
+    /* at zero (all) errors the bound is exactly 0 (1); mid - half would leave a rounding residue */
+    res->ci95_lo = errors == 0 ? 0.0 : fmax(0.0, mid - half);
+    res->ci95_hi = errors == n_reads ? 1.0 : fmin(1.0, mid + half);
     return NCM_OK;
 }
