@@ -385,10 +385,10 @@ static ncm_status read_arch(const ncm_zip *z, ncm_arch *arch, char *spec, size_t
     ncm_error inner;
     if (ncm_arch_parse(spec, (int)dims[0], (int)dims[1], (int)dims[2], (int)n_classes, arch,
                        &inner)) {
-        /* The parser's messages start by naming the string ("arch SPEC: ", or "--arch SPEC: "
-         * in older versions), which this message names already: keep what follows. */
+        /* The parser's messages start by naming the string ("arch SPEC: "), which this message
+         * names already: keep what follows. */
         const char *why = inner.msg;
-        if ((!strncmp(why, "arch", 4) || !strncmp(why, "--arch", 6)) && strstr(why, ": "))
+        if (!strncmp(why, "arch", 4) && strstr(why, ": "))
             why = strstr(why, ": ") + 2;
         return ncm_error_set(err, NCM_ERR_FORMAT,
                              "%s: arch '%s' for input (%lld, %lld, %lld) and %lld classes: %s", P,
