@@ -42,4 +42,12 @@ if command -v man >/dev/null; then
 else
     echo "SKIP  man page rendering (man-db not installed)"
 fi
+# Every option the command parses is in the man page and the bash completion.
+missing=""
+for o in $(grep -ohE '"--[a-z][a-z0-9-]*' "$SRC"/src/cli/*.c | tr -d '"' | sort -u); do
+    grep -qF -- "$o" "$SRC/docs/nanocim.1" || grep -qF -- "$(printf '%s' "$o" | sed 's/-/\\-/g')" "$SRC/docs/nanocim.1" ||
+        missing="$missing man:$o"
+    grep -qF -- "$o" "$SRC/scripts/nanocim.bash-completion" || missing="$missing completion:$o"
+done
+check "every option is in the man page and the completion${missing:+ (missing:$missing)}" '[ -z "$missing" ]'
 summary || { cat "$TMP/install.log" "$TMP/cc.log" "$TMP/run.log" 2>/dev/null | tail -20; exit 1; }
