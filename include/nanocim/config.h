@@ -31,6 +31,11 @@ NCM_API const char *ncm_version(void);
  * listed are those compiled in; which of them this CPU runs is ncm_kernel_supported (xnor.h). */
 NCM_API const char *ncm_build_config(void);
 
+/* Releases memory the library allocated and handed over (texts such as
+ * ncm_rram_fit_report_json's): free() of the library's own C runtime, for callers that do not
+ * share it (bindings, programs linked against another allocator). NULL is allowed. */
+NCM_API void ncm_free(void *p);
+
 /* sizeof the public struct named (e.g. "ncm_train_job"), 0 for a name it does not know: for
  * bindings that mirror the structs (ctypes) to check their layout against the library's. */
 NCM_API size_t ncm_struct_size(const char *name);

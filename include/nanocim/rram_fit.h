@@ -172,7 +172,7 @@ NCM_API ncm_rram_fit_report *ncm_rram_fit(const ncm_rram_measurements *m,
 NCM_API void ncm_rram_fit_report_free(ncm_rram_fit_report *rep);
 
 /* The report as a JSON text ("format": "nanocim-rram-fit-report", "producer": "nanocim
- * VERSION"), malloc'd (release with free()), NULL when out of memory. */
+ * VERSION"), malloc'd (release with ncm_free() or free()), NULL when out of memory. */
 NCM_API char *ncm_rram_fit_report_json(const ncm_rram_fit_report *rep);
 
 /* Writes the report JSON to path, atomically (a temporary file renamed over path). */

@@ -15,9 +15,24 @@ Core (this part): datasets, binarized networks, training, folded models, inferen
 
 The library never prints, never exits and never re-executes the process; the package prints only
 through progress=nanocim.print_progress. Failures raise NanocimError subclasses whose str() is
-the library's one-line message. The RRAM and oscillator bindings will be the modules
-nanocim.rram and nanocim.stno.
+the library's one-line message.
+
+RRAM and oscillators: the modules nanocim.rram (devices, 1T1R and 2T2R cells, bit error rates,
+SECDED codes, storage sweeps, calibration) and nanocim.stno (spin-torque oscillators, networks,
+runs, locking maps).
+
+    nanocim.rram.ber("2t2r", i_cc_ua=20)
+    nanocim.stno.Network(nanocim.stno.Device(temperature_k=0)).run(f_in_mhz=300.5, amp_mhz=0.2)
 """
+
+import importlib.util as _importlib_util
+
+if _importlib_util.find_spec("numpy") is None:  # a clear message rather than a deep traceback
+    import sys as _sys
+    raise ImportError(
+        f"nanocim needs numpy, which this Python ({_sys.executable}) does not have: use Debian's "
+        "/usr/bin/python3 with python3-numpy (apt-get install python3-numpy), or install numpy "
+        "for this interpreter")
 
 from . import _lib  # first: loads libnanocim (and its OpenMP OpenBLAS) before numpy if it can
 from ._lib import library_path
@@ -30,6 +45,7 @@ from ._dataset import Dataset, read_idx
 from ._model import Layer, Model
 from ._network import Network, parse_arch
 from ._training import TrainResult, train
+from . import rram, stno
 
 __version__ = version()
 
@@ -38,5 +54,5 @@ __all__ = [
     "library_path", "Dataset", "read_idx", "Model", "Layer", "Network", "parse_arch", "train",
     "TrainResult", "print_progress", "ProgressPrinter", "NanocimError", "ArgumentError",
     "FileError", "FormatError", "VersionError", "OutOfMemoryError", "DataError", "StateError",
-    "Cancelled",
+    "Cancelled", "rram", "stno",
 ]

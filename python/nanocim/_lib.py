@@ -6,9 +6,9 @@ path), mirrors the public structs the package reads or fills as ctypes Structure
 checked at import against the library's own ``ncm_struct_size`` -- and sets ``argtypes`` and
 ``restype`` of every function the package calls.
 
-Adding a module (``nanocim.rram``, ``nanocim.stno``): declare its structs with :func:`checked`
-and its functions with :func:`proto` in the new module itself, importing ``lib`` from here; the
-error and progress machinery (``_errors.call``, ``_progress.Bridge``) is shared.
+The structs and functions of ``nanocim.rram`` and ``nanocim.stno`` are declared here too (after
+the core's), with :func:`checked` and :func:`proto`; the error and progress machinery
+(``_errors.call``, ``_progress.Bridge``) is shared.
 """
 
 import ctypes
@@ -381,3 +381,372 @@ def sync_threads():
     n = requested_threads
     if n is not None and lib.ncm_threads() != n:
         lib.ncm_set_threads(n)
+
+
+# ---- RRAM, SECDED codes, storage, calibration (rram.h, ecc.h, storage.h, rram_fit.h) -----------
+# Mirrored and declared here for nanocim.rram; field for field as in the headers, enums as C ints.
+
+@checked
+class RramParams(ctypes.Structure):
+    _c_name_ = "ncm_rram_params"
+    _fields_ = [("name", ctypes.c_char * 64), ("family", c_int)] + [
+        (f, c_double) for f in (
+            "t_nu", "i_ref_ua", "v_reset_ref_v", "t_p_ref_ns", "v_c_v", "sigma_lrs",
+            "sigma_lrs_exp", "r_hrs_ref_ohm", "hrs_ln_r_per_v", "hrs_ln_r_per_ln_t", "sigma_hrs",
+            "d2d_var_frac", "c2c_rho", "drift_lrs", "drift_hrs", "n0_ref_cycles", "n0_exp_icc",
+            "n0_exp_vreset", "stuck_p_ref", "stuck_exp_icc", "stuck_exp_vreset",
+            "stuck_lrs_frac", "v_set_v", "e_read_device_pj", "e_sense_pj", "r_ref_ohm",
+            "pcsa_offset_sigma", "pcsa_dead_zone")]
+
+
+@checked
+class RramCond(ctypes.Structure):
+    _c_name_ = "ncm_rram_cond"
+    _fields_ = [(f, c_double) for f in ("i_cc_ua", "v_reset_v", "t_p_ns", "cycles")]
+
+
+@checked
+class RramStats(ctypes.Structure):
+    _c_name_ = "ncm_rram_stats"
+    _fields_ = [(f, c_double) for f in ("mu_lrs", "sigma_lrs", "mu_hrs", "sigma_hrs",
+                                         "n0_cycles", "stuck_p_cycle", "stuck_frac")]
+
+
+@checked
+class RramCell(ctypes.Structure):
+    _c_name_ = "ncm_rram_cell"
+    _fields_ = [("type", c_int), ("r_ref_ohm", c_double)]
+
+
+@checked
+class RramMcResult(ctypes.Structure):
+    _c_name_ = "ncm_rram_mc_result"
+    _fields_ = [("reads", c_int64), ("errors", c_int64), ("ber", c_double),
+                ("ci95_lo", c_double), ("ci95_hi", c_double)]
+
+
+@checked
+class RramEnergy(ctypes.Structure):
+    _c_name_ = "ncm_rram_energy"
+    _fields_ = [(f, c_double) for f in ("e_set_pj", "e_reset_pj", "e_program_bit_pj",
+                                         "e_read_bit_pj")] + [("devices_per_bit", c_int)]
+
+
+@checked
+class SecdedLogic(ctypes.Structure):
+    _c_name_ = "ncm_secded_logic"
+    _fields_ = [(f, c_int) for f in ("encoder_xor", "syndrome_xor", "match_and", "correct_xor",
+                                      "flag_gates", "decoder_total")]
+
+
+@checked
+class SecdedRates(ctypes.Structure):
+    _c_name_ = "ncm_secded_rates"
+    _fields_ = [(f, c_double) for f in ("ber", "clean", "corrected", "detected", "miscorrected",
+                                         "undetected")]
+
+
+@checked
+class SecdedMcResult(ctypes.Structure):
+    _c_name_ = "ncm_secded_mc_result"
+    _fields_ = [("rates", SecdedRates), ("ber_ci95", c_double)] + [
+        (f, c_int64) for f in ("words", "raw_errors", "bit_errors", "n_clean", "n_corrected",
+                               "n_detected", "n_miscorrected", "n_undetected")]
+
+
+@checked
+class Storage(ctypes.Structure):
+    _c_name_ = "ncm_storage"
+    _fields_ = [("cell", c_int), ("ecc_k", c_int), ("best_ref", c_int), ("r_ref_ohm", c_double)]
+
+
+@checked
+class StorageEval(ctypes.Structure):
+    _c_name_ = "ncm_storage_eval"
+    _fields_ = [(f, c_double) for f in ("r_ref_ohm", "raw_ber", "ber", "ber_mc", "ci95_lo",
+                                         "ci95_hi")] + [
+        ("reads", c_int64), ("errors", c_int64), ("devices_per_bit", c_double),
+        ("e_program_bit_pj", c_double), ("e_read_bit_pj", c_double), ("decoder_gates", c_int)]
+
+
+p_f64 = POINTER(c_double)
+
+
+@checked
+class RramSweep(ctypes.Structure):
+    _c_name_ = "ncm_rram_sweep"
+    _fields_ = [("i_cc_ua", p_f64), ("n_icc", c_int), ("v_reset_v", p_f64), ("n_vreset", c_int),
+                ("t_p_ns", p_f64), ("n_tp", c_int), ("cycles", p_f64), ("n_cycles", c_int),
+                ("cells", POINTER(Storage)), ("n_cells", c_int), ("reads", c_int64),
+                ("seed", c_uint64), ("threads", c_int), ("device", c_char_p)]
+
+
+@checked
+class RramBerCell(ctypes.Structure):
+    _c_name_ = "ncm_rram_ber_cell"
+    _fields_ = [("storage", Storage), ("name", ctypes.c_char * 64), ("id", ctypes.c_char * 32)]
+
+
+@checked
+class RramBerRow(ctypes.Structure):
+    _c_name_ = "ncm_rram_ber_row"
+    _fields_ = [(f, c_double) for f in ("i_cc_ua", "v_reset_v", "t_p_ns", "cycles")] + [
+        ("cell", c_int), ("seed", c_uint64), ("ev", StorageEval)]
+
+
+@checked
+class RramBerTable(ctypes.Structure):
+    _c_name_ = "ncm_rram_ber_table"
+    _fields_ = [("params", RramParams), ("device", c_char_p), ("n_icc", c_int),
+                ("n_vreset", c_int), ("n_tp", c_int), ("n_cycles", c_int), ("i_cc_ua", p_f64),
+                ("v_reset_v", p_f64), ("t_p_ns", p_f64), ("cycles", p_f64), ("n_cells", c_int),
+                ("cells", POINTER(RramBerCell)), ("n_points", c_int64), ("n_rows", c_int64),
+                ("rows", POINTER(RramBerRow)), ("reads", c_int64), ("seed", c_uint64),
+                ("threads", c_int), ("seconds", c_double)]
+
+
+@checked
+class RramFitOpts(ctypes.Structure):
+    _c_name_ = "ncm_rram_fit_opts"
+    _fields_ = [("fresh_n0_frac", c_double)]
+
+
+@checked
+class RramFitGroup(ctypes.Structure):
+    _c_name_ = "ncm_rram_fit_group"
+    _fields_ = [("lrs", c_int), ("i_cc_ua", c_double), ("v_reset_v", c_double),
+                ("t_p_ns", c_double), ("line", c_int64), ("n", c_int64), ("n_fit", c_int64),
+                ("cycle_max", c_double), ("used", c_int)] + [
+        (f, c_double) for f in ("mu", "sigma", "mu_model", "sigma_model", "ks_model", "p_model",
+                                "ks_own", "p_own")]
+
+
+@checked
+class RramFitParam(ctypes.Structure):
+    _c_name_ = "ncm_rram_fit_param"
+    _fields_ = [("field", c_char_p), ("fitted", c_int), ("value", c_double), ("se", c_double),
+                ("base_value", c_double), ("note", ctypes.c_char * 160)]
+
+
+NCM_RRAM_FIT_N_PARAMS = 7
+
+
+@checked
+class RramFitReport(ctypes.Structure):
+    _c_name_ = "ncm_rram_fit_report"
+    _fields_ = [("fitted", RramParams), ("source", c_char_p), ("base_name", c_char_p),
+                ("fresh_n0_frac", c_double), ("n_meas", c_int64), ("n_fit", c_int64),
+                ("n_groups", c_int), ("groups", POINTER(RramFitGroup)),
+                ("params", RramFitParam * NCM_RRAM_FIT_N_PARAMS), ("kept", POINTER(c_char_p)),
+                ("n_kept", c_int), ("family_note", ctypes.c_char * 160)]
+
+
+@checked
+class RramSampleSpec(ctypes.Structure):
+    _c_name_ = "ncm_rram_sample_spec"
+    _fields_ = [("i_cc_ua", p_f64), ("n_icc", c_int), ("v_reset_v", p_f64), ("n_vreset", c_int),
+                ("t_p_ns", p_f64), ("n_tp", c_int), ("devices", c_int64), ("seed", c_uint64),
+                ("device", c_char_p)]
+
+
+# ---- Spin-torque oscillators (stno.h) -----------------------------------------------------------
+
+@checked
+class StnoParams(ctypes.Structure):
+    _c_name_ = "ncm_stno_params"
+    _fields_ = [("name", ctypes.c_char * 64)] + [
+        (f, c_double) for f in ("f0_mhz", "n_mhz", "df_di_mhz_per_ma", "i_ref_ma", "gamma_g_mhz",
+                                "q", "i_th_ma", "temperature_k", "e0_ev", "dr_ohm",
+                                "f0_sigma_mhz", "i_th_rel_sigma", "gamma_g_rel_sigma")]
+
+
+@checked
+class StnoOp(ctypes.Structure):
+    _c_name_ = "ncm_stno_op"
+    _fields_ = [(f, c_double) for f in ("z", "p0", "f_mhz", "gamma_plus_mhz", "gamma_p_mhz",
+                                         "nu", "kt_over_e", "noise_d_mhz", "linewidth_mhz",
+                                         "p_thermal", "v_rf_mv")]
+
+
+@checked
+class StnoNetSpec(ctypes.Structure):
+    _c_name_ = "ncm_stno_net_spec"
+    _fields_ = [("device", StnoParams), ("n_osc", c_int), ("spread", c_int),
+                ("spread_seed", c_uint64), ("i_dc_ma", c_double), ("w_mhz", c_double),
+                ("beta_rad", c_double)]
+
+
+@checked
+class StnoBatch(ctypes.Structure):
+    _c_name_ = "ncm_stno_batch"
+    _fields_ = [("n_runs", c_int), ("n_in", c_int)] + [
+        (f, p_f64) for f in ("f_in_mhz", "amp_mhz", "phase_rad", "in_gain", "i_dc_ma", "init_re",
+                             "init_im")]
+
+
+@checked
+class StnoSim(ctypes.Structure):
+    _c_name_ = "ncm_stno_sim"
+    _fields_ = [("dt_ns", c_double), ("t_transient_ns", c_double), ("t_window_ns", c_double),
+                ("f_ref_mhz", c_double), ("seed", c_uint64), ("stream0", c_uint64),
+                ("obs_stride", c_int), ("lock_tol_mhz", c_double), ("lw_lag_ns", c_double)]
+
+
+@checked
+class StnoObs(ctypes.Structure):
+    _c_name_ = "ncm_stno_obs"
+    _fields_ = [("n_runs", c_int), ("n_osc", c_int), ("n_in", c_int)] + [
+        (f, c_double) for f in ("f_ref_mhz", "lock_tol_mhz", "t_window_ns", "lw_lag_ns")] + [
+        (f, p_f64) for f in ("f_mean_mhz", "p_mean", "v_rf_mv", "linewidth_mhz", "final_re",
+                             "final_im", "in_dphase_rad", "in_plv")] + [
+        ("in_slips", p_i32), ("in_locked", p_u8), ("pair_dphase_rad", p_f64),
+        ("pair_plv", p_f64), ("pair_slips", p_i32), ("pair_locked", p_u8)]
+
+
+@checked
+class StnoTrace(ctypes.Structure):
+    _c_name_ = "ncm_stno_trace"
+    _fields_ = [(f, c_int) for f in ("n_runs", "n_osc", "n_samples", "stride")] + [
+        (f, p_f64) for f in ("t_ns", "p", "phase_rad", "v_mv")]
+
+
+@checked
+class StnoLockMap(ctypes.Structure):
+    _c_name_ = "ncm_stno_lock_map"
+    _fields_ = [("n_f", c_int), ("n_amp", c_int), ("n_osc", c_int)] + [
+        (f, p_f64) for f in ("f_mhz", "amp_mhz", "i_dc_ma", "f_free_mhz")] + [
+        ("locked", p_u8)] + [
+        (f, p_f64) for f in ("measured_lo_mhz", "measured_hi_mhz", "analytic_lo_mhz",
+                             "analytic_hi_mhz")] + [
+        ("obs", POINTER(StnoObs)), ("sim", StnoSim), ("device", ctypes.c_char * 64),
+        ("seconds", c_double)]
+
+
+# Every struct above (test_core checks them all against the library's table).
+STRUCTS = STRUCTS + (
+    RramParams, RramCond, RramStats, RramCell, RramMcResult, RramEnergy, SecdedLogic, SecdedRates,
+    SecdedMcResult, Storage, StorageEval, RramSweep, RramBerCell, RramBerRow, RramBerTable,
+    RramFitOpts, RramFitReport, RramSampleSpec, StnoParams, StnoOp, StnoNetSpec, StnoBatch,
+    StnoSim, StnoObs, StnoTrace, StnoLockMap, RramFitGroup, RramFitParam)
+
+# ---- their functions --------------------------------------------------------------------------
+
+P_RRAM = POINTER(RramParams)
+P_COND = POINTER(RramCond)
+P_CELL = POINTER(RramCell)
+P_STNO = POINTER(StnoParams)
+P_BATCH = POINTER(StnoBatch)
+P_SIM = POINTER(StnoSim)
+
+# rram.h
+proto("ncm_rram_default", None, P_RRAM)
+proto("ncm_rram_check", c_int, P_RRAM, c_char_p, ERR)
+proto("ncm_rram_load", c_int, c_char_p, P_RRAM, ERR)
+proto("ncm_rram_save", c_int, c_char_p, P_RRAM, ERR)
+proto("ncm_rram_family_name", c_char_p, c_int)
+proto("ncm_rram_family_parse", c_int, c_char_p)
+proto("ncm_rram_cond_ref", RramCond, P_RRAM)
+proto("ncm_rram_cond_check", c_int, P_COND, ERR)
+proto("ncm_rram_stats_at", None, P_RRAM, P_COND, POINTER(RramStats))
+proto("ncm_rram_cell_default", RramCell, P_RRAM, c_int)
+proto("ncm_cell_type_name", c_char_p, c_int)
+proto("ncm_rram_ber", c_int, P_RRAM, P_COND, P_CELL, p_f64, ERR)
+proto("ncm_rram_best_ref", c_int, P_RRAM, P_COND, p_f64, p_f64, ERR)
+proto("ncm_rram_ber_vs_cycles", c_int, P_RRAM, P_COND, P_CELL, p_f64, c_int, p_f64, ERR)
+proto("ncm_rram_ber_mc", c_int, P_RRAM, P_COND, P_CELL, c_int64, c_uint64, c_int, P_PROGRESS,
+      POINTER(RramMcResult), ERR)
+proto("ncm_rram_energy_at", RramEnergy, P_RRAM, P_COND, c_int)
+
+# ecc.h (ncm_secded is opaque)
+proto("ncm_secded_new", c_void_p, c_int, ERR)
+proto("ncm_secded_free", None, c_void_p)
+proto("ncm_secded_n", c_int, c_void_p)
+proto("ncm_secded_k", c_int, c_void_p)
+proto("ncm_secded_r", c_int, c_void_p)
+proto("ncm_secded_column", ctypes.c_uint32, c_void_p, c_int)
+proto("ncm_secded_overhead", c_double, c_void_p)
+proto("ncm_secded_logic_estimate", SecdedLogic, c_void_p)
+proto("ncm_secded_encode_packed", None, c_void_p, p_u64, p_u64)
+proto("ncm_secded_syndrome_packed", ctypes.c_uint32, c_void_p, p_u64)
+proto("ncm_secded_decode_packed", c_int, c_void_p, p_u64, p_u64)
+proto("ncm_secded_encode", None, c_void_p, p_u8, p_u8)
+proto("ncm_secded_decode", c_int, c_void_p, p_u8, p_u8)
+proto("ncm_secded_analytic", c_int, c_void_p, c_double, POINTER(SecdedRates), ERR)
+proto("ncm_secded_ber_analytic", c_double, c_void_p, c_double)
+proto("ncm_secded_mc", c_int, c_void_p, c_double, c_int64, c_uint64, c_int, P_PROGRESS,
+      POINTER(SecdedMcResult), ERR)
+
+# storage.h
+proto("ncm_storage_parse", c_int, c_char_p, POINTER(Storage), ERR)
+proto("ncm_storage_name", None, POINTER(Storage), c_char_p, c_size_t)
+proto("ncm_storage_id", None, POINTER(Storage), c_char_p, c_size_t)
+proto("ncm_storage_evaluate", c_int, P_RRAM, P_COND, POINTER(Storage), c_int64, c_uint64,
+      POINTER(StorageEval), ERR)
+proto("ncm_rram_sweep_default", None, POINTER(RramSweep))
+proto("ncm_rram_sweep_check", c_int, POINTER(RramSweep), c_char_p, ERR)
+proto("ncm_rram_ber_sweep", POINTER(RramBerTable), P_RRAM, POINTER(RramSweep), P_PROGRESS, ERR)
+proto("ncm_rram_ber_table_save_csv", c_int, POINTER(RramBerTable), c_char_p, ERR)
+proto("ncm_rram_ber_table_save_json", c_int, POINTER(RramBerTable), c_char_p, ERR)
+proto("ncm_rram_ber_table_free", None, POINTER(RramBerTable))
+
+# rram_fit.h (the report's JSON text is malloc'd: released with the C library's free)
+proto("ncm_rram_fit_opts_default", None, POINTER(RramFitOpts))
+proto("ncm_rram_fit_file", POINTER(RramFitReport), c_char_p, P_RRAM, POINTER(RramFitOpts),
+      c_char_p, c_char_p, ERR)
+proto("ncm_rram_fit_report_free", None, POINTER(RramFitReport))
+proto("ncm_rram_fit_report_json", c_void_p, POINTER(RramFitReport))
+proto("ncm_rram_fit_report_save", c_int, c_char_p, POINTER(RramFitReport), ERR)
+proto("ncm_rram_sample_default", None, POINTER(RramSampleSpec))
+proto("ncm_rram_sample_check", c_int, POINTER(RramSampleSpec), c_char_p, ERR)
+proto("ncm_rram_sample_save", c_int, c_char_p, P_RRAM, POINTER(RramSampleSpec), P_PROGRESS,
+      ERR)
+proto("ncm_free", None, c_void_p)
+
+# stno.h (ncm_stno_net is opaque)
+proto("ncm_stno_default", None, P_STNO)
+proto("ncm_stno_check", c_int, P_STNO, c_char_p, ERR)
+proto("ncm_stno_load", c_int, c_char_p, P_STNO, ERR)
+proto("ncm_stno_save", c_int, c_char_p, P_STNO, ERR)
+proto("ncm_stno_spread", c_int, P_STNO, c_int, c_uint64, P_STNO, ERR)
+proto("ncm_stno_operating_point", c_int, P_STNO, c_double, POINTER(StnoOp), ERR)
+proto("ncm_stno_lock_halfwidth", c_int, P_STNO, c_double, c_double, p_f64, ERR)
+proto("ncm_stno_lock_edges", c_int, P_STNO, c_double, c_double, p_f64, p_f64, ERR)
+proto("ncm_stno_pair_lock_range", c_int, P_STNO, c_double, P_STNO, c_double, c_double, c_double,
+      c_double, p_f64, ERR)
+proto("ncm_stno_pair_lock_threshold", c_int, P_STNO, c_double, P_STNO, c_double, c_double,
+      p_f64, ERR)
+proto("ncm_stno_net_new", c_void_p, c_int, P_STNO, c_int, p_f64, ERR)
+proto("ncm_stno_net_free", None, c_void_p)
+proto("ncm_stno_net_set_coupling", c_int, c_void_p, c_int, c_int, p_f64, c_double, ERR)
+proto("ncm_stno_net_n_osc", c_int, c_void_p)
+proto("ncm_stno_net_device", P_STNO, c_void_p, c_int)
+proto("ncm_stno_net_i_dc_ma", c_double, c_void_p, c_int)
+proto("ncm_stno_net_coupling_mhz", c_double, c_void_p, c_int, c_int)
+proto("ncm_stno_net_beta_rad", c_double, c_void_p)
+proto("ncm_stno_net_spec_default", None, POINTER(StnoNetSpec))
+proto("ncm_stno_net_spec_check", c_int, POINTER(StnoNetSpec), c_char_p, ERR)
+proto("ncm_stno_net_from_spec", c_void_p, POINTER(StnoNetSpec), ERR)
+proto("ncm_stno_sim_default", None, P_SIM)
+proto("ncm_stno_obs_new", POINTER(StnoObs), c_int, c_int, c_int, ERR)
+proto("ncm_stno_obs_free", None, POINTER(StnoObs))
+proto("ncm_stno_trace_new", POINTER(StnoTrace), c_int, c_int, P_SIM, c_int, ERR)
+proto("ncm_stno_trace_free", None, POINTER(StnoTrace))
+proto("ncm_stno_auto_f_ref", c_int, c_void_p, P_BATCH, p_f64, ERR)
+proto("ncm_stno_max_dt", c_int, c_void_p, P_BATCH, c_double, p_f64, ERR)
+proto("ncm_stno_sim_resolve", c_int, c_void_p, P_BATCH, P_SIM, ERR)
+proto("ncm_stno_run", c_int, c_void_p, P_BATCH, P_SIM, POINTER(StnoObs), POINTER(StnoTrace),
+      c_int, P_PROGRESS, ERR)
+proto("ncm_stno_trace_save_csv", c_int, POINTER(StnoTrace), c_int, c_char_p, ERR)
+proto("ncm_stno_obs_save_json", c_int, POINTER(StnoObs), c_void_p, P_BATCH, P_SIM, c_char_p,
+      ERR)
+proto("ncm_stno_lock_map_new", POINTER(StnoLockMap), c_void_p, p_f64, c_int, p_f64, c_int, P_SIM,
+      c_int, P_PROGRESS, ERR)
+proto("ncm_stno_lock_map_free", None, POINTER(StnoLockMap))
+proto("ncm_stno_lock_map_save_csv", c_int, POINTER(StnoLockMap), c_char_p, ERR)
+proto("ncm_stno_lock_map_save_json", c_int, POINTER(StnoLockMap), c_char_p, ERR)
+
+NCM_RRAM_LOGNORMAL, NCM_RRAM_STUDENT_T = 0, 1
+NCM_CELL_1T1R, NCM_CELL_2T2R = 0, 1
+NCM_SECDED_CLEAN, NCM_SECDED_CORRECTED, NCM_SECDED_DETECTED = 0, 1, 2
+NCM_SECDED_MAX_K = 4096
+NCM_STNO_DEFAULT_Z = 1.5

@@ -1,10 +1,17 @@
-/* Sizes of the public structs, for bindings that mirror them (the Python package's ctypes
- * structures check themselves against these at import, so a layout change cannot go unnoticed
- * and corrupt memory). */
+/* What bindings need beyond the modules' own functions: the sizes of the public structs (the
+ * Python package's ctypes structures check themselves against these at import, so a layout
+ * change cannot go unnoticed and corrupt memory), and a free() for memory the library hands
+ * over. */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nanocim/nanocim.h"
+
+void ncm_free(void *p)
+{
+    free(p);
+}
 
 #define S(t) {#t, sizeof(t)}
 
@@ -25,7 +32,8 @@ size_t ncm_struct_size(const char *name)
         S(ncm_stno_obs),    S(ncm_stno_trace),  S(ncm_stno_net_spec), S(ncm_stno_lock_map),
         S(ncm_rram_sweep),  S(ncm_rram_ber_table), S(ncm_rram_ber_row), S(ncm_rram_ber_cell),
         S(ncm_rram_measurements), S(ncm_rram_fit_report), S(ncm_rram_fit_opts),
-        S(ncm_rram_sample_spec),
+        S(ncm_rram_sample_spec), S(ncm_rram_fit_group), S(ncm_rram_fit_param),
+        S(ncm_rram_meas_cond), S(ncm_rram_meas),
     };
     for (size_t i = 0; name && i < sizeof table / sizeof *table; i++)
         if (strcmp(name, table[i].name) == 0)
