@@ -11,7 +11,8 @@
  *   train.h     a whole training run                   eval.h      evaluating a model
  *   rram.h      HfO2 RRAM devices, cells, sensing      rram_fit.h  calibration to measurements
  *   ecc.h       SECDED codes                           storage.h   cells and codes as storage
- *   stno.h      spin-torque nano-oscillators and their networks */
+ *   stno.h      spin-torque nano-oscillators and their networks
+ *   chip.h      the in-memory chip: fault injection, Monte Carlo over chips */
 #ifndef NANOCIM_NANOCIM_H
 #define NANOCIM_NANOCIM_H
 
@@ -34,5 +35,6 @@
 #include "nanocim/ecc.h"
 #include "nanocim/storage.h"
 #include "nanocim/stno.h"
+#include "nanocim/chip.h"
 
 #endif

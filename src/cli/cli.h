@@ -47,6 +47,7 @@ int cli_run_training(const ncm_train_job *job, int quiet, double *test_acc);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_chip(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_rram(int argc, char **argv);
 int cmd_stno(int argc, char **argv);

@@ -16,6 +16,7 @@ static const char *USAGE =
     "  train     train a binarized neural network and fold it into a model file\n"
     "  eval      run a model file's integer network on a dataset's test split\n"
     "  model     NumPy interchange of models (export/import .npz) and model info\n"
+    "  chip      a model on simulated chips: fault injection, Monte Carlo over chips\n"
     "  rram      HfO2 RRAM devices and cells: bit error rates, energy, calibration\n"
     "  stno      spin-torque nano-oscillators: time traces, locking maps\n"
     "  version   print the version and the OpenBLAS kernel in use\n";
@@ -39,6 +40,8 @@ int main(int argc, char **argv)
         return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval"))
         return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "chip"))
+        return cmd_chip(argc - 1, argv + 1);
     if (!strcmp(cmd, "model"))
         return cmd_model(argc - 1, argv + 1);
     if (!strcmp(cmd, "stno"))
