@@ -268,8 +268,9 @@ static void fwht(double *a, size_t len)
             }
 }
 
-/* The brief's route: distribution of S_i by inverting its characteristic function
- * prod_{j != i} (1 - 2p [c_j . u odd]) with a fast Walsh-Hadamard transform. */
+/* An independent route (docs/hfo2.md, "SECDED codes for 1T1R words"): distribution of S_i by
+ * inverting its characteristic function prod_{j != i} (1 - 2p [c_j . u odd]) with a fast
+ * Walsh-Hadamard transform. */
 static double ber_by_walsh_hadamard(const ncm_secded *c, double p)
 {
     const int n = ncm_secded_n(c), k = ncm_secded_k(c), r = ncm_secded_r(c);

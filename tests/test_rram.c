@@ -270,7 +270,7 @@ static void test_2t2r_without_ecc_beats_1t1r_with_secded_where_raw_ber_below_1e_
 {
     (void)state;
     /* SECDED (72,64) leaves about (n - 1) p^2 = 71 p^2 residual bit errors at small p: two errors
-     * in a word are detected, not corrected (models.md section 3). */
+     * in a word are detected, not corrected (docs/hfo2.md, "SECDED codes for 1T1R words"). */
     ncm_rram_params p = defaults();
     ncm_rram_cell c2 = ncm_rram_cell_default(&p, NCM_CELL_2T2R);
     int checked = 0;

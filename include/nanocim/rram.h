@@ -1,5 +1,5 @@
 /* HfO2 OxRAM devices, 1T1R and 2T2R cells and their bit error rates: the statistical, fast device
- * model of docs/models.md section 2 and the cells and sense amplifier of section 3.
+ * model of filamentary HfO2 RRAM and the cells and sense amplifier that read it (docs/hfo2.md).
  *
  * Device model (equations and defaults: docs/hfo2.md). A programming condition sets the SET
  * compliance current I_cc, the RESET voltage V_reset and the pulse width t_p; the devices' age is

@@ -1,7 +1,7 @@
 /* Spin-torque nano-oscillators (STNOs): the universal auto-oscillator model, coupled networks
  * driven by external microwave inputs, a stochastic integrator over many independent runs, the
- * observables of synchronization, and the model's analytic results (docs/models.md section 5;
- * equations, normalisation, defaults and sources: docs/stno.md).
+ * observables of synchronization, and the model's analytic results (equations,
+ * normalisation, defaults, sources and what they were checked against: docs/stno.md).
  *
  * Model (Slavin and Tiberkevich, IEEE Trans. Magn. 45, 1875 (2009), "S-T" below). Oscillator i
  * has the complex amplitude c_i, power p_i = |c_i|^2 (dimensionless, 0 <= p < 1), phase phi_i

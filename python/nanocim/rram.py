@@ -1,7 +1,7 @@
 """HfO2 RRAM devices, 1T1R and 2T2R cells, SECDED codes and storage options: their bit error
 rates (analytic and Monte Carlo), energy and cost, the sweeps over programming conditions, and the
 calibration of the device model to measured resistances (include/nanocim/rram.h, ecc.h,
-storage.h, rram_fit.h; the model and its defaults: docs/hfo2.md, docs/models.md).
+storage.h, rram_fit.h; the model and its defaults: docs/hfo2.md).
 
 A programming condition is given by keyword arguments with their units in their names:
 ``i_cc_ua`` (SET compliance current, uA), ``v_reset_v`` (RESET voltage, V), ``t_p_ns`` (pulse

@@ -1,6 +1,6 @@
 /* 1T1R and 2T2R cells: reading against a reference, the precharge sense amplifier (PCSA) and its
  * in-sense XNOR, analytic bit error rates (with endurance drift and stuck devices) and the best
- * 1T1R reference (models.md section 3). The Monte Carlo twin is src/rram/cell_mc.c. */
+ * 1T1R reference (docs/hfo2.md, "Cells, sense amplifier and error correction"). The Monte Carlo twin is src/rram/cell_mc.c. */
 #include "nanocim/rram.h"
 
 #include <math.h>
@@ -42,7 +42,7 @@ int ncm_pcsa_xnor(const ncm_rram_params *p, double r_a_ohm, double r_b_ohm, int 
 /* ---- analytic BER ---------------------------------------------------------------------------- */
 
 /* 1T1R at reference ln R_ref. Without failures: BER = 0.5 P(LRS above) + 0.5 P(HRS below)
- * (models.md section 3). A stuck device (fraction F, at LRS with probability q) reads as the
+ * (docs/hfo2.md, "1T1R: one device against a reference"). A stuck device (fraction F, at LRS with probability q) reads as the
  * state it is stuck in. */
 static double ber_1t1r(const ncm_rram_params *p, const ncm_rram_stats *s, double ln_ref)
 {

@@ -37,7 +37,7 @@ void ncm_rram_stats_at(const ncm_rram_params *p, const ncm_rram_cond *c, ncm_rra
 {
     const double ri = c->i_cc_ua / p->i_ref_ua;              /* SET strength */
     const double rv = fabs(c->v_reset_v) / p->v_reset_ref_v; /* RESET strength */
-    /* Endurance scale: strong programming wears the filament faster (models.md section 2;
+    /* Endurance scale: strong programming wears the filament faster (docs/hfo2.md, "The model";
      * power laws in I_cc and |V_reset| are our choice). */
     s->n0_cycles = p->n0_ref_cycles * pow(ri, -p->n0_exp_icc) * pow(rv, -p->n0_exp_vreset);
     const double age = log1p(c->cycles / s->n0_cycles);
@@ -114,7 +114,7 @@ ncm_rram_energy ncm_rram_energy_at(const ncm_rram_params *p, const ncm_rram_cond
     ncm_rram_stats s;
     ncm_rram_stats_at(p, c, &s);
     ncm_rram_energy e;
-    /* Joule energy of the pulses (models.md section 2, our first-order choice): SET at the
+    /* Joule energy of the pulses (docs/hfo2.md, "The model"; our first-order choice): SET at the
      * compliance current, RESET through the median LRS it starts from. */
     e.e_set_pj = p->v_set_v * c->i_cc_ua * c->t_p_ns * 1e-3;
     e.e_reset_pj = c->v_reset_v * c->v_reset_v / exp(s.mu_lrs) * c->t_p_ns * 1e3;
