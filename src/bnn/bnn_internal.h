@@ -34,6 +34,13 @@ ncm_model *ncm_model_alloc(const ncm_arch *arch, ncm_error *err);
  * class-layer affine maps; `where` (a file name) starts the message. */
 ncm_status ncm_model_validate(const ncm_model *m, const char *where, ncm_error *err);
 
+/* Adds to a results document what was run on what: "model" (model_name), "arch", "data"
+ * (data_name) and "model_meta" (the model's provenance, or null); eval.c, for the evaluation
+ * and chip results. 1 on success. */
+struct cJSON;
+int ncm_model_json_describe(struct cJSON *o, const ncm_model *m, const char *model_name,
+                            const char *data_name);
+
 void ncm_bnn_write_arch(ncm_wbuf *w, const ncm_arch *a);
 ncm_status ncm_bnn_read_arch(ncm_rbuf *r, const char *path, ncm_arch *a, ncm_error *err);
 

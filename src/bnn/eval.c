@@ -116,23 +116,29 @@ done:
     return r;
 }
 
+int ncm_model_json_describe(cJSON *o, const ncm_model *m, const char *model_name,
+                            const char *data_name)
+{
+    char arch[512];
+    ncm_arch_format(&m->arch, arch, sizeof arch);
+    int ok = cJSON_AddStringToObject(o, "model", model_name ? model_name : "") != NULL;
+    ok &= cJSON_AddStringToObject(o, "arch", arch) != NULL;
+    ok &= cJSON_AddStringToObject(o, "data", data_name ? data_name : "") != NULL;
+    cJSON *meta = m->meta ? cJSON_Parse(m->meta) : NULL;
+    ok &= cJSON_AddItemToObject(o, "model_meta", meta ? meta : cJSON_CreateNull());
+    return ok;
+}
+
 ncm_status ncm_eval_result_save_json(const ncm_eval_result *r, const ncm_model *m,
                                      const char *model_name, const char *data_name,
                                      const char *path, ncm_error *err)
 {
-    char arch[512], producer[64];
-    ncm_arch_format(&m->arch, arch, sizeof arch);
-    snprintf(producer, sizeof producer, "nanocim %s", ncm_version());
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
     cJSON_AddStringToObject(o, "command", "eval");
-    cJSON_AddStringToObject(o, "producer", producer);
-    cJSON_AddStringToObject(o, "model", model_name ? model_name : "");
-    cJSON_AddStringToObject(o, "arch", arch);
-    cJSON_AddStringToObject(o, "data", data_name ? data_name : "");
-    cJSON *meta = m->meta ? cJSON_Parse(m->meta) : NULL;
-    cJSON_AddItemToObject(o, "model_meta", meta ? meta : cJSON_CreateNull());
+    ncm_json_add_producer(o);
+    ncm_model_json_describe(o, m, model_name, data_name);
     cJSON_AddItemToObject(o, "test",
                           ncm_confusion_json(r->confusion, r->n, r->accuracy, r->n_classes));
     cJSON *tm = cJSON_AddObjectToObject(o, "timing");

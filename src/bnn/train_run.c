@@ -53,9 +53,7 @@ static char *provenance_json(const ncm_bnn *net, const char *data)
     char arch[512];
     ncm_arch_format(ncm_bnn_arch(net), arch, sizeof arch);
     cJSON *m = cJSON_CreateObject();
-    char producer[64];
-    snprintf(producer, sizeof producer, "nanocim %s", ncm_version());
-    cJSON_AddStringToObject(m, "producer", producer);
+    ncm_json_add_producer(m);
     cJSON_AddStringToObject(m, "arch", arch);
     cJSON_AddStringToObject(m, "data", data);
     cJSON_AddNumberToObject(m, "epochs", o->epochs);

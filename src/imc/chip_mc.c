@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bnn/bnn_internal.h"
 #include "imc/imc_internal.h"
 #include "nanocim/config.h"
 #include "nanocim/metrics.h"
@@ -203,20 +204,13 @@ ncm_status ncm_chip_mc_result_save_json(const ncm_chip_mc_result *r, const ncm_m
                                         const char *model_name, const char *data_name,
                                         const char *path, ncm_error *err)
 {
-    char arch[512], producer[64];
-    ncm_arch_format(&m->arch, arch, sizeof arch);
-    snprintf(producer, sizeof producer, "nanocim %s", ncm_version());
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
     int ok = 1;
     ok &= cJSON_AddStringToObject(o, "command", "chip run") != NULL;
-    ok &= cJSON_AddStringToObject(o, "producer", producer) != NULL;
-    ok &= cJSON_AddStringToObject(o, "model", model_name ? model_name : "") != NULL;
-    ok &= cJSON_AddStringToObject(o, "arch", arch) != NULL;
-    ok &= cJSON_AddStringToObject(o, "data", data_name ? data_name : "") != NULL;
-    cJSON *meta = m->meta ? cJSON_Parse(m->meta) : NULL;
-    cJSON_AddItemToObject(o, "model_meta", meta ? meta : cJSON_CreateNull());
+    ok &= ncm_json_add_producer(o);
+    ok &= ncm_model_json_describe(o, m, model_name, data_name);
     cJSON *f = cJSON_AddObjectToObject(o, "faults");
     ok &= f && ncm_json_add_number_exact(f, "ber", r->ber);
     ok &= f && ncm_json_add_number_exact(f, "stuck_frac", r->stuck_frac);

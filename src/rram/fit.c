@@ -1260,9 +1260,7 @@ char *ncm_rram_fit_report_json(const ncm_rram_fit_report *rep)
     int ok = root != NULL;
     ok = ok && cJSON_AddStringToObject(root, "format", "nanocim-rram-fit-report");
     ok = ok && cJSON_AddNumberToObject(root, "version", 1);
-    char producer[64];
-    snprintf(producer, sizeof producer, "nanocim %s", ncm_version());
-    ok = ok && cJSON_AddStringToObject(root, "producer", producer);
+    ok = ok && ncm_json_add_producer(root);
     ok = ok && cJSON_AddStringToObject(root, "source", rep->source ? rep->source : "");
     ok = ok && cJSON_AddStringToObject(root, "base_device", rep->base_name ? rep->base_name : "");
     ok = ok && cJSON_AddStringToObject(

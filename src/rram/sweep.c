@@ -307,12 +307,10 @@ static int add_num(cJSON *o, const char *key, double v)
 ncm_status ncm_rram_ber_table_save_json(const ncm_rram_ber_table *t, const char *path,
                                         ncm_error *err)
 {
-    char producer[64];
-    snprintf(producer, sizeof producer, "nanocim %s", ncm_version());
     cJSON *o = cJSON_CreateObject();
     int ok = o != NULL;
     ok = ok && cJSON_AddStringToObject(o, "command", "rram ber");
-    ok = ok && cJSON_AddStringToObject(o, "producer", producer);
+    ok = ok && ncm_json_add_producer(o);
     ok = ok && cJSON_AddStringToObject(o, "device", t->device ? t->device : "built-in");
     ok = ok && cJSON_AddStringToObject(o, "technology", t->params.name);
     ok = ok && cJSON_AddNumberToObject(o, "seed", (double)t->seed);

@@ -109,12 +109,10 @@ static cJSON *num_array(doc *d, const double *v, int n)
 /* The document's head: format, version and producer. */
 static cJSON *head(doc *d, const char *format, int version)
 {
-    char producer[64];
-    snprintf(producer, sizeof producer, "nanocim %s", ncm_version());
     cJSON *root = obj(d);
     put(d, root, "format", str(d, format));
     put(d, root, "version", num(d, version));
-    put(d, root, "producer", str(d, producer));
+    d->ok = d->ok && root && ncm_json_add_producer(root);
     return root;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nanocim/config.h"
 #include "util/io.h"
 
 ncm_status ncm_json_read(const char *path, cJSON **root, ncm_error *err)
@@ -58,6 +59,13 @@ ncm_status ncm_json_write_text(const char *path, char *text, ncm_error *err)
 ncm_status ncm_json_write(const char *path, const cJSON *root, ncm_error *err)
 {
     return ncm_json_write_text(path, root ? cJSON_Print(root) : NULL, err);
+}
+
+int ncm_json_add_producer(cJSON *obj)
+{
+    char producer[64];
+    snprintf(producer, sizeof producer, "nanocim %s", ncm_version());
+    return cJSON_AddStringToObject(obj, "producer", producer) != NULL;
 }
 
 int ncm_json_add_number_exact(cJSON *obj, const char *key, double v)

@@ -32,6 +32,10 @@ cJSON *ncm_metrics_json(const int32_t *pred, const uint8_t *labels, int64_t n, i
 /* The same object from a confusion matrix conf[true * n_classes + predicted] already counted. */
 cJSON *ncm_confusion_json(const int64_t *conf, int64_t n, double accuracy, int n_classes);
 
+/* Adds "producer": "nanocim VERSION", what every result file records of what made it; 1 on
+ * success. */
+int ncm_json_add_producer(cJSON *obj);
+
 /* "a number", "a string", ... for messages about a value of the wrong type. */
 const char *ncm_json_type_name(const cJSON *it);
 
