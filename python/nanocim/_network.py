@@ -7,10 +7,8 @@ weights clipped to [-1, 1], the straight-through estimator, batch norm, Adam wit
 exponentially decaying learning rate.
 """
 
-import contextlib
 import ctypes
 import json
-import threading
 
 import numpy as np
 
@@ -21,7 +19,7 @@ from ._dataset import Dataset, as_dataset
 from ._errors import ArgumentError, StateError, call, check
 from ._lib import lib
 from ._model import Model, arch_string
-from ._progress import Bridge
+from ._progress import Bridge, OneCall
 
 __all__ = ["Network", "parse_arch", "make_opts", "augment_code"]
 
@@ -124,24 +122,8 @@ class Network:
     def _adopt_ptr(self, p):
         self._h = _lib.Handle(p, lib.ncm_bnn_free)
         self._p = p
-        self._lock = threading.Lock()
-        self._busy_in = None
+        self._using = OneCall("Network")
 
-    @contextlib.contextmanager
-    def _using(self, what):
-        """One call at a time into the ncm_bnn (the library keeps its work buffers in it):
-        another Python thread waits; the same thread (a progress callback calling back into
-        this network) is refused."""
-        me = threading.get_ident()
-        if self._busy_in == me:
-            raise StateError(f"Network.{what}: the network is busy in another call of this "
-                             "thread (called from a progress callback?)")
-        with self._lock:
-            self._busy_in = me
-            try:
-                yield
-            finally:
-                self._busy_in = None
 
     @classmethod
     def for_dataset(cls, dataset, arch="mlp", **options):

@@ -16,6 +16,7 @@ the call safe for Python:
   without a user callable, so Ctrl-C stops a training epoch within one batch.
 """
 
+import contextlib
 import signal
 import sys
 import threading
@@ -135,3 +136,28 @@ class ProgressPrinter:
 print_progress = ProgressPrinter()
 print_progress.__doc__ = ("Pass progress=nanocim.print_progress to draw a one-line bar on "
                           "sys.stderr (the package prints nothing otherwise).")
+
+
+class OneCall:
+    """One call at a time into a library object that keeps its work buffers in itself (an
+    ncm_bnn, an ncm_stno_net): another Python thread waits; the same thread (a progress
+    callback calling back into the object) is refused with StateError."""
+
+    def __init__(self, owner):
+        self._owner = owner  # the class name the message gives
+        self._lock = threading.Lock()
+        self._busy_in = None
+
+    @contextlib.contextmanager
+    def __call__(self, what):
+        from ._errors import StateError
+        me = threading.get_ident()
+        if self._busy_in == me:
+            raise StateError(f"{self._owner}.{what}: the {self._owner.lower()} is busy in "
+                             "another call of this thread (called from a progress callback?)")
+        with self._lock:
+            self._busy_in = me
+            try:
+                yield
+            finally:
+                self._busy_in = None

@@ -18,9 +18,7 @@ progress(task, done, total) returning true to cancel with :class:`nanocim.Cancel
 cancels too). Errors raise the package's exceptions with the library's message.
 """
 
-import contextlib
 import ctypes
-import threading
 
 import numpy as np
 
@@ -28,7 +26,7 @@ from . import _lib
 from ._checks import as_float, as_int, as_path
 from ._errors import ArgumentError, StateError, call, check, from_struct
 from ._lib import lib
-from ._progress import Bridge
+from ._progress import Bridge, OneCall
 from .rram import _field_list, _ParamSet, as_device, c_view as view
 
 __all__ = ["Device", "Sim", "Network", "Observations", "Trace", "LockMap", "operating_point",
@@ -497,21 +495,8 @@ class Network:
     def _adopt_ptr(self, p):
         self._h = _lib.Handle(p, lib.ncm_stno_net_free)
         self._p = p
-        self._lock = threading.Lock()
-        self._busy_in = None
+        self._using = OneCall("Network")
 
-    @contextlib.contextmanager
-    def _using(self, what):
-        me = threading.get_ident()
-        if self._busy_in == me:
-            raise StateError(f"Network.{what}: the network is busy in another call of this "
-                             "thread (called from a progress callback?)")
-        with self._lock:
-            self._busy_in = me
-            try:
-                yield
-            finally:
-                self._busy_in = None
 
     @classmethod
     def from_spec(cls, device=None, n_osc=1, *, spread=False, spread_seed=1, i_dc_ma=0.0,
