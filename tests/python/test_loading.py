@@ -6,10 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import unittest
 
 import nanocim
+from test_support import TempDir
 
 PKG = os.path.dirname(os.path.abspath(nanocim.__file__))
 LIB = os.path.realpath(nanocim.library_path)
@@ -39,14 +39,7 @@ def import_in(pythonpath, nanocim_lib=None):
     return p.returncode, p.stdout, p.stderr
 
 
-class TestLoading(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.tmp = self._tmp.name
-
-    def tearDown(self):
-        self._tmp.cleanup()
-
+class TestLoading(TempDir):
     def assert_loads(self, pythonpath, expected_lib, nanocim_lib=None):
         rc, out, err = import_in(pythonpath, nanocim_lib)
         self.assertEqual(rc, 0, err)

@@ -14,7 +14,8 @@ import unittest
 
 import numpy as np
 
-import test_support  # noqa: F401  (sets the thread count)
+import test_support  # sets the thread count
+from test_support import TempDir
 import nanocim
 from nanocim import _lib, rram
 
@@ -25,18 +26,6 @@ def same(a, b):
     """Equal, NaN equal to NaN."""
     return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a)
                       and math.isnan(b))
-
-
-class TempDir(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.tmp = self._tmp.name
-
-    def tearDown(self):
-        self._tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.tmp, name)
 
 
 class TestDevice(TempDir):

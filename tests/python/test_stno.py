@@ -7,29 +7,17 @@ messages."""
 import csv
 import json
 import os
-import tempfile
 import unittest
 
 import numpy as np
 
-import test_support  # noqa: F401  (sets the thread count)
+import test_support  # sets the thread count
+from test_support import TempDir
 import nanocim
 from nanocim import stno
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "data")
 QUIET = stno.Device(temperature_k=0)  # no thermal noise: the analytic results hold exactly
-
-
-class TempDir(unittest.TestCase):
-    def setUp(self):
-        self._tmp = tempfile.TemporaryDirectory()
-        self.tmp = self._tmp.name
-
-    def tearDown(self):
-        self._tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.tmp, name)
 
 
 class TestDevice(TempDir):

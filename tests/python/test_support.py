@@ -1,4 +1,5 @@
-"""Shared helpers of the Python package's tests (no tests here): the generated task, fd capture.
+"""Shared helpers of the Python package's tests (no tests here): the generated task, fd capture,
+a test case with its own temporary folder.
 
 The task: 8x8 grey images in 4 classes, the class being the quadrant that is bright (pixels
 near 200, the rest near 40, uniform noise of +-40), which a small MLP learns in a few epochs."""
@@ -7,6 +8,7 @@ import contextlib
 import os
 import sys
 import tempfile
+import unittest
 
 import numpy as np
 
@@ -72,3 +74,17 @@ FASHION = os.environ.get("NCM_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-m
 
 def have_fashion_mnist():
     return os.path.isdir(FASHION) and any(n.startswith("train-images") for n in os.listdir(FASHION))
+
+
+class TempDir(unittest.TestCase):
+    """A test case with a fresh temporary folder (self.tmp) per test; self.path(name) is in it."""
+
+    def setUp(self):
+        self._tmp = tempfile.TemporaryDirectory()
+        self.tmp = self._tmp.name
+
+    def tearDown(self):
+        self._tmp.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
