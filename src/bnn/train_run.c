@@ -132,7 +132,7 @@ static ncm_bnn *start_network(const ncm_train_job *job, const ncm_dataset *train
                        train->n_classes, &arch, err))
         return NULL;
     const int max_batch = job->opts.batch > EVAL_BATCH ? job->opts.batch : EVAL_BATCH;
-    return ncm_bnn_new(&arch, &job->opts, max_batch, err);
+    return ncm_bnn_new(&arch, &job->opts, max_batch, err); /* checks the options too */
 }
 
 static int64_t count_equal(const int32_t *a, const int32_t *b, int64_t n)
@@ -204,8 +204,6 @@ ncm_train_result *ncm_train_run(const ncm_train_job *job, const ncm_progress *pr
                           (long long)train->n, (long long)test->n);
         goto fail;
     }
-    if (!job->resume && (s = ncm_train_opts_check(&job->opts, err)))
-        goto fail;
     if (!(net = start_network(job, train, err))) {
         s = err ? err->code : NCM_ERR_STATE;
         goto fail;
