@@ -2,9 +2,9 @@
  *
  * The library never prints. A long call (a training epoch, a training run, a Monte Carlo) takes
  * an optional `const ncm_progress *`: the library calls fn(user, task, done, total) from the
- * calling thread now and then (never from inside a parallel region, never more than a few hundred
- * times a second), with `done` counting up to `total` units of `task` ("epoch 3/15", "train",
- * ...). If fn returns non-zero the call stops at the next safe point and returns
+ * calling thread at natural boundaries (after a batch, a block of runs, a point; never from
+ * inside a parallel region), with `done` counting up to `total` units of `task` ("epoch 3/15",
+ * "rram ber", ...). If fn returns non-zero the call stops at the next safe point and returns
  * NCM_ERR_CANCELLED; what "safe" leaves behind is documented with each call. A NULL progress, or a
  * NULL fn, reports nothing. The command-line front end draws a terminal bar with it; the Python
  * package forwards it to a Python callable (and so to KeyboardInterrupt). */
