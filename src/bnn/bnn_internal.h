@@ -44,6 +44,29 @@ int ncm_model_json_describe(struct cJSON *o, const ncm_model *m, const char *mod
 void ncm_bnn_write_arch(ncm_wbuf *w, const ncm_arch *a);
 ncm_status ncm_bnn_read_arch(ncm_rbuf *r, const char *path, ncm_arch *a, ncm_error *err);
 
+/* Hooks of the packed engine (packed.c) for the in-memory chip (src/imc/): a chip may supply
+ * the first layer's sums itself, and perturb any layer's raw sums before they are thresholded.
+ * Both are called from the engine's worker threads, for one image at a time. */
+struct ncm_packed;
+typedef struct {
+    /* Not NULL (dense first layer only): fills sums[0..cout) with the first layer's true sums
+     * of image `image`, instead of the engine computing them. */
+    void (*first_sums)(void *user, int64_t image, int32_t *sums);
+    /* Not NULL: called for every layer l, image and output position pos with the layer's raw
+     * results s: for the first layer the 8 bit planes' +-1 dots s[b * ld + c] over the fan_in
+     * bits (before they are combined; input: the image's pixels), for a binary layer the true
+     * +-1 sums s[c] (input: the layer's packed input row in kernel bit order). */
+    void (*perturb)(void *user, int l, int64_t image, int pos, const void *input, int32_t *s,
+                    int ld);
+    void *user;
+} ncm_packed_hooks;
+/* ncm_packed_predict with hooks (NULL: none). */
+ncm_status ncm_packed_predict_hooked(const struct ncm_packed *p, const ncm_dataset *d,
+                                     int32_t *pred, float *scores, const ncm_packed_hooks *h,
+                                     ncm_error *err);
+/* The kernel bit index (in the input row the perturb hook sees) of model weight j of layer l. */
+int64_t ncm_packed_kernel_bit(const struct ncm_packed *p, int l, int j);
+
 #ifdef NCM_TEST_HOOKS
 /* Test hooks (test builds only). A layer's batch-norm state and gradients. */
 typedef struct {

@@ -17,6 +17,7 @@ typedef struct {
     int rows_per_img; /* rows of the binary product per image */
     int row_words;    /* words per row */
     int corr;         /* zero padding bits inside a row: kernel sum - corr = true sum */
+    int prev_pos;     /* output positions of the previous layer (dense after a convolution) */
     ncm_bmat w;
     int32_t *pcu;      /* first layer: popcount of each neuron's weight bits */
     uint64_t *or_mask; /* out_cw words: 1 = the neuron fires on a >= T (pool with OR) */
@@ -36,6 +37,24 @@ struct ncm_packed {
 static int words_of(int bits)
 {
     return (bits + 63) / 64;
+}
+
+/* Kernel bit of model weight j. Convolution: model c*9 + t, kernel t * cw*64 + c. Dense: model
+ * c*P + pos, kernel pos * cw*64 + c (the identity after a dense layer, P = 1). First layer:
+ * model order. */
+static int64_t kernel_bit(const player *q, int j)
+{
+    const ncm_model_layer *L = q->L;
+    if (L->first)
+        return j;
+    if (L->kind == NCM_LAYER_CONV)
+        return (int64_t)(j % 9) * q->in_cw * 64 + j / 9;
+    return (int64_t)(j % q->prev_pos) * q->in_cw * 64 + j / q->prev_pos;
+}
+
+int64_t ncm_packed_kernel_bit(const ncm_packed *p, int l, int j)
+{
+    return kernel_bit(&p->pl[l], j);
 }
 
 void ncm_packed_free(ncm_packed *p)
@@ -96,6 +115,7 @@ ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err
             kbits = prev_pos * prev_cw * 64;
         }
         q->row_words = words_of(kbits);
+        q->prev_pos = prev_pos;
         q->corr = L->first ? 0 : kbits - L->fan_in;
         /* Reorder the weight bits into the kernel layout. */
         uint64_t *rows = calloc((size_t)L->cout * q->row_words, sizeof(uint64_t));
@@ -112,14 +132,7 @@ ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err
             uint64_t *dst = rows + (int64_t)c * q->row_words;
             for (int j = 0; j < L->fan_in; j++)
                 if (src[j / 64] >> (j % 64) & 1) {
-                    /* Kernel bit of model weight j. Convolution: model c*9 + t, kernel
-                     * t * cw*64 + c. Dense: model c*P + pos, kernel pos * cw*64 + c (the
-                     * identity after a dense layer, P = 1). First layer: model order. */
-                    int64_t t = j;
-                    if (!L->first && conv)
-                        t = (int64_t)(j % 9) * q->in_cw * 64 + j / 9;
-                    else if (!L->first)
-                        t = (int64_t)(j % prev_pos) * prev_cw * 64 + j / prev_pos;
+                    const int64_t t = kernel_bit(q, j);
                     dst[t / 64] |= 1ull << (t % 64);
                     q->pcu[c]++;
                 }
@@ -249,7 +262,7 @@ typedef struct {
 } work;
 
 static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int nimg, work *wk,
-                      int32_t *pred, float *scores)
+                      int32_t *pred, float *scores, const ncm_packed_hooks *h)
 {
     const int P0 = d->c * d->h * d->w;
     const int64_t act_stride = p->max_act;
@@ -257,39 +270,52 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
         const player *q = &p->pl[l];
         const ncm_model_layer *L = q->L;
         const int rpi = q->rows_per_img, rw = q->row_words, ldc = q->w.n8;
-        /* rows of this layer's product */
-        for (int i = 0; i < nimg; i++) {
-            uint64_t *r = wk->rows + (int64_t)i * rpi * rw;
-            const uint64_t *a = wk->act + i * act_stride;
-            if (L->first)
-                first_rows(q, d->pixels + (i0 + i) * P0, r, wk->patch);
-            else if (L->kind == NCM_LAYER_CONV)
-                conv_rows(q, a, r);
-            else
-                memcpy(r, a, (size_t)rw * 8);
-        }
-        ncm_xnor_gemm(p->kernel, wk->rows, nimg * rpi, rw, &q->w, wk->sums, ldc, 1);
-        /* true sums, per image and position */
         const int npos = L->hc * L->wc;
-        for (int i = 0; i < nimg; i++)
-            for (int pos = 0; pos < npos; pos++) {
-                int32_t *s = wk->sums + ((int64_t)i * npos + pos) * (L->first ? 8 : 1) * ldc;
-                if (L->first) { /* a = 128 n - pcu - sum_b 2^b X_b, X_b = (n - dot_b) / 2 */
-                    for (int c = 0; c < L->cout; c++) {
-                        int64_t acc = 0;
-                        for (int b = 0; b < 8; b++)
-                            acc += (int64_t)((L->fan_in - s[b * ldc + c]) / 2) << b;
-                        s[c] = (int32_t)((int64_t)NCM_PIXEL_OFFSET * L->fan_in - q->pcu[c] - acc);
-                    }
-                } else if (q->corr) {
-                    for (int c = 0; c < L->cout; c++)
-                        s[c] -= q->corr;
-                }
+        const int stride = L->first ? 8 : 1; /* sums per position: 8 bit planes first */
+        if (L->first && h && h->first_sums) {
+            for (int i = 0; i < nimg; i++)
+                h->first_sums(h->user, i0 + i, wk->sums + (int64_t)i * stride * ldc);
+        } else {
+            /* rows of this layer's product */
+            for (int i = 0; i < nimg; i++) {
+                uint64_t *r = wk->rows + (int64_t)i * rpi * rw;
+                const uint64_t *a = wk->act + i * act_stride;
+                if (L->first)
+                    first_rows(q, d->pixels + (i0 + i) * P0, r, wk->patch);
+                else if (L->kind == NCM_LAYER_CONV)
+                    conv_rows(q, a, r);
+                else
+                    memcpy(r, a, (size_t)rw * 8);
             }
+            ncm_xnor_gemm(p->kernel, wk->rows, nimg * rpi, rw, &q->w, wk->sums, ldc, 1);
+            /* true sums, per image and position */
+            for (int i = 0; i < nimg; i++)
+                for (int pos = 0; pos < npos; pos++) {
+                    int32_t *s = wk->sums + ((int64_t)i * npos + pos) * stride * ldc;
+                    if (!L->first && q->corr)
+                        for (int c = 0; c < L->cout; c++)
+                            s[c] -= q->corr;
+                    if (h && h->perturb)
+                        h->perturb(h->user, l, i0 + i, pos,
+                                   L->first ? (const void *)(d->pixels + (i0 + i) * P0)
+                                            : (const void *)(wk->rows +
+                                                             ((int64_t)i * rpi + pos) * rw),
+                                   s, ldc);
+                    if (L->first) { /* a = 128 n - pcu - sum_b 2^b X_b, X_b = (n - dot_b) / 2 */
+                        for (int c = 0; c < L->cout; c++) {
+                            int64_t acc = 0;
+                            for (int b = 0; b < 8; b++)
+                                acc += (int64_t)((L->fan_in - s[b * ldc + c]) / 2) << b;
+                            s[c] = (int32_t)((int64_t)NCM_PIXEL_OFFSET * L->fan_in - q->pcu[c] -
+                                             acc);
+                        }
+                    }
+                }
+        }
         if (L->last) {
             const int K = L->cout;
             for (int i = 0; i < nimg; i++) {
-                const int32_t *s = wk->sums + (int64_t)i * (L->first ? 8 : 1) * ldc;
+                const int32_t *s = wk->sums + (int64_t)i * stride * ldc;
                 int best = 0;
                 float bestv = 0.0f;
                 for (int c = 0; c < K; c++) {
@@ -308,7 +334,7 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
             uint64_t *out = wk->act2 + i * act_stride;
             uint64_t *tb = L->pool ? wk->bits : out;
             for (int pos = 0; pos < npos; pos++)
-                threshold_bits(L, wk->sums + ((int64_t)i * npos + pos) * (L->first ? 8 : 1) * ldc,
+                threshold_bits(L, wk->sums + ((int64_t)i * npos + pos) * stride * ldc,
                                tb + (int64_t)pos * q->out_cw, q->out_cw);
             if (L->pool)
                 pool_bits(q, tb, out);
@@ -321,6 +347,12 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
 
 ncm_status ncm_packed_predict(const ncm_packed *p, const ncm_dataset *d, int32_t *pred,
                               float *scores, ncm_error *err)
+{
+    return ncm_packed_predict_hooked(p, d, pred, scores, NULL, err);
+}
+
+ncm_status ncm_packed_predict_hooked(const ncm_packed *p, const ncm_dataset *d, int32_t *pred,
+                                     float *scores, const ncm_packed_hooks *h, ncm_error *err)
 {
     const ncm_arch *a = &p->m->arch;
     if (d->c != a->in_c || d->h != a->in_h || d->w != a->in_w)
@@ -349,7 +381,7 @@ ncm_status ncm_packed_predict(const ncm_packed *p, const ncm_dataset *d, int32_t
                 continue;
             const int64_t i0 = ch * p->chunk;
             const int nimg = (int)(d->n - i0 < p->chunk ? d->n - i0 : p->chunk);
-            run_chunk(p, d, i0, nimg, &wk, pred, scores);
+            run_chunk(p, d, i0, nimg, &wk, pred, scores, h);
         }
         free(wk.rows);
         free(wk.sums);

@@ -17,15 +17,27 @@
 
 
 static const char *RUN_USAGE =
-    "usage: nanocim chip run MODEL --data SPEC --ber P --chips N [options]\n"
-    "  Draws N chips whose weight bits flip with probability P (and optionally stick at +1 or\n"
-    "  -1), runs each on the test split with the packed engine, and prints the accuracy over\n"
-    "  chips. MODEL is a nanocim model file (.ncm) or an .npz archive.\n"
+    "usage: nanocim chip run MODEL --data SPEC (--ber P | --icc UA ...) --chips N [options]\n"
+    "  Maps the model onto arrays of memory cells, programs N chips and runs each on the test\n"
+    "  split with the packed engine; prints the mapping and the accuracy over chips. MODEL is a\n"
+    "  nanocim model file (.ncm) or an .npz archive.\n"
+    "  mapping:\n"
+    "  --cell S            2t2r (default), 1t1r, 1t1r-secded, 1t1r-secded:K\n"
+    "  --rows R --cols C   cells per array (default 32 x 32)\n"
+    "  fault injection:\n"
     "  --ber P             weight bit error rate, in [0, 1]\n"
     "  --ber-layer P0,...  one error rate per layer (overrides --ber)\n"
     "  --stuck F           fraction of weight bits stuck (at +1 or -1, half each), in [0, 1]\n"
+    "  device physics (any of these; the others at the device's reference condition):\n"
+    "  --icc UA            SET compliance current, uA      --icc-layer UA0,...  one per layer\n"
+    "  --vreset V          RESET voltage, V                --tp NS  pulse width, ns\n"
+    "  --cycles N          age of the devices, SET/RESET cycles\n"
+    "  --device FILE       device parameters (JSON; default: the built-in HfO2 technology)\n"
+    "  --dead-zone M       static (default: a coin drawn at programming) or dynamic (every read)\n"
+    "  both:\n"
+    "  --read-ber Q        each XNOR read wrong with probability Q, on every read\n"
     "  --chips N           chips drawn (>= 1)\n"
-    "  --seed S            chip i's faults are a function of (S, i) only (default 1)\n"
+    "  --seed S            chip i's errors are a function of (S, i) only (default 1)\n"
     "  --limit N           first N test images only\n"
     "  -o PATH             per-chip table (CSV)\n"
     "  --json PATH         results document (faults, seed, summary, per-layer and per-chip)\n"
@@ -54,10 +66,11 @@ static int check_output(const char *opt, const char *path)
 static int cmd_chip_run(int argc, char **argv)
 {
     const char *model_path = NULL, *data = NULL, *csv = NULL, *json = NULL, *v;
-    const char *ber_s = NULL, *ber_layer_s = NULL;
-    long chips = 0, seed = 1, threads = 0, limit = 0;
-    double stuck = 0;
-    int quiet = 0, r;
+    const char *ber_s = NULL, *ber_layer_s = NULL, *cell = NULL, *device = NULL;
+    const char *icc_layer_s = NULL;
+    long chips = 0, seed = 1, threads = 0, limit = 0, rows = 32, cols = 32;
+    double stuck = 0, icc = 0, vreset = 0, tp = 0, cycles = -1, read_ber = 0;
+    int quiet = 0, r, dynamic = 0, device_opts = 0, stuck_set = 0;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv, i, "-h") || cli_flag(argv, i, "--help")) {
             fputs(RUN_USAGE, stdout);
@@ -78,6 +91,59 @@ static int cmd_chip_run(int argc, char **argv)
             ber_layer_s = v;
         } else if ((r = cli_opt(argc, argv, &i, "--stuck", &v))) {
             if (r < 0 || cli_double("--stuck", v, 0, 1, &stuck))
+                return CLI_USAGE;
+            stuck_set = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--cell", &v))) {
+            if (r < 0)
+                return CLI_USAGE;
+            cell = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--rows", &v))) {
+            if (r < 0 || cli_long("--rows", v, 1, NCM_CHIP_MAX_ARRAY, &rows))
+                return CLI_USAGE;
+        } else if ((r = cli_opt(argc, argv, &i, "--cols", &v))) {
+            if (r < 0 || cli_long("--cols", v, 1, NCM_CHIP_MAX_ARRAY, &cols))
+                return CLI_USAGE;
+        } else if ((r = cli_opt(argc, argv, &i, "--icc", &v))) {
+            if (r < 0 || cli_double("--icc", v, 1e-300, 1e300, &icc))
+                return CLI_USAGE;
+            device_opts = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--icc-layer", &v))) {
+            if (r < 0)
+                return CLI_USAGE;
+            icc_layer_s = v;
+            device_opts = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--vreset", &v))) {
+            if (r < 0 || cli_double("--vreset", v, -1e300, 1e300, &vreset))
+                return CLI_USAGE;
+            if (vreset == 0) {
+                cli_error("--vreset 0: expected a non-zero RESET voltage");
+                return CLI_USAGE;
+            }
+            device_opts = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--tp", &v))) {
+            if (r < 0 || cli_double("--tp", v, 1e-300, 1e300, &tp))
+                return CLI_USAGE;
+            device_opts = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--cycles", &v))) {
+            if (r < 0 || cli_double("--cycles", v, 0, 1e300, &cycles))
+                return CLI_USAGE;
+            device_opts = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--device", &v))) {
+            if (r < 0)
+                return CLI_USAGE;
+            device = v;
+            device_opts = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--dead-zone", &v))) {
+            if (r < 0)
+                return CLI_USAGE;
+            if (strcmp(v, "static") && strcmp(v, "dynamic")) {
+                cli_error("--dead-zone %s: expected static or dynamic", v);
+                return CLI_USAGE;
+            }
+            dynamic = !strcmp(v, "dynamic");
+            device_opts = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--read-ber", &v))) {
+            if (r < 0 || cli_double("--read-ber", v, 0, 1, &read_ber))
                 return CLI_USAGE;
         } else if ((r = cli_opt(argc, argv, &i, "--chips", &v))) {
             if (r < 0 || cli_long("--chips", v, 1, 100000000L, &chips))
@@ -105,32 +171,81 @@ static int cmd_chip_run(int argc, char **argv)
             return cli_unknown("chip run", argv[i]);
         }
     }
-    if (!model_path || !data || (!ber_s && !ber_layer_s) || !chips) {
-        cli_error("chip run: needs a MODEL file, --data SPEC, --ber P (or --ber-layer) and "
-                  "--chips N");
+    const int fault_opts = ber_s || ber_layer_s || stuck_set;
+    if (!model_path || !data || (!fault_opts && !device_opts) || !chips) {
+        cli_error("chip run: needs a MODEL file, --data SPEC, --ber P (fault injection) or a "
+                  "programming condition such as --icc UA (device physics), and --chips N");
+        return CLI_USAGE;
+    }
+    if (fault_opts && device_opts) {
+        cli_error("chip run: --ber, --ber-layer and --stuck (fault injection) do not go with "
+                  "--icc, --icc-layer, --vreset, --tp, --cycles, --device or --dead-zone "
+                  "(device physics)");
         return CLI_USAGE;
     }
     ncm_chip_mc_params p;
     ncm_chip_mc_default(&p);
-    double *ber_layer = NULL;
-    int n_ber_layer = 0;
-    if (ber_s && cli_double("--ber", ber_s, 0, 1, &p.faults.ber))
+    ncm_chip_config *cf = &p.chip;
+    double *ber_layer = NULL, *icc_layer = NULL;
+    ncm_rram_cond *cond_layer = NULL;
+    int n_ber_layer = 0, n_icc_layer = 0;
+    ncm_error err = {0};
+    if (cell && ncm_storage_parse(cell, &cf->storage, &err)) {
+        cli_error("--cell %s", err.msg);
         return CLI_USAGE;
-    if (ber_layer_s && cli_range("--ber-layer", ber_layer_s, 0, 1, &ber_layer, &n_ber_layer))
-        return CLI_USAGE;
-    p.faults.ber_layer = ber_layer;
-    p.faults.n_ber_layer = n_ber_layer;
-    p.faults.stuck_frac = stuck;
+    }
+    cf->rows = (int)rows, cf->cols = (int)cols;
+    cf->read_ber = read_ber;
+    if (device_opts) {
+        cf->mode = NCM_CHIP_DEVICES;
+        if (device && ncm_rram_load(device, &cf->device, &err)) {
+            cli_error("--device %s", err.msg);
+            return CLI_FAIL;
+        }
+        cf->cond = ncm_rram_cond_ref(&cf->device);
+        if (icc > 0)
+            cf->cond.i_cc_ua = icc;
+        if (vreset != 0)
+            cf->cond.v_reset_v = vreset;
+        if (tp > 0)
+            cf->cond.t_p_ns = tp;
+        if (cycles >= 0)
+            cf->cond.cycles = cycles;
+        cf->dead_zone_dynamic = dynamic;
+        if (icc_layer_s) {
+            if (cli_range("--icc-layer", icc_layer_s, 1e-300, 1e300, &icc_layer, &n_icc_layer))
+                return CLI_USAGE;
+            if (!(cond_layer = calloc((size_t)n_icc_layer, sizeof *cond_layer))) {
+                free(icc_layer);
+                cli_error("out of memory");
+                return CLI_FAIL;
+            }
+            for (int l = 0; l < n_icc_layer; l++) {
+                cond_layer[l] = cf->cond;
+                cond_layer[l].i_cc_ua = icc_layer[l];
+            }
+            cf->cond_layer = cond_layer, cf->n_cond_layer = n_icc_layer;
+        }
+    } else {
+        if (ber_s && cli_double("--ber", ber_s, 0, 1, &cf->faults.ber))
+            return CLI_USAGE;
+        if (ber_layer_s && cli_range("--ber-layer", ber_layer_s, 0, 1, &ber_layer, &n_ber_layer))
+            return CLI_USAGE;
+        cf->faults.ber_layer = ber_layer;
+        cf->faults.n_ber_layer = n_ber_layer;
+        cf->faults.stuck_frac = stuck;
+    }
     p.n_chips = (int)chips;
     p.seed = (uint64_t)seed;
     p.threads = (int)threads;
     int rc;
     if ((rc = check_output("-o", csv)) || (rc = check_output("--json", json))) {
         free(ber_layer);
+        free(icc_layer);
+        free(cond_layer);
         return rc;
     }
     ncm_set_threads((int)threads);
-    ncm_error err = {0};
     ncm_model *m = NULL;
     ncm_dataset *test = NULL;
     ncm_chip_mc_result *res = NULL;
@@ -143,8 +258,13 @@ static int cmd_chip_run(int argc, char **argv)
     if (limit)
         ncm_dataset_truncate(test, limit);
     static const cli_field fields[] = {
-        {"ber_layer", "--ber-layer"}, {"ber", "--ber"},     {"stuck_frac", "--stuck"},
-        {"n_chips", "--chips"},       {"threads", "--threads"}, {"dataset", "--data"},
+        {"faults.ber_layer", "--ber-layer"}, {"faults.ber", "--ber"},
+        {"faults.stuck_frac", "--stuck"},    {"n_chips", "--chips"},
+        {"threads", "--threads"},            {"dataset", "--data"},
+        {"rows", "--rows"},                  {"cols", "--cols"},
+        {"read_ber", "--read-ber"},          {"cond_layer", "--icc-layer"},
+        {"cond.i_cc_ua", "--icc"},           {"cond.v_reset_v", "--vreset"},
+        {"cond.t_p_ns", "--tp"},             {"cond.cycles", "--cycles"},
         {NULL, NULL}};
     cli_bar bar;
     cli_bar_start(&bar, quiet);
@@ -175,18 +295,54 @@ static int cmd_chip_run(int argc, char **argv)
     printf("%s: %s, %d chip%s x %lld test images (seed %llu)\n", model_path, arch, res->n_chips,
            res->n_chips == 1 ? "" : "s",
            (long long)res->n_images, (unsigned long long)res->seed);
-    printf("faults: ber %g%s, stuck %g\n", res->ber, ber_layer ? " (per layer below)" : "",
-           res->stuck_frac);
+    char sname[64];
+    ncm_storage_name(&res->config.storage, sname, sizeof sname);
+    const ncm_chip_map *mp = &res->map;
+    printf("mapping: %s, arrays of %d x %d cells", sname, mp->rows, mp->cols);
+    if (mp->words_per_row)
+        printf(", %d SECDED word%s (%d,%d) and %d check cells per row", mp->words_per_row,
+               mp->words_per_row == 1 ? "" : "s", mp->code_n, mp->code_k, mp->check_per_row);
+    printf("\n  layer  arrays     devices  sense amps  decoders  dec. gates  row reads  used\n");
+    for (int l = 0; l <= mp->n_layers; l++) {
+        const ncm_chip_layer_map *M = l < mp->n_layers ? &mp->layer[l] : &mp->total;
+        if (l < mp->n_layers)
+            printf("  %-5d", l);
+        else
+            printf("  total");
+        printf(" %7lld %11lld %11lld %9lld %11lld %10lld %4.0f%%\n", (long long)M->arrays,
+               (long long)M->devices, (long long)M->sense_amps, (long long)M->decoders,
+               (long long)M->decoder_gates, (long long)M->row_reads, 100 * M->utilisation);
+    }
+    if (res->config.mode == NCM_CHIP_FAULTS) {
+        printf("faults: ber %g%s, stuck %g", res->config.faults.ber,
+               ber_layer ? " (per layer below)" : "", res->config.faults.stuck_frac);
+    } else {
+        const ncm_rram_cond *c0 = &res->cond_layer[0];
+        printf("devices: %s, I_cc %g uA%s, V_reset %g V, t_p %g ns, %g cycles, dead zone %s; "
+               "programming %.4g pJ per weight", res->config.device.name, c0->i_cc_ua,
+               cond_layer ? " (layer 0)" : "", c0->v_reset_v, c0->t_p_ns, c0->cycles,
+               res->config.dead_zone_dynamic ? "dynamic" : "static",
+               res->energy_pj[0] / (double)mp->total.weights);
+    }
+    if (res->config.read_ber > 0)
+        printf(", read errors %g per XNOR", res->config.read_ber);
+    printf("\n");
     printf("  accuracy     %.4f +- %.4f (sd over chips)\n", res->mean, res->sd);
     printf("  min / max    %.4f / %.4f\n", res->min, res->max);
     if (res->n_chips > 1)
         printf("  95%% interval of the mean  [%.4f, %.4f]\n", res->ci_lo, res->ci_hi);
     else
         printf("  95%% interval of the mean  n/a (1 chip)\n");
-    printf("  layer        bits       ber        measured\n");
-    for (int l = 0; l < res->n_layers; l++)
-        printf("  %-5d %12lld  %-10.4g %.4g\n", l, (long long)res->bits[l], res->ber_layer[l],
-               res->ber_measured[l]);
+    if (res->config.mode == NCM_CHIP_FAULTS) {
+        printf("  layer        bits       ber        measured\n");
+        for (int l = 0; l < res->n_layers; l++)
+            printf("  %-5d %12lld  %-10.4g %.4g\n", l, (long long)res->bits[l],
+                   res->ber_layer[l], res->ber_measured[l]);
+    } else {
+        printf("  layer        bits  measured ber\n");
+        for (int l = 0; l < res->n_layers; l++)
+            printf("  %-5d %12lld  %.4g\n", l, (long long)res->bits[l], res->ber_measured[l]);
+    }
     printf("  %.0f images/s (%s engine, %d threads, %.2f s)\n", res->images_per_s, res->kernel,
            res->threads, res->seconds);
 out:
@@ -194,6 +350,8 @@ out:
     ncm_dataset_free(test);
     ncm_model_free(m);
     free(ber_layer);
+    free(icc_layer);
+    free(cond_layer);
     return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "imc/imc_internal.h"
 #include "nanocim/config.h"
 #include "nanocim/metrics.h"
+#include "nanocim/packed.h"
 #include "util/io.h"
 #include "util/json.h"
 #include "util/progress.h"
@@ -21,7 +22,7 @@
 void ncm_chip_mc_default(ncm_chip_mc_params *p)
 {
     memset(p, 0, sizeof *p);
-    ncm_chip_faults_default(&p->faults);
+    ncm_chip_config_default(&p->chip);
     p->n_chips = 1;
     p->seed = 1;
     p->kernel = NCM_KERNEL_AUTO;
@@ -33,6 +34,9 @@ void ncm_chip_mc_result_free(ncm_chip_mc_result *r)
     if (!r)
         return;
     free(r->ber_layer);
+    free(r->cond_layer);
+    free(r->dead_zone);
+    free(r->energy_pj);
     free(r->bits);
     free(r->accuracy);
     free(r->flips);
@@ -56,33 +60,202 @@ static double t975(int df)
            (((3 * z2 + 19) * z2 + 17) * z2 * z - 15 * z) / (384 * v * v * v);
 }
 
-/* Mean, sd, range and interval of r->accuracy. */
-static void summarise(ncm_chip_mc_result *r)
+void ncm_imc_summarise(const double *acc, int n, ncm_imc_summary *o)
 {
-    const int n = r->n_chips;
-    double s = 0, mn = r->accuracy[0], mx = r->accuracy[0];
+    double s = 0, mn = acc[0], mx = acc[0];
     for (int i = 0; i < n; i++) {
-        s += r->accuracy[i];
-        mn = fmin(mn, r->accuracy[i]);
-        mx = fmax(mx, r->accuracy[i]);
+        s += acc[i];
+        mn = fmin(mn, acc[i]);
+        mx = fmax(mx, acc[i]);
     }
     const double mean = s / n;
     double ss = 0;
     for (int i = 0; i < n; i++)
-        ss += (r->accuracy[i] - mean) * (r->accuracy[i] - mean);
-    r->mean = mean, r->min = mn, r->max = mx;
-    r->sd = n > 1 ? sqrt(ss / (n - 1)) : 0.0;
-    const double half = n > 1 ? t975(n - 1) * r->sd / sqrt((double)n) : 0.0;
-    r->ci_lo = mean - half, r->ci_hi = mean + half;
+        ss += (acc[i] - mean) * (acc[i] - mean);
+    o->mean = mean, o->min = mn, o->max = mx;
+    o->sd = n > 1 ? sqrt(ss / (n - 1)) : 0.0;
+    const double half = n > 1 ? t975(n - 1) * o->sd / sqrt((double)n) : 0.0;
+    o->ci_lo = mean - half, o->ci_hi = mean + half;
+}
+
+/* ---- the first layer, shared by all chips ------------------------------------------------- */
+
+struct ncm_imc_first {
+    int32_t *sums; /* [n][cout] error-free first-layer sums */
+    int cout, fan_in;
+    int64_t n;
+    const uint8_t *pixels; /* the dataset's, [n][fan_in] */
+    const int32_t *pcu;    /* [cout] popcount of each neuron's weight bits (while filling) */
+};
+
+/* Capture hook: combines layer 0's bit-plane dots as the engine does (packed.h). */
+static void capture_first(void *user, int l, int64_t image, int pos, const void *input,
+                          int32_t *s, int ld)
+{
+    (void)pos, (void)input;
+    if (l != 0)
+        return;
+    ncm_imc_first *f = user;
+    int32_t *out = f->sums + image * f->cout;
+    for (int c = 0; c < f->cout; c++) {
+        int64_t acc = 0;
+        for (int b = 0; b < 8; b++)
+            acc += (int64_t)((f->fan_in - s[b * ld + c]) / 2) << b;
+        out[c] = (int32_t)((int64_t)NCM_PIXEL_OFFSET * f->fan_in - f->pcu[c] - acc);
+    }
+}
+
+/* Largest cache of first-layer sums, bytes. */
+#define FIRST_CACHE_MAX (INT64_C(1) << 30)
+
+ncm_imc_first *ncm_imc_first_new(const ncm_model *m, const ncm_dataset *d, ncm_kernel kernel,
+                                 ncm_error *err)
+{
+    const ncm_model_layer *L = &m->layer[0];
+    if (L->kind == NCM_LAYER_CONV || m->n_layers < 2 ||
+        (int64_t)L->cout * d->n * 4 > FIRST_CACHE_MAX)
+        return NULL; /* not worth it or not possible: each chip runs its whole engine */
+    ncm_imc_first *f = calloc(1, sizeof *f);
+    int32_t *pcu = calloc((size_t)L->cout, sizeof *pcu);
+    int32_t *pred = malloc((size_t)d->n * sizeof *pred);
+    ncm_packed *e = NULL;
+    if (!f || !pcu || !pred || !(f->sums = malloc((size_t)d->n * (size_t)L->cout * 4))) {
+        ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    f->cout = L->cout, f->fan_in = L->fan_in, f->n = d->n, f->pixels = d->pixels;
+    for (int c = 0; c < L->cout; c++)
+        for (int w = 0; w < L->words; w++)
+            pcu[c] += __builtin_popcountll(L->wbits[(int64_t)c * L->words + w]);
+    f->pcu = pcu;
+    if (!(e = ncm_packed_new(m, kernel, err)))
+        goto fail;
+    const ncm_packed_hooks h = {.perturb = capture_first, .user = f};
+    if (ncm_packed_predict_hooked(e, d, pred, NULL, &h, err))
+        goto fail;
+    ncm_packed_free(e);
+    free(pcu);
+    free(pred);
+    f->pcu = NULL;
+    return f;
+fail:
+    ncm_packed_free(e);
+    free(pcu);
+    free(pred);
+    ncm_imc_first_free(f);
+    return NULL;
+}
+
+void ncm_imc_first_free(ncm_imc_first *f)
+{
+    if (!f)
+        return;
+    free(f->sums);
+    free(f);
+}
+
+/* One chip's first layer: the cached sums and the chip's misread first-layer weights. Flipping
+ * weight j of neuron c to sign s changes a_c = sum_j s_j (pixel_j - 128) by 2 s (pixel_j - 128). */
+typedef struct {
+    const ncm_imc_first *f;
+    int64_t *start; /* [cout + 1] */
+    int32_t *j;     /* input of each misread weight */
+    int8_t *sign;   /* its sign as read, +-1 */
+} first_diff;
+
+static void first_sums_hook(void *user, int64_t image, int32_t *sums)
+{
+    const first_diff *g = user;
+    const ncm_imc_first *f = g->f;
+    memcpy(sums, f->sums + image * f->cout, (size_t)f->cout * 4);
+    const uint8_t *px = f->pixels + image * f->fan_in;
+    for (int c = 0; c < f->cout; c++) {
+        int32_t a = 0;
+        for (int64_t i = g->start[c]; i < g->start[c + 1]; i++)
+            a += g->sign[i] * ((int32_t)px[g->j[i]] - NCM_PIXEL_OFFSET);
+        sums[c] += 2 * a;
+    }
+}
+
+static ncm_status first_diff_build(first_diff *g, const ncm_imc_first *f, const ncm_model *m,
+                                   const ncm_model *chip, ncm_error *err)
+{
+    const ncm_model_layer *S = &m->layer[0], *D = &chip->layer[0];
+    int64_t n = 0;
+    for (int64_t i = 0; i < (int64_t)S->cout * S->words; i++)
+        n += __builtin_popcountll(S->wbits[i] ^ D->wbits[i]);
+    g->f = f;
+    g->start = malloc(((size_t)S->cout + 1) * sizeof *g->start);
+    g->j = malloc((size_t)(n ? n : 1) * sizeof *g->j);
+    g->sign = malloc((size_t)(n ? n : 1));
+    if (!g->start || !g->j || !g->sign)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+    int64_t k = 0;
+    for (int c = 0; c < S->cout; c++) {
+        g->start[c] = k;
+        for (int w = 0; w < S->words; w++) {
+            uint64_t x = S->wbits[(int64_t)c * S->words + w] ^ D->wbits[(int64_t)c * D->words + w];
+            while (x) {
+                const int b = __builtin_ctzll(x), j = w * 64 + b;
+                x &= x - 1;
+                g->j[k] = j;
+                g->sign[k] = (D->wbits[(int64_t)c * D->words + w] >> b & 1) ? 1 : -1;
+                k++;
+            }
+        }
+    }
+    g->start[S->cout] = k;
+    return NCM_OK;
+}
+
+static void first_diff_free(first_diff *g)
+{
+    free(g->start);
+    free(g->j);
+    free(g->sign);
+}
+
+ncm_status ncm_imc_run_chip(const ncm_model *m, const ncm_dataset *d, const ncm_chip_config *cf,
+                            uint64_t seed, int64_t chip, ncm_kernel kernel,
+                            const ncm_imc_first *first, int32_t *pred, ncm_imc_outcome *out,
+                            ncm_error *err)
+{
+    ncm_chip *c = ncm_chip_new(m, cf, seed, chip, kernel, err);
+    if (!c)
+        return err ? err->code : NCM_ERR_NOMEM;
+    ncm_status s;
+    first_diff g = {0};
+    if (first && !ncm_imc_chip_dynamic(c)) {
+        s = first_diff_build(&g, first, m, ncm_chip_model(c), err);
+        if (!s)
+            s = ncm_imc_chip_predict(c, d, pred, NULL, first_sums_hook, &g, err);
+    } else {
+        s = ncm_chip_predict(c, d, pred, NULL, err);
+    }
+    first_diff_free(&g);
+    if (!s) {
+        out->accuracy = ncm_accuracy(pred, d->labels, d->n);
+        for (int l = 0; l < m->n_layers; l++) {
+            out->flips[l] = ncm_chip_flips(c, l);
+            out->dead[l] = ncm_chip_dead_zone(c, l);
+        }
+        out->energy_pj = ncm_chip_program_energy_pj(c);
+        out->kernel = ncm_imc_chip_kernel(c);
+    }
+    ncm_chip_free(c);
+    return s;
 }
 
 /* Checks the parameters against the model and the dataset. */
 static ncm_status mc_check(const ncm_model *m, const ncm_dataset *d, const ncm_chip_mc_params *p,
                            ncm_error *err)
 {
-    ncm_status s = ncm_chip_faults_check(&p->faults, m->n_layers, NULL, err);
+    ncm_status s = ncm_chip_config_check(&p->chip, m, err);
     if (s)
         return s;
+    if (p->first_chip < 0)
+        return ncm_error_set(err, NCM_ERR_ARG, "first_chip = %lld: expected a chip index >= 0",
+                             (long long)p->first_chip);
     if (p->n_chips < 1)
         return ncm_error_set(err, NCM_ERR_ARG, "n_chips = %d: expected at least 1 chip",
                              p->n_chips);
@@ -92,6 +265,11 @@ static ncm_status mc_check(const ncm_model *m, const ncm_dataset *d, const ncm_c
     if (p->kernel != NCM_KERNEL_AUTO && !ncm_kernel_supported(p->kernel))
         return ncm_error_set(err, NCM_ERR_ARG, "kernel %s: this CPU cannot run it",
                              ncm_kernel_name(p->kernel));
+    return ncm_imc_data_check(m, d, err);
+}
+
+ncm_status ncm_imc_data_check(const ncm_model *m, const ncm_dataset *d, ncm_error *err)
+{
     const ncm_arch *a = &m->arch;
     if (d->c != a->in_c || d->h != a->in_h || d->w != a->in_w)
         return ncm_error_set(err, NCM_ERR_DATA,
@@ -104,25 +282,6 @@ static ncm_status mc_check(const ncm_model *m, const ncm_dataset *d, const ncm_c
     if (d->n < 1)
         return ncm_error_set(err, NCM_ERR_DATA, "dataset has no images");
     return NCM_OK;
-}
-
-/* One chip of the Monte Carlo: its accuracy and flips per layer; pred is room for d->n. */
-static ncm_status run_chip(const ncm_model *m, const ncm_dataset *d, const ncm_chip_mc_params *p,
-                           int64_t i, int32_t *pred, ncm_chip_mc_result *r, ncm_error *err)
-{
-    ncm_chip *c = ncm_chip_new(m, &p->faults, p->seed, i, p->kernel, err);
-    if (!c)
-        return err->code;
-    ncm_status s = ncm_chip_predict(c, d, pred, NULL, err);
-    if (!s) {
-        r->accuracy[i] = ncm_accuracy(pred, d->labels, d->n);
-        for (int l = 0; l < m->n_layers; l++)
-            r->flips[i * m->n_layers + l] = ncm_chip_flips(c, l);
-        if (i == 0)
-            r->kernel = ncm_imc_chip_kernel(c);
-    }
-    ncm_chip_free(c);
-    return s;
 }
 
 ncm_chip_mc_result *ncm_chip_mc(const ncm_model *m, const ncm_dataset *d,
@@ -142,32 +301,51 @@ ncm_chip_mc_result *ncm_chip_mc(const ncm_model *m, const ncm_dataset *d,
     ncm_chip_mc_result *r = calloc(1, sizeof *r);
     int32_t *pred = NULL;
     ncm_error *errs = NULL;
+    ncm_imc_outcome *oc = NULL;
+    ncm_imc_first *first = NULL;
     ncm_status s = NCM_OK;
     if (!r || !(r->ber_layer = malloc((size_t)L * sizeof *r->ber_layer)) ||
+        !(r->cond_layer = malloc((size_t)L * sizeof *r->cond_layer)) ||
         !(r->bits = malloc((size_t)L * sizeof *r->bits)) ||
         !(r->ber_measured = calloc((size_t)L, sizeof *r->ber_measured)) ||
         !(r->accuracy = calloc((size_t)N, sizeof *r->accuracy)) ||
+        !(r->energy_pj = calloc((size_t)N, sizeof *r->energy_pj)) ||
         !(r->flips = calloc((size_t)N * (size_t)L, sizeof *r->flips)) ||
+        !(r->dead_zone = calloc((size_t)N * (size_t)L, sizeof *r->dead_zone)) ||
         !(pred = malloc((size_t)B * (size_t)d->n * sizeof *pred)) ||
-        !(errs = calloc((size_t)B, sizeof *errs))) {
+        !(oc = calloc((size_t)B, sizeof *oc)) || !(errs = calloc((size_t)B, sizeof *errs))) {
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %d chips", N);
         goto done;
     }
     r->n_chips = N, r->n_layers = L, r->n_images = d->n, r->seed = p->seed;
-    r->ber = p->faults.ber, r->stuck_frac = p->faults.stuck_frac, r->threads = T;
+    r->first_chip = p->first_chip, r->threads = T;
+    r->config = p->chip;
     for (int l = 0; l < L; l++) {
-        r->ber_layer[l] = ncm_chip_faults_ber(&p->faults, l);
+        r->ber_layer[l] = ncm_chip_faults_ber(&p->chip.faults, l);
+        r->cond_layer[l] = ncm_chip_config_cond(&p->chip, l);
         r->bits[l] = (int64_t)m->layer[l].cout * m->layer[l].fan_in;
     }
+    r->config.faults.ber_layer = p->chip.faults.ber_layer ? r->ber_layer : NULL;
+    r->config.faults.n_ber_layer = p->chip.faults.ber_layer ? L : 0;
+    r->config.cond_layer = p->chip.cond_layer ? r->cond_layer : NULL;
+    r->config.n_cond_layer = p->chip.cond_layer ? L : 0;
+    if ((s = ncm_imc_map(m, &p->chip, &r->map, err)))
+        goto done;
     if ((s = ncm_progress_report(progress, "chips", 0, N, err)))
         goto done;
     const double t0 = ncm_now();
+    /* The shared first layer pays off from two chips on. */
+    if (N > 1 && !(first = ncm_imc_first_new(m, d, p->kernel, err)) && err && err->code) {
+        s = err->code;
+        goto done;
+    }
     for (int b0 = 0; b0 < N && !s; b0 += B) {
         const int nb = N - b0 < B ? N - b0 : B;
 #pragma omp parallel for num_threads(nb) schedule(static, 1)
         for (int k = 0; k < nb; k++) {
             ncm_error_clear(&errs[k]);
-            run_chip(m, d, p, b0 + k, pred + (int64_t)k * d->n, r, &errs[k]);
+            ncm_imc_run_chip(m, d, &p->chip, p->seed, p->first_chip + b0 + k, p->kernel, first,
+                             pred + (int64_t)k * d->n, &oc[k], &errs[k]);
         }
         /* The first failed chip's message, whatever the thread order. */
         for (int k = 0; k < nb && !s; k++)
@@ -176,6 +354,16 @@ ncm_chip_mc_result *ncm_chip_mc(const ncm_model *m, const ncm_dataset *d,
                 if (err)
                     *err = errs[k];
             }
+        for (int k = 0; k < nb && !s; k++) {
+            const int64_t i = b0 + k;
+            r->accuracy[i] = oc[k].accuracy;
+            r->energy_pj[i] = oc[k].energy_pj;
+            for (int l = 0; l < L; l++) {
+                r->flips[i * L + l] = oc[k].flips[l];
+                r->dead_zone[i * L + l] = oc[k].dead[l];
+            }
+            r->kernel = oc[k].kernel;
+        }
         if (!s)
             s = ncm_progress_report(progress, "chips", b0 + nb, N, err);
     }
@@ -183,21 +371,117 @@ ncm_chip_mc_result *ncm_chip_mc(const ncm_model *m, const ncm_dataset *d,
     if (s)
         goto done;
     r->images_per_s = r->seconds > 0 ? (double)N * (double)d->n / r->seconds : 0.0;
+    int64_t all_f = 0, all_b = 0;
     for (int l = 0; l < L; l++) {
         int64_t f = 0;
         for (int i = 0; i < N; i++)
             f += r->flips[(int64_t)i * L + l];
         r->ber_measured[l] = r->bits[l] > 0 ? (double)f / ((double)r->bits[l] * N) : 0.0;
+        all_f += f, all_b += r->bits[l] * N;
     }
-    summarise(r);
+    r->ber_total = all_b ? (double)all_f / (double)all_b : 0.0;
+    ncm_imc_summary sm;
+    ncm_imc_summarise(r->accuracy, N, &sm);
+    r->mean = sm.mean, r->sd = sm.sd, r->min = sm.min, r->max = sm.max;
+    r->ci_lo = sm.ci_lo, r->ci_hi = sm.ci_hi;
 done:
+    ncm_imc_first_free(first);
     free(pred);
     free(errs);
+    free(oc);
     if (s) {
         ncm_chip_mc_result_free(r);
         return NULL;
     }
     return r;
+}
+
+/* ---- results documents ------------------------------------------------------------------ */
+
+static void add_cond(cJSON *o, const ncm_rram_cond *c)
+{
+    ncm_json_add_number_exact(o, "i_cc_ua", c->i_cc_ua);
+    ncm_json_add_number_exact(o, "v_reset_v", c->v_reset_v);
+    ncm_json_add_number_exact(o, "t_p_ns", c->t_p_ns);
+    ncm_json_add_number_exact(o, "cycles", c->cycles);
+}
+
+int ncm_imc_config_json(cJSON *o, const ncm_chip_config *c, int n_layers)
+{
+    cJSON *j = cJSON_AddObjectToObject(o, "chip");
+    if (!j)
+        return 0;
+    char id[32];
+    ncm_storage_id(&c->storage, id, sizeof id);
+    cJSON_AddStringToObject(j, "mode", c->mode == NCM_CHIP_DEVICES ? "devices" : "faults");
+    cJSON_AddNumberToObject(j, "rows", c->rows);
+    cJSON_AddNumberToObject(j, "cols", c->cols);
+    cJSON_AddStringToObject(j, "storage", id);
+    if (c->storage.cell == NCM_CELL_1T1R && !c->storage.best_ref)
+        ncm_json_add_number_exact(j, "r_ref_ohm", c->storage.r_ref_ohm);
+    ncm_json_add_number_exact(j, "read_ber", c->read_ber);
+    if (c->mode == NCM_CHIP_FAULTS) {
+        cJSON *f = cJSON_AddObjectToObject(j, "faults");
+        if (!f)
+            return 0;
+        ncm_json_add_number_exact(f, "ber", c->faults.ber);
+        ncm_json_add_number_exact(f, "stuck_frac", c->faults.stuck_frac);
+        cJSON *bl = cJSON_AddArrayToObject(f, "ber_layer");
+        for (int l = 0; bl && l < n_layers; l++)
+            cJSON_AddItemToArray(bl, cJSON_CreateNumber(ncm_chip_faults_ber(&c->faults, l)));
+        return bl != NULL;
+    }
+    cJSON_AddStringToObject(j, "technology", c->device.name);
+    cJSON_AddStringToObject(j, "dead_zone", c->dead_zone_dynamic ? "dynamic" : "static");
+    cJSON *cl = cJSON_AddArrayToObject(j, "cond_layer");
+    for (int l = 0; cl && l < n_layers; l++) {
+        cJSON *e = cJSON_CreateObject();
+        if (!e)
+            return 0;
+        const ncm_rram_cond cd = ncm_chip_config_cond(c, l);
+        add_cond(e, &cd);
+        cJSON_AddItemToArray(cl, e);
+    }
+    return cl != NULL;
+}
+
+int ncm_imc_map_json(cJSON *o, const ncm_chip_map *m)
+{
+    cJSON *j = cJSON_AddObjectToObject(o, "mapping");
+    cJSON *ls = j ? cJSON_AddArrayToObject(j, "layers") : NULL;
+    if (!ls)
+        return 0;
+    cJSON_AddNumberToObject(j, "rows", m->rows);
+    cJSON_AddNumberToObject(j, "cols", m->cols);
+    cJSON_AddNumberToObject(j, "words_per_row", m->words_per_row);
+    cJSON_AddNumberToObject(j, "check_per_row", m->check_per_row);
+    for (int l = 0; l <= m->n_layers; l++) {
+        const ncm_chip_layer_map *M = l < m->n_layers ? &m->layer[l] : &m->total;
+        cJSON *e = cJSON_CreateObject();
+        if (!e)
+            return 0;
+        if (l < m->n_layers) {
+            cJSON_AddNumberToObject(e, "layer", l);
+            cJSON_AddNumberToObject(e, "row_tiles", M->row_tiles);
+            cJSON_AddNumberToObject(e, "col_tiles", M->col_tiles);
+        }
+        cJSON_AddNumberToObject(e, "weights", (double)M->weights);
+        cJSON_AddNumberToObject(e, "arrays", (double)M->arrays);
+        cJSON_AddNumberToObject(e, "data_cells", (double)M->data_cells);
+        cJSON_AddNumberToObject(e, "check_cells", (double)M->check_cells);
+        cJSON_AddNumberToObject(e, "devices", (double)M->devices);
+        cJSON_AddNumberToObject(e, "sense_amps", (double)M->sense_amps);
+        cJSON_AddNumberToObject(e, "decoders", (double)M->decoders);
+        cJSON_AddNumberToObject(e, "decoder_gates", (double)M->decoder_gates);
+        cJSON_AddNumberToObject(e, "row_reads", (double)M->row_reads);
+        cJSON_AddNumberToObject(e, "partial_sums", (double)M->partial_sums);
+        ncm_json_add_number_exact(e, "utilisation", M->utilisation);
+        if (l < m->n_layers)
+            cJSON_AddItemToArray(ls, e);
+        else
+            cJSON_AddItemToObject(j, "total", e);
+    }
+    return 1;
 }
 
 ncm_status ncm_chip_mc_result_save_json(const ncm_chip_mc_result *r, const ncm_model *m,
@@ -211,13 +495,8 @@ ncm_status ncm_chip_mc_result_save_json(const ncm_chip_mc_result *r, const ncm_m
     ok &= cJSON_AddStringToObject(o, "command", "chip run") != NULL;
     ok &= ncm_json_add_producer(o);
     ok &= ncm_model_json_describe(o, m, model_name, data_name);
-    cJSON *f = cJSON_AddObjectToObject(o, "faults");
-    ok &= f && ncm_json_add_number_exact(f, "ber", r->ber);
-    ok &= f && ncm_json_add_number_exact(f, "stuck_frac", r->stuck_frac);
-    cJSON *bl = f ? cJSON_AddArrayToObject(f, "ber_layer") : NULL;
-    ok &= bl != NULL;
-    for (int l = 0; bl && l < r->n_layers; l++)
-        cJSON_AddItemToArray(bl, cJSON_CreateNumber(r->ber_layer[l]));
+    ok &= ncm_imc_config_json(o, &r->config, r->n_layers);
+    ok &= ncm_imc_map_json(o, &r->map);
     ok &= cJSON_AddNumberToObject(o, "seed", (double)r->seed) != NULL;
     ok &= cJSON_AddNumberToObject(o, "n_chips", r->n_chips) != NULL;
     ok &= cJSON_AddNumberToObject(o, "n_images", (double)r->n_images) != NULL;
@@ -258,8 +537,14 @@ ncm_status ncm_chip_mc_result_save_json(const ncm_chip_mc_result *r, const ncm_m
             ok = 0;
             break;
         }
-        cJSON_AddNumberToObject(e, "chip", i);
+        cJSON_AddNumberToObject(e, "chip", (double)(r->first_chip + i));
         ncm_json_add_number_exact(e, "accuracy", r->accuracy[i]);
+        if (r->config.mode == NCM_CHIP_DEVICES)
+            ncm_json_add_number_exact(e, "program_energy_pj", r->energy_pj[i]);
+        cJSON *dz = r->config.dead_zone_dynamic ? cJSON_AddArrayToObject(e, "dead_zone") : NULL;
+        for (int l = 0; dz && l < r->n_layers; l++)
+            cJSON_AddItemToArray(dz, cJSON_CreateNumber(
+                                         (double)r->dead_zone[(int64_t)i * r->n_layers + l]));
         for (int l = 0; l < r->n_layers; l++)
             cJSON_AddItemToArray(fl,
                                  cJSON_CreateNumber((double)r->flips[(int64_t)i * r->n_layers + l]));
