@@ -432,14 +432,18 @@ int ncm_imc_config_json(cJSON *o, const ncm_chip_config *c, int n_layers)
         return bl != NULL;
     }
     cJSON_AddStringToObject(j, "technology", c->device.name);
+    cJSON *cd = cJSON_AddObjectToObject(j, "cond");
+    if (!cd)
+        return 0;
+    add_cond(cd, &c->cond);
     cJSON_AddStringToObject(j, "dead_zone", c->dead_zone_dynamic ? "dynamic" : "static");
     cJSON *cl = cJSON_AddArrayToObject(j, "cond_layer");
     for (int l = 0; cl && l < n_layers; l++) {
         cJSON *e = cJSON_CreateObject();
         if (!e)
             return 0;
-        const ncm_rram_cond cd = ncm_chip_config_cond(c, l);
-        add_cond(e, &cd);
+        const ncm_rram_cond cl_l = ncm_chip_config_cond(c, l);
+        add_cond(e, &cl_l);
         cJSON_AddItemToArray(cl, e);
     }
     return cl != NULL;

@@ -1,0 +1,641 @@
+/* Sweeps of the in-memory chip (include/nanocim/sweep.h): the grid of points (models x axes),
+ * each point's configuration, the (point, chip) tasks shared between processes in contiguous
+ * blocks and between threads one chip at a time, the gathering of every chip's outcome, the
+ * per-point summaries and the CSV and JSON writers.
+ *
+ * Chip i of point p is chip number p * n_chips + i of the generator `seed`: its errors depend on
+ * the parameters alone, so the table is the same for any thread or process count. */
+#include "nanocim/sweep.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bnn/bnn_internal.h"
+#include "imc/imc_internal.h"
+#include "util/io.h"
+#include "util/json.h"
+#include "util/progress.h"
+
+static const char *const AXIS_NAMES[] = {"ber",    "icc",   "vreset",  "tp",
+                                         "cycles", "array", "storage", "read-ber"};
+enum { N_AXIS_KINDS = 8 };
+
+const char *ncm_sweep_axis_name(ncm_sweep_axis_kind k)
+{
+    return (unsigned)k < N_AXIS_KINDS ? AXIS_NAMES[k] : "unknown";
+}
+
+int ncm_sweep_axis_parse(const char *name)
+{
+    for (int k = 0; name && k < N_AXIS_KINDS; k++)
+        if (!strcmp(name, AXIS_NAMES[k]))
+            return k;
+    return -1;
+}
+
+void ncm_sweep_default(ncm_sweep_params *p)
+{
+    memset(p, 0, sizeof *p);
+    ncm_chip_config_default(&p->base);
+    p->n_chips = 20;
+    p->seed = 1;
+    p->kernel = NCM_KERNEL_AUTO;
+}
+
+/* Points per model: the product of the axis lengths (1 without axes). */
+static int64_t points_per_model(const ncm_sweep_axis *axes, int n_axes)
+{
+    int64_t n = 1;
+    for (int a = 0; a < n_axes; a++)
+        n *= axes[a].n;
+    return n;
+}
+
+/* The model and axis indices of point i (the last axis fastest). */
+static int decompose(const ncm_sweep_axis *axes, int n_axes, int64_t i, int *idx)
+{
+    for (int a = n_axes - 1; a >= 0; a--) {
+        idx[a] = (int)(i % axes[a].n);
+        i /= axes[a].n;
+    }
+    return (int)i;
+}
+
+/* The configuration of a point: the base with each axis's value. */
+static ncm_chip_config point_config(const ncm_chip_config *base, const ncm_sweep_axis *axes,
+                                    int n_axes, const int *idx)
+{
+    ncm_chip_config c = *base;
+    for (int a = 0; a < n_axes; a++) {
+        const ncm_sweep_axis *A = &axes[a];
+        const double v = A->kind == NCM_AXIS_STORAGE ? 0 : A->values[idx[a]];
+        switch (A->kind) {
+        case NCM_AXIS_BER: c.faults.ber = v; break;
+        case NCM_AXIS_ICC: c.cond.i_cc_ua = v; break;
+        case NCM_AXIS_VRESET: c.cond.v_reset_v = v; break;
+        case NCM_AXIS_TP: c.cond.t_p_ns = v; break;
+        case NCM_AXIS_CYCLES: c.cond.cycles = v; break;
+        case NCM_AXIS_ARRAY: c.rows = c.cols = (int)v; break;
+        case NCM_AXIS_STORAGE: c.storage = A->storages[idx[a]]; break;
+        case NCM_AXIS_READ_BER: c.read_ber = v; break;
+        }
+    }
+    return c;
+}
+
+/* One axis's kind, length and values. */
+static ncm_status axis_check(const ncm_sweep_axis *A, int a, ncm_chip_mode mode, ncm_error *err)
+{
+    const char *name = ncm_sweep_axis_name(A->kind);
+    if ((unsigned)A->kind >= N_AXIS_KINDS)
+        return ncm_error_set(err, NCM_ERR_ARG, "axes[%d].kind = %d: unknown axis", a,
+                             (int)A->kind);
+    if (A->n < 1)
+        return ncm_error_set(err, NCM_ERR_ARG, "axes[%d] (%s).n = %d: expected at least 1 value",
+                             a, name, A->n);
+    if (A->kind == NCM_AXIS_STORAGE ? !A->storages : !A->values)
+        return ncm_error_set(err, NCM_ERR_ARG, "axes[%d] (%s): no values", a, name);
+    if (A->kind == NCM_AXIS_BER && mode != NCM_CHIP_FAULTS)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "axes[%d] (ber): a fault rate axis needs the fault-injection mode",
+                             a);
+    if (A->kind >= NCM_AXIS_ICC && A->kind <= NCM_AXIS_CYCLES && mode != NCM_CHIP_DEVICES)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "axes[%d] (%s): a programming axis needs the device-physics mode",
+                             a, name);
+    for (int i = 0; A->kind == NCM_AXIS_ARRAY && i < A->n; i++) {
+        const double v = A->values[i];
+        if (!(v >= 1 && v <= NCM_CHIP_MAX_ARRAY && v == floor(v)))
+            return ncm_error_set(err, NCM_ERR_ARG,
+                                 "array = %g: expected a whole number of cells, 1 to %d", v,
+                                 NCM_CHIP_MAX_ARRAY);
+    }
+    return NCM_OK;
+}
+
+/* Number of points, or -1 when the tasks would exceed NCM_SWEEP_MAX_TASKS. */
+static int64_t count_points(const ncm_sweep_params *p)
+{
+    int64_t n = p->n_models;
+    for (int a = 0; a < p->n_axes; a++) {
+        if (p->axes[a].n > NCM_SWEEP_MAX_TASKS / n)
+            return -1;
+        n *= p->axes[a].n;
+    }
+    return n > NCM_SWEEP_MAX_TASKS / p->n_chips ? -1 : n;
+}
+
+ncm_status ncm_sweep_check(const ncm_sweep_params *p, const ncm_dataset *d, ncm_error *err)
+{
+    if (!p)
+        return ncm_error_set(err, NCM_ERR_ARG, "sweep parameters: expected a non-NULL pointer");
+    if (p->n_models < 1 || p->n_models > NCM_SWEEP_MAX_MODELS || !p->models)
+        return ncm_error_set(err, NCM_ERR_ARG, "n_models = %d: expected 1 to %d models",
+                             p->n_models, NCM_SWEEP_MAX_MODELS);
+    for (int k = 0; k < p->n_models; k++)
+        if (!p->models[k])
+            return ncm_error_set(err, NCM_ERR_ARG, "models[%d]: expected a model", k);
+    if (p->n_axes < 0 || p->n_axes > NCM_SWEEP_MAX_AXES)
+        return ncm_error_set(err, NCM_ERR_ARG, "n_axes = %d: expected 0 to %d", p->n_axes,
+                             NCM_SWEEP_MAX_AXES);
+    if (p->n_chips < 1)
+        return ncm_error_set(err, NCM_ERR_ARG, "n_chips = %d: expected at least 1 chip per point",
+                             p->n_chips);
+    if (p->threads < 0)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "threads = %d: expected 0 (the OpenMP setting) or more", p->threads);
+    if (p->kernel != NCM_KERNEL_AUTO && !ncm_kernel_supported(p->kernel))
+        return ncm_error_set(err, NCM_ERR_ARG, "kernel %s: this CPU cannot run it",
+                             ncm_kernel_name(p->kernel));
+    ncm_status s;
+    for (int a = 0; a < p->n_axes; a++) {
+        if ((s = axis_check(&p->axes[a], a, p->base.mode, err)))
+            return s;
+        for (int b = 0; b < a; b++)
+            if (p->axes[b].kind == p->axes[a].kind)
+                return ncm_error_set(err, NCM_ERR_ARG, "axes[%d] and axes[%d] both vary %s", b,
+                                     a, ncm_sweep_axis_name(p->axes[a].kind));
+    }
+    const int64_t n = count_points(p);
+    if (n < 0)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "the sweep has more than %lld (point, chip) tasks",
+                             (long long)NCM_SWEEP_MAX_TASKS);
+    /* every point's configuration against its model (the message names the point) */
+    const int64_t per = points_per_model(p->axes, p->n_axes);
+    for (int64_t i = 0; i < n; i++) {
+        int idx[NCM_SWEEP_MAX_AXES];
+        const int k = (int)(i / per);
+        decompose(p->axes, p->n_axes, i % per, idx);
+        const ncm_chip_config c = point_config(&p->base, p->axes, p->n_axes, idx);
+        ncm_error e;
+        ncm_error_clear(&e);
+        if (ncm_chip_config_check(&c, p->models[k], &e)) {
+            if (n == 1)
+                return ncm_error_set(err, e.code, "%s", e.msg);
+            return ncm_error_set(err, e.code, "point %lld (model %d%s%s): %s", (long long)i, k,
+                                 p->model_names ? " " : "",
+                                 p->model_names ? p->model_names[k] : "", e.msg);
+        }
+        /* the condition's axes may change only one field: skip the other points of a model
+         * when no axis varies what the model's check depends on */
+    }
+    for (int k = 0; d && k < p->n_models; k++)
+        if ((s = ncm_imc_data_check(p->models[k], d, err)))
+            return s;
+    return NCM_OK;
+}
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+/* What one task sends to the others: accuracy, energy, then the static errors per layer. */
+static size_t record_bytes(int n_layers_max)
+{
+    return 2 * sizeof(double) + (size_t)n_layers_max * sizeof(int64_t);
+}
+
+static void record_put(unsigned char *rec, const ncm_imc_outcome *o, int L)
+{
+    memcpy(rec, &o->accuracy, sizeof(double));
+    memcpy(rec + sizeof(double), &o->energy_pj, sizeof(double));
+    int64_t f[NCM_MAX_LAYERS] = {0};
+    memcpy(f, o->flips, sizeof f);
+    memcpy(rec + 2 * sizeof(double), f, (size_t)L * sizeof(int64_t));
+}
+
+void ncm_sweep_table_free(ncm_sweep_table *t)
+{
+    if (!t)
+        return;
+    for (int k = 0; t->model_names && k < t->n_models; k++)
+        free(t->model_names[k]);
+    free(t->model_names);
+    for (int a = 0; a < t->n_axes; a++) {
+        free((void *)t->axes[a].values);
+        free((void *)t->axes[a].storages);
+    }
+    free(t->points);
+    free(t->accuracy);
+    free(t->flips);
+    free(t->energy_pj);
+    free(t);
+}
+
+/* The table's copies of names and axes. */
+static ncm_status table_copy(ncm_sweep_table *t, const ncm_sweep_params *p, ncm_error *err)
+{
+    if (!(t->model_names = calloc((size_t)p->n_models, sizeof *t->model_names)))
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+    for (int k = 0; k < p->n_models; k++) {
+        char def[32];
+        snprintf(def, sizeof def, "model%d", k);
+        const char *nm = p->model_names && p->model_names[k] ? p->model_names[k] : def;
+        if (!(t->model_names[k] = strdup(nm)))
+            return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+    }
+    t->n_axes = p->n_axes;
+    for (int a = 0; a < p->n_axes; a++) {
+        const ncm_sweep_axis *A = &p->axes[a];
+        ncm_sweep_axis *B = &t->axes[a];
+        *B = *A;
+        B->values = NULL, B->storages = NULL;
+        if (A->kind == NCM_AXIS_STORAGE) {
+            ncm_storage *s = malloc((size_t)A->n * sizeof *s);
+            if (!s)
+                return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+            memcpy(s, A->storages, (size_t)A->n * sizeof *s);
+            B->storages = s;
+        } else {
+            double *v = malloc((size_t)A->n * sizeof *v);
+            if (!v)
+                return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+            memcpy(v, A->values, (size_t)A->n * sizeof *v);
+            B->values = v;
+        }
+    }
+    return NCM_OK;
+}
+
+/* Runs tasks [t0, t1) of the sweep into rec (record_bytes each), model by model so that one
+ * shared first layer is alive at a time. */
+static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int64_t t0,
+                            int64_t t1, int L, unsigned char *rec, const ncm_progress *progress,
+                            ncm_error *err)
+{
+    const int64_t per = points_per_model(p->axes, p->n_axes);
+    const int64_t tasks_per_model = per * p->n_chips;
+    const int T = p->threads > 0 ? p->threads : omp_get_max_threads();
+    const size_t rb = record_bytes(L);
+    int32_t *pred = malloc((size_t)T * (size_t)d->n * sizeof *pred);
+    ncm_error *errs = calloc((size_t)T, sizeof *errs);
+    ncm_imc_outcome *oc = calloc((size_t)T, sizeof *oc);
+    ncm_status s = NCM_OK;
+    if (!pred || !errs || !oc)
+        s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %d chips", T);
+    int64_t done = 0;
+    if (!s)
+        s = ncm_progress_report(progress, "sweep", 0, t1 - t0, err);
+    for (int64_t m0 = t0; m0 < t1 && !s;) {
+        const int k = (int)(m0 / tasks_per_model);
+        const int64_t m1 = (k + 1) * tasks_per_model < t1 ? (k + 1) * tasks_per_model : t1;
+        const ncm_model *m = p->models[k];
+        ncm_imc_first *first = NULL;
+        if (m1 - m0 > 1 && !(first = ncm_imc_first_new(m, d, p->kernel, err)) && err &&
+            err->code) {
+            s = err->code;
+            break;
+        }
+        for (int64_t b0 = m0; b0 < m1 && !s; b0 += T) {
+            const int nb = (int)(m1 - b0 < T ? m1 - b0 : T);
+#pragma omp parallel for num_threads(nb) schedule(static, 1)
+            for (int j = 0; j < nb; j++) {
+                const int64_t task = b0 + j, point = task / p->n_chips;
+                int idx[NCM_SWEEP_MAX_AXES];
+                decompose(p->axes, p->n_axes, point % per, idx);
+                const ncm_chip_config c = point_config(&p->base, p->axes, p->n_axes, idx);
+                ncm_error_clear(&errs[j]);
+                memset(&oc[j], 0, sizeof oc[j]);
+                ncm_imc_run_chip(m, d, &c, p->seed, task, p->kernel, first,
+                                 pred + (int64_t)j * d->n, &oc[j], &errs[j]);
+            }
+            for (int j = 0; j < nb && !s; j++)
+                if (errs[j].code) {
+                    s = errs[j].code;
+                    if (err)
+                        *err = errs[j];
+                }
+            for (int j = 0; j < nb && !s; j++)
+                record_put(rec + (size_t)(b0 + j - t0) * rb, &oc[j], L);
+            done += nb;
+            if (!s)
+                s = ncm_progress_report(progress, "sweep", done, t1 - t0, err);
+        }
+        ncm_imc_first_free(first);
+        m0 = m1;
+    }
+    free(pred);
+    free(errs);
+    free(oc);
+    return s;
+}
+
+/* Summaries of every point from the gathered records. */
+static void summarise_points(ncm_sweep_table *t, const ncm_sweep_params *p,
+                             const unsigned char *all, ncm_error *err)
+{
+    const int L = t->n_layers_max, N = t->n_chips;
+    const size_t rb = record_bytes(L);
+    const int64_t per = points_per_model(p->axes, p->n_axes);
+    for (int64_t i = 0; i < t->n_points; i++) {
+        ncm_sweep_point *P = &t->points[i];
+        P->model = (int)(i / per);
+        decompose(p->axes, p->n_axes, i % per, P->axis_index);
+        P->config = point_config(&p->base, t->axes, t->n_axes, P->axis_index);
+        /* per-layer arrays are the caller's and die with the call: keep none */
+        P->config.faults.ber_layer = NULL, P->config.faults.n_ber_layer = 0;
+        P->config.cond_layer = NULL, P->config.n_cond_layer = 0;
+        const ncm_model *m = p->models[P->model];
+        const ncm_chip_config run = point_config(&p->base, p->axes, p->n_axes, P->axis_index);
+        ncm_imc_map(m, &run, &P->map, err);
+        int64_t f = 0, bits = 0;
+        double e = 0;
+        for (int c = 0; c < N; c++) {
+            const unsigned char *r = all + (size_t)(i * N + c) * rb;
+            double acc, en;
+            memcpy(&acc, r, sizeof acc);
+            memcpy(&en, r + sizeof(double), sizeof en);
+            t->accuracy[i * N + c] = acc;
+            t->energy_pj[i * N + c] = en;
+            int64_t *fl = t->flips + (i * N + c) * L;
+            memcpy(fl, r + 2 * sizeof(double), (size_t)L * sizeof(int64_t));
+            for (int l = 0; l < m->n_layers; l++)
+                f += fl[l];
+            e += en;
+        }
+        for (int l = 0; l < m->n_layers; l++)
+            bits += (int64_t)m->layer[l].cout * m->layer[l].fan_in;
+        ncm_imc_summary sm;
+        ncm_imc_summarise(t->accuracy + i * N, N, &sm);
+        P->mean = sm.mean, P->sd = sm.sd, P->min = sm.min, P->max = sm.max;
+        P->ci_lo = sm.ci_lo, P->ci_hi = sm.ci_hi;
+        P->ber_measured = (double)f / ((double)bits * N);
+        P->energy_pj = e / N;
+        P->energy_bit_pj = P->energy_pj / (double)bits;
+    }
+}
+
+ncm_sweep_table *ncm_sweep_run(const ncm_sweep_params *p, const ncm_dataset *d,
+                               const ncm_sweep_comm *comm, const ncm_progress *progress,
+                               ncm_error *err)
+{
+    if (!d) {
+        ncm_error_set(err, NCM_ERR_ARG, "dataset: expected a non-NULL pointer");
+        return NULL;
+    }
+    if (ncm_sweep_check(p, d, err))
+        return NULL;
+    const int rank = comm ? comm->rank : 0, size = comm ? comm->size : 1;
+    if (size < 1 || rank < 0 || rank >= size || (size > 1 && !comm->allgatherv)) {
+        ncm_error_set(err, NCM_ERR_ARG, "comm: rank %d of %d processes%s", rank, size,
+                      size > 1 && !comm->allgatherv ? " without allgatherv" : "");
+        return NULL;
+    }
+    int L = 0;
+    for (int k = 0; k < p->n_models; k++)
+        L = p->models[k]->n_layers > L ? p->models[k]->n_layers : L;
+    const int64_t n_points = count_points(p), tasks = n_points * p->n_chips;
+    const int64_t t0 = tasks * rank / size, t1 = tasks * (rank + 1) / size;
+    const size_t rb = record_bytes(L);
+    ncm_sweep_table *t = calloc(1, sizeof *t);
+    unsigned char *mine = malloc((size_t)(t1 - t0 > 0 ? t1 - t0 : 1) * rb);
+    unsigned char *all = size > 1 ? malloc((size_t)tasks * rb) : mine;
+    size_t *bytes = calloc((size_t)size, sizeof *bytes);
+    ncm_status s = NCM_OK;
+    const double start = ncm_now();
+    if (!t || !mine || !all || !bytes) {
+        s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %lld tasks", (long long)tasks);
+        goto done;
+    }
+    t->n_models = p->n_models, t->n_layers_max = L, t->n_points = n_points;
+    t->n_chips = p->n_chips, t->n_images = d->n, t->seed = p->seed, t->ranks = size;
+    t->threads = p->threads > 0 ? p->threads : omp_get_max_threads();
+    if (!(s = table_copy(t, p, err)) &&
+        (!(t->points = calloc((size_t)n_points, sizeof *t->points)) ||
+         !(t->accuracy = malloc((size_t)tasks * sizeof *t->accuracy)) ||
+         !(t->energy_pj = malloc((size_t)tasks * sizeof *t->energy_pj)) ||
+         !(t->flips = malloc((size_t)tasks * (size_t)L * sizeof *t->flips))))
+        s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %lld tasks", (long long)tasks);
+    /* Under MPI every rank takes part in both exchanges, even after a failure of its own, so
+     * that no rank waits forever. */
+    if (!s)
+        s = run_tasks(p, d, t0, t1, L, mine, progress, err);
+    if (size > 1) {
+        int32_t st = (int32_t)s, *sts = calloc((size_t)size, sizeof *sts);
+        size_t *four = calloc((size_t)size, sizeof *four);
+        int failed_rank = -1;
+        if (!sts || !four) {
+            free(sts);
+            free(four);
+            s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+            goto done; /* cannot take part: the other ranks' MPI aborts the job */
+        }
+        for (int r = 0; r < size; r++)
+            four[r] = sizeof(int32_t);
+        if (comm->allgatherv(comm->user, &st, sizeof st, sts, four))
+            s = s ? s : ncm_error_set(err, NCM_ERR_IO, "comm: gathering the ranks' status failed");
+        for (int r = 0; r < size && failed_rank < 0; r++)
+            if (sts[r])
+                failed_rank = r;
+        if (!s && failed_rank >= 0)
+            s = ncm_error_set(err, (ncm_status)sts[failed_rank],
+                              "process %d of %d failed (its own message is on its output)",
+                              failed_rank, size);
+        free(sts);
+        free(four);
+        if (!s) {
+            for (int r = 0; r < size; r++)
+                bytes[r] = (size_t)(tasks * (r + 1) / size - tasks * r / size) * rb;
+            if (comm->allgatherv(comm->user, mine, (size_t)(t1 - t0) * rb, all, bytes))
+                s = ncm_error_set(err, NCM_ERR_IO, "comm: gathering the results failed");
+        }
+    }
+    if (!s) {
+        ncm_error e;
+        ncm_error_clear(&e);
+        summarise_points(t, p, all, &e);
+    }
+    t->seconds = ncm_now() - start;
+done:
+    if (all != mine)
+        free(all);
+    free(mine);
+    free(bytes);
+    if (s) {
+        ncm_sweep_table_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+double ncm_sweep_point_value(const ncm_sweep_table *t, int64_t i, int a)
+{
+    if (!t || i < 0 || i >= t->n_points || a < 0 || a >= t->n_axes)
+        return NAN;
+    const int k = t->points[i].axis_index[a];
+    return t->axes[a].kind == NCM_AXIS_STORAGE ? (double)k : t->axes[a].values[k];
+}
+
+/* ---- writers ------------------------------------------------------------------------------ */
+
+/* A CSV field: quoted when it holds a comma, quote or line break. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+ncm_status ncm_sweep_table_save_csv(const ncm_sweep_table *t, const char *path, ncm_error *err)
+{
+    ncm_afile f;
+    ncm_status s = ncm_afile_open(&f, path, err);
+    if (s)
+        return s;
+    fputs("model", f.fp);
+    for (int a = 0; a < t->n_axes; a++)
+        fprintf(f.fp, ",%s", ncm_sweep_axis_name(t->axes[a].kind));
+    fputs(",mode,rows,cols,storage,i_cc_ua,v_reset_v,t_p_ns,cycles,ber,read_ber,chips,"
+          "accuracy_mean,accuracy_sd,accuracy_min,accuracy_max,ci95_lo,ci95_hi,ber_measured,"
+          "energy_bit_pj,arrays,devices,sense_amps,decoders,decoder_gates\n",
+          f.fp);
+    for (int64_t i = 0; i < t->n_points; i++) {
+        const ncm_sweep_point *P = &t->points[i];
+        const ncm_chip_config *c = &P->config;
+        char id[32];
+        csv_field(f.fp, t->model_names[P->model]);
+        for (int a = 0; a < t->n_axes; a++) {
+            if (t->axes[a].kind == NCM_AXIS_STORAGE) {
+                ncm_storage_id(&t->axes[a].storages[P->axis_index[a]], id, sizeof id);
+                fprintf(f.fp, ",%s", id);
+            } else {
+                fprintf(f.fp, ",%.17g", t->axes[a].values[P->axis_index[a]]);
+            }
+        }
+        ncm_storage_id(&c->storage, id, sizeof id);
+        const int dev = c->mode == NCM_CHIP_DEVICES;
+        fprintf(f.fp, ",%s,%d,%d,%s", dev ? "devices" : "faults", c->rows, c->cols, id);
+        if (dev)
+            fprintf(f.fp, ",%.17g,%.17g,%.17g,%.17g,nan", c->cond.i_cc_ua, c->cond.v_reset_v,
+                    c->cond.t_p_ns, c->cond.cycles);
+        else
+            fprintf(f.fp, ",nan,nan,nan,nan,%.17g", c->faults.ber);
+        fprintf(f.fp, ",%.17g,%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", c->read_ber,
+                t->n_chips, P->mean, P->sd, P->min, P->max, P->ci_lo, P->ci_hi,
+                P->ber_measured);
+        if (dev)
+            fprintf(f.fp, ",%.17g", P->energy_bit_pj);
+        else
+            fputs(",nan", f.fp);
+        const ncm_chip_layer_map *T = &P->map.total;
+        fprintf(f.fp, ",%lld,%lld,%lld,%lld,%lld\n", (long long)T->arrays, (long long)T->devices,
+                (long long)T->sense_amps, (long long)T->decoders, (long long)T->decoder_gates);
+    }
+    if (ferror(f.fp)) {
+        ncm_afile_abort(&f);
+        return ncm_error_set(err, NCM_ERR_IO, "%s: write failed", path);
+    }
+    return ncm_afile_commit(&f, err);
+}
+
+ncm_status ncm_sweep_table_save_json(const ncm_sweep_table *t, const char *data_name,
+                                     const char *path, ncm_error *err)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+    int ok = cJSON_AddStringToObject(o, "command", "sweep") != NULL;
+    ok &= ncm_json_add_producer(o);
+    ok &= cJSON_AddStringToObject(o, "data", data_name ? data_name : "") != NULL;
+    cJSON *ms = cJSON_AddArrayToObject(o, "models");
+    for (int k = 0; ms && k < t->n_models; k++)
+        cJSON_AddItemToArray(ms, cJSON_CreateString(t->model_names[k]));
+    cJSON *ax = cJSON_AddArrayToObject(o, "axes");
+    for (int a = 0; ax && a < t->n_axes; a++) {
+        cJSON *e = cJSON_CreateObject(), *v = e ? cJSON_AddArrayToObject(e, "values") : NULL;
+        if (!v) {
+            cJSON_Delete(e);
+            ok = 0;
+            break;
+        }
+        cJSON_AddStringToObject(e, "name", ncm_sweep_axis_name(t->axes[a].kind));
+        for (int i = 0; i < t->axes[a].n; i++) {
+            char id[32];
+            if (t->axes[a].kind == NCM_AXIS_STORAGE) {
+                ncm_storage_id(&t->axes[a].storages[i], id, sizeof id);
+                cJSON_AddItemToArray(v, cJSON_CreateString(id));
+            } else {
+                cJSON_AddItemToArray(v, cJSON_CreateNumber(t->axes[a].values[i]));
+            }
+        }
+        cJSON_AddItemToArray(ax, e);
+    }
+    ok &= ms && ax;
+    ok &= cJSON_AddNumberToObject(o, "seed", (double)t->seed) != NULL;
+    ok &= cJSON_AddNumberToObject(o, "n_chips", t->n_chips) != NULL;
+    ok &= cJSON_AddNumberToObject(o, "n_images", (double)t->n_images) != NULL;
+    cJSON *pts = cJSON_AddArrayToObject(o, "points");
+    ok &= pts != NULL;
+    for (int64_t i = 0; ok && i < t->n_points; i++) {
+        const ncm_sweep_point *P = &t->points[i];
+        cJSON *e = cJSON_CreateObject();
+        if (!e) {
+            ok = 0;
+            break;
+        }
+        cJSON_AddItemToArray(pts, e);
+        cJSON_AddStringToObject(e, "model", t->model_names[P->model]);
+        cJSON *vals = cJSON_AddObjectToObject(e, "values");
+        for (int a = 0; vals && a < t->n_axes; a++) {
+            const char *nm = ncm_sweep_axis_name(t->axes[a].kind);
+            if (t->axes[a].kind == NCM_AXIS_STORAGE) {
+                char id[32];
+                ncm_storage_id(&t->axes[a].storages[P->axis_index[a]], id, sizeof id);
+                cJSON_AddStringToObject(vals, nm, id);
+            } else {
+                ncm_json_add_number_exact(vals, nm, t->axes[a].values[P->axis_index[a]]);
+            }
+        }
+        ok &= vals && ncm_imc_config_json(e, &P->config, 0);
+        ok &= ncm_imc_map_json(e, &P->map);
+        cJSON *sm = cJSON_AddObjectToObject(e, "summary");
+        if (sm) {
+            ncm_json_add_number_exact(sm, "accuracy_mean", P->mean);
+            ncm_json_add_number_exact(sm, "accuracy_sd", P->sd);
+            ncm_json_add_number_exact(sm, "accuracy_min", P->min);
+            ncm_json_add_number_exact(sm, "accuracy_max", P->max);
+            cJSON *ci = cJSON_AddArrayToObject(sm, "accuracy_ci95");
+            if (ci) {
+                cJSON_AddItemToArray(ci, cJSON_CreateNumber(P->ci_lo));
+                cJSON_AddItemToArray(ci, cJSON_CreateNumber(P->ci_hi));
+            }
+            ncm_json_add_number_exact(sm, "ber_measured", P->ber_measured);
+            if (P->config.mode == NCM_CHIP_DEVICES) {
+                ncm_json_add_number_exact(sm, "program_energy_pj", P->energy_pj);
+                ncm_json_add_number_exact(sm, "program_energy_bit_pj", P->energy_bit_pj);
+            }
+        }
+        ok &= sm != NULL;
+        cJSON *acc = cJSON_AddArrayToObject(e, "accuracy");
+        cJSON *fl = cJSON_AddArrayToObject(e, "flips");
+        ok &= acc && fl;
+        const int nl = P->map.n_layers;
+        for (int c = 0; acc && fl && c < t->n_chips; c++) {
+            cJSON_AddItemToArray(acc, cJSON_CreateNumber(t->accuracy[i * t->n_chips + c]));
+            cJSON *row = cJSON_CreateArray();
+            if (!row) {
+                ok = 0;
+                break;
+            }
+            const int64_t *f = t->flips + (i * t->n_chips + c) * t->n_layers_max;
+            for (int l = 0; l < nl; l++)
+                cJSON_AddItemToArray(row, cJSON_CreateNumber((double)f[l]));
+            cJSON_AddItemToArray(fl, row);
+        }
+    }
+    ncm_status s = ok ? ncm_json_write(path, o, err)
+                      : ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %s", path);
+    cJSON_Delete(o);
+    return s;
+}
