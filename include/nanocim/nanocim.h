@@ -36,5 +36,6 @@
 #include "nanocim/storage.h"
 #include "nanocim/stno.h"
 #include "nanocim/chip.h"
+#include "nanocim/sweep.h"
 
 #endif

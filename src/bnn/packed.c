@@ -127,15 +127,24 @@ ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err
             ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
             return NULL;
         }
+        /* The first layer and a dense layer after a dense one keep the model's bit order. */
+        const int identity = L->first || (!conv && q->prev_pos == 1 && q->row_words >= L->words);
         for (int c = 0; c < L->cout; c++) {
             const uint64_t *src = L->wbits + (int64_t)c * L->words;
             uint64_t *dst = rows + (int64_t)c * q->row_words;
-            for (int j = 0; j < L->fan_in; j++)
-                if (src[j / 64] >> (j % 64) & 1) {
-                    const int64_t t = kernel_bit(q, j);
-                    dst[t / 64] |= 1ull << (t % 64);
-                    q->pcu[c]++;
+            if (identity) {
+                for (int w = 0; w < L->words; w++) {
+                    dst[w] = src[w];
+                    q->pcu[c] += __builtin_popcountll(src[w]);
                 }
+            } else {
+                for (int j = 0; j < L->fan_in; j++)
+                    if (src[j / 64] >> (j % 64) & 1) {
+                        const int64_t t = kernel_bit(q, j);
+                        dst[t / 64] |= 1ull << (t % 64);
+                        q->pcu[c]++;
+                    }
+            }
             if (!L->last && L->dir[c] > 0)
                 q->or_mask[c / 64] |= 1ull << (c % 64);
         }
@@ -226,13 +235,19 @@ static void conv_rows(const player *q, const uint64_t *act, uint64_t *rows)
 
 /* ---- thresholds and pooling on bits ------------------------------------------------------ */
 
-/* Packs the thresholded sums of one position (cout neurons) into out_cw words. */
+/* Packs the thresholded sums of one position (cout neurons) into out_cw words. A neuron fires
+ * on s >= T (dir +1) or s <= T (dir -1), i.e. on (s - T) dir >= 0; each word is built in a
+ * register (or-ing into memory neuron by neuron would chain every store to the next load). */
 static void threshold_bits(const ncm_model_layer *L, const int32_t *s, uint64_t *out, int cw)
 {
-    memset(out, 0, (size_t)cw * 8);
-    for (int c = 0; c < L->cout; c++) {
-        const int on = L->dir[c] > 0 ? s[c] >= L->thresh[c] : s[c] <= L->thresh[c];
-        out[c / 64] |= (uint64_t)on << (c % 64);
+    for (int k = 0; k < cw; k++) {
+        const int c0 = k * 64, n = L->cout - c0 < 64 ? L->cout - c0 : 64;
+        uint64_t w = 0;
+        for (int t = 0; t < n; t++) {
+            const int c = c0 + t;
+            w |= (uint64_t)((int64_t)(s[c] - L->thresh[c]) * L->dir[c] >= 0) << t;
+        }
+        out[k] = w;
     }
 }
 

@@ -43,11 +43,15 @@ int cli_lib_error(const ncm_error *err, const cli_field *map);
  * unless quiet, with a progress bar on a terminal. Returns an exit code; *test_acc (if not
  * NULL) receives the folded model's test accuracy. */
 int cli_run_training(const ncm_train_job *job, int quiet, double *test_acc);
+/* The same, handing over the folded model (*model, when model is not NULL). */
+int cli_run_training_model(const ncm_train_job *job, int quiet, double *test_acc,
+                           ncm_model **model);
 
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_chip(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_rram(int argc, char **argv);
 int cmd_stno(int argc, char **argv);

@@ -1,17 +1,79 @@
 /* `nanocim demo`: the embedded default, end to end, in about a minute: a binarized MLP trained
- * on Fashion-MNIST, folded into popcount-and-threshold neurons, its test accuracy printed; then
- * the bit error rates and programming energies of the RRAM cells that would store it. */
+ * on Fashion-MNIST, folded into popcount-and-threshold neurons, its test accuracy printed; the
+ * model deployed on simulated chips of 2T2R and 1T1R (+SECDED) RRAM at a weak and a strong
+ * programming condition; the bit error rates and programming energies of the cells; a
+ * spin-torque oscillator. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/progress_bar.h"
 #include "nanocim/config.h"
+#include "nanocim/dataset.h"
 #include "nanocim/rram.h"
 #include "nanocim/storage.h"
+#include "nanocim/sweep.h"
 
 static const char *USAGE =
-    "usage: nanocim demo [--part bnn|rram|stno] [--threads N] [-q]\n"
-    "  All parts by default: a BNN on Fashion-MNIST, RRAM storage cells, a spin-torque oscillator.\n";
+    "usage: nanocim demo [--part bnn|chip|rram|stno] [--threads N] [-q]\n"
+    "  All parts by default: a BNN on Fashion-MNIST, the BNN on simulated RRAM chips, RRAM\n"
+    "  storage cells, a spin-torque oscillator (the chip part trains the BNN first).\n";
+
+/* Chips per point of the chip part. */
+enum { DEMO_CHIPS = 5 };
+
+/* Part 2: the trained model on chips of three storage options at a weak and a strong SET
+ * compliance (device physics: every device drawn, every sense amplifier's offset), 5 chips
+ * each, on the whole test set: one sweep of the library. */
+static int demo_chip(const ncm_model *m, double error_free)
+{
+    ncm_error err = {0};
+    ncm_dataset *test = ncm_dataset_load("fashion-mnist", 0, &err);
+    if (!test)
+        return cli_lib_error(&err, NULL);
+    ncm_storage st[3];
+    const char *ids[3] = {"2t2r", "1t1r", "1t1r-secded"};
+    for (int k = 0; k < 3; k++)
+        ncm_storage_parse(ids[k], &st[k], &err);
+    const double icc[2] = {20.0, 100.0};
+    ncm_sweep_params p;
+    ncm_sweep_default(&p);
+    p.models = &m;
+    p.n_models = 1;
+    p.base.mode = NCM_CHIP_DEVICES;
+    p.axes[0] = (ncm_sweep_axis){.kind = NCM_AXIS_ICC, .n = 2, .values = icc};
+    p.axes[1] = (ncm_sweep_axis){.kind = NCM_AXIS_STORAGE, .n = 3, .storages = st};
+    p.n_axes = 2;
+    p.n_chips = DEMO_CHIPS;
+    cli_bar bar;
+    cli_bar_start(&bar, 0);
+    ncm_sweep_table *t = ncm_sweep_run(&p, test, NULL, &bar.progress, &err);
+    cli_bar_finish(&bar);
+    ncm_dataset_free(test);
+    if (!t)
+        return cli_lib_error(&err, NULL);
+    const ncm_chip_map *mp = &t->points[0].map;
+    printf("\nThe BNN on simulated chips (device physics, built-in HfO2 technology): %lld weights\n"
+           "on %lld arrays of %d x %d cells, %d chips per condition, 10,000 test images each\n"
+           "(error-free accuracy %.2f %%):\n"
+           "%-20s %7s %18s %11s %12s %10s %9s\n",
+           (long long)mp->total.weights, (long long)mp->total.arrays, mp->rows, mp->cols,
+           DEMO_CHIPS, 100 * error_free, "storage", "I_cc_uA", "accuracy %", "weight BER",
+           "E_prog/bit", "devices", "decoders");
+    for (int64_t i = 0; i < t->n_points; i++) {
+        const ncm_sweep_point *P = &t->points[i];
+        char name[64];
+        ncm_storage_name(&P->config.storage, name, sizeof name);
+        printf("%-20s %7g %9.2f +- %5.2f %11.2e %9.1f pJ %10lld %9lld\n", name,
+               P->config.cond.i_cc_ua, 100 * P->mean, 100 * P->sd, P->ber_measured,
+               P->energy_bit_pj, (long long)P->map.total.devices,
+               (long long)P->map.total.decoders);
+    }
+    printf("(static errors: each chip misreads the same weights on every inference; 2T2R needs\n"
+           "no decoder. Sweeps over conditions, ages and fault rates: nanocim sweep --help)\n");
+    ncm_sweep_table_free(t);
+    return 0;
+}
 
 /* Part 2: the storage cells of the chip at a weak and a strong programming condition. */
 static int demo_rram(int threads)
@@ -69,8 +131,8 @@ int cmd_demo(int argc, char **argv)
         } else if ((r = cli_opt(argc, argv, &i, "--part", &v))) {
             if (r < 0)
                 return CLI_USAGE;
-            if (strcmp(v, "bnn") && strcmp(v, "rram") && strcmp(v, "stno")) {
-                cli_error("--part %s: expected bnn, rram or stno", v);
+            if (strcmp(v, "bnn") && strcmp(v, "chip") && strcmp(v, "rram") && strcmp(v, "stno")) {
+                cli_error("--part %s: expected bnn, chip, rram or stno", v);
                 return CLI_USAGE;
             }
             part = v;
@@ -84,16 +146,21 @@ int cmd_demo(int argc, char **argv)
     }
     ncm_set_threads(threads);
     int rc = 0;
-    if (!part || !strcmp(part, "bnn")) {
+    ncm_model *model = NULL;
+    double acc = 0;
+    const int chip = !part || !strcmp(part, "chip");
+    if (!part || !strcmp(part, "bnn") || chip) {
         printf("nanocim demo: a binarized neural network (BinaryNet) on Fashion-MNIST, folded into\n"
                "popcount(XNOR(x, w)) >= T neurons as an in-memory chip computes them.\n");
-        double acc;
-        rc = cli_run_training(&cfg, quiet, &acc);
+        rc = cli_run_training_model(&cfg, quiet, &acc, chip ? &model : NULL);
         if (rc == 0)
             printf("demo: BNN %s, %d epochs: test accuracy %.2f %% (full run: nanocim train "
                    "--arch mlp:1024,1024 --epochs 15 reaches 89.4 %%, median of 3 seeds)\n",
                    cfg.arch, cfg.opts.epochs, 100.0 * acc);
     }
+    if (rc == 0 && chip)
+        rc = demo_chip(model, acc);
+    ncm_model_free(model);
     if (rc == 0 && (!part || !strcmp(part, "rram")))
         rc = demo_rram(threads);
     if (rc == 0 && (!part || !strcmp(part, "stno")))

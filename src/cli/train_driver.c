@@ -44,6 +44,12 @@ static void print_event(void *user, const ncm_train_event *e)
 
 int cli_run_training(const ncm_train_job *job, int quiet, double *test_acc)
 {
+    return cli_run_training_model(job, quiet, test_acc, NULL);
+}
+
+int cli_run_training_model(const ncm_train_job *job, int quiet, double *test_acc,
+                           ncm_model **model)
+{
     ncm_error err = {0};
     cli_bar bar;
     cli_bar_start(&bar, quiet);
@@ -62,6 +68,8 @@ int cli_run_training(const ncm_train_job *job, int quiet, double *test_acc)
                r->packed_kernel, (long long)r->packed_agreement, (long long)r->test_images);
     if (test_acc)
         *test_acc = r->test_accuracy;
+    if (model)
+        *model = ncm_train_result_take_model(r);
     ncm_train_result_free(r);
     return 0;
 }

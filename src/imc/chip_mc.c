@@ -158,9 +158,11 @@ void ncm_imc_first_free(ncm_imc_first *f)
  * weight j of neuron c to sign s changes a_c = sum_j s_j (pixel_j - 128) by 2 s (pixel_j - 128). */
 typedef struct {
     const ncm_imc_first *f;
-    int64_t *start; /* [cout + 1] */
-    int32_t *j;     /* input of each misread weight */
-    int8_t *sign;   /* its sign as read, +-1 */
+    int64_t *start;   /* [cout + 1] */
+    int32_t *j;       /* input of each misread weight */
+    int8_t *sign;     /* its sign as read, +-1 */
+    int32_t *neurons; /* the neurons with misread weights */
+    int n_neurons;
 } first_diff;
 
 static void first_sums_hook(void *user, int64_t image, int32_t *sums)
@@ -169,7 +171,8 @@ static void first_sums_hook(void *user, int64_t image, int32_t *sums)
     const ncm_imc_first *f = g->f;
     memcpy(sums, f->sums + image * f->cout, (size_t)f->cout * 4);
     const uint8_t *px = f->pixels + image * f->fan_in;
-    for (int c = 0; c < f->cout; c++) {
+    for (int k = 0; k < g->n_neurons; k++) {
+        const int c = g->neurons[k];
         int32_t a = 0;
         for (int64_t i = g->start[c]; i < g->start[c + 1]; i++)
             a += g->sign[i] * ((int32_t)px[g->j[i]] - NCM_PIXEL_OFFSET);
@@ -188,7 +191,9 @@ static ncm_status first_diff_build(first_diff *g, const ncm_imc_first *f, const 
     g->start = malloc(((size_t)S->cout + 1) * sizeof *g->start);
     g->j = malloc((size_t)(n ? n : 1) * sizeof *g->j);
     g->sign = malloc((size_t)(n ? n : 1));
-    if (!g->start || !g->j || !g->sign)
+    g->neurons = malloc((size_t)S->cout * sizeof *g->neurons);
+    g->n_neurons = 0;
+    if (!g->start || !g->j || !g->sign || !g->neurons)
         return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
     int64_t k = 0;
     for (int c = 0; c < S->cout; c++) {
@@ -203,6 +208,8 @@ static ncm_status first_diff_build(first_diff *g, const ncm_imc_first *f, const 
                 k++;
             }
         }
+        if (k > g->start[c])
+            g->neurons[g->n_neurons++] = c;
     }
     g->start[S->cout] = k;
     return NCM_OK;
@@ -213,6 +220,7 @@ static void first_diff_free(first_diff *g)
     free(g->start);
     free(g->j);
     free(g->sign);
+    free(g->neurons);
 }
 
 ncm_status ncm_imc_run_chip(const ncm_model *m, const ncm_dataset *d, const ncm_chip_config *cf,
