@@ -57,7 +57,7 @@ static ncm_model *random_model(const char *spec, uint64_t seed)
 /* n random 7x7 images whose labels are model m's predictions (so errors lower the accuracy). */
 static ncm_dataset *labelled_by(const ncm_model *m, int64_t n, uint64_t seed)
 {
-    uint8_t *px = malloc((size_t)n * 49), *lab = malloc((size_t)n);
+    uint8_t *px = malloc((size_t)n * 49), *lab = calloc((size_t)n, 1);
     int32_t *pred = malloc((size_t)n * sizeof *pred);
     ncm_rng r;
     ncm_rng_init(&r, seed, 1);

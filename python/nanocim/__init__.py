@@ -23,6 +23,13 @@ runs, locking maps).
 
     nanocim.rram.ber("2t2r", i_cc_ua=20)
     nanocim.stno.Network(nanocim.stno.Device(temperature_k=0)).run(f_in_mhz=300.5, amp_mhz=0.2)
+
+The in-memory chip: the module nanocim.chip (chip.h, sweep.h) programs a model into arrays of
+memory cells that make errors (fault injection or RRAM device physics), runs Monte Carlo
+populations of such chips and sweeps them over fault rates, conditions, arrays and storage.
+
+    cfg = nanocim.chip.Config(ber=1e-3)
+    nanocim.chip.monte_carlo(model, test, cfg, chips=20).mean
 """
 
 import importlib.util as _importlib_util
@@ -45,7 +52,7 @@ from ._dataset import Dataset, read_idx
 from ._model import Layer, Model
 from ._network import Network, parse_arch
 from ._training import TrainResult, train
-from . import rram, stno
+from . import chip, rram, stno
 
 __version__ = version()
 
@@ -54,5 +61,5 @@ __all__ = [
     "library_path", "Dataset", "read_idx", "Model", "Layer", "Network", "parse_arch", "train",
     "TrainResult", "print_progress", "ProgressPrinter", "NanocimError", "ArgumentError",
     "FileError", "FormatError", "VersionError", "OutOfMemoryError", "DataError", "StateError",
-    "Cancelled", "rram", "stno",
+    "Cancelled", "rram", "stno", "chip",
 ]

@@ -750,3 +750,161 @@ NCM_CELL_1T1R, NCM_CELL_2T2R = 0, 1
 NCM_SECDED_CLEAN, NCM_SECDED_CORRECTED, NCM_SECDED_DETECTED = 0, 1, 2
 NCM_SECDED_MAX_K = 4096
 NCM_STNO_DEFAULT_Z = 1.5
+
+# ---- The in-memory chip and its sweeps (chip.h, sweep.h) ----------------------------------------
+# Mirrored and declared here for nanocim.chip; field for field as in the headers, enums as C ints.
+
+NCM_SWEEP_MAX_AXES = 4
+NCM_SWEEP_MAX_MODELS = 64
+NCM_CHIP_FAULTS, NCM_CHIP_DEVICES = 0, 1
+NCM_AXIS_BER, NCM_AXIS_ICC, NCM_AXIS_VRESET, NCM_AXIS_TP = 0, 1, 2, 3
+NCM_AXIS_CYCLES, NCM_AXIS_ARRAY, NCM_AXIS_STORAGE, NCM_AXIS_READ_BER = 4, 5, 6, 7
+
+
+@checked
+class ChipFaults(ctypes.Structure):
+    _c_name_ = "ncm_chip_faults"
+    _fields_ = [("ber", c_double), ("ber_layer", p_f64), ("n_ber_layer", c_int),
+                ("stuck_frac", c_double)]
+
+
+@checked
+class ChipConfig(ctypes.Structure):
+    _c_name_ = "ncm_chip_config"
+    _fields_ = [("mode", c_int), ("rows", c_int), ("cols", c_int), ("storage", Storage),
+                ("faults", ChipFaults), ("device", RramParams), ("cond", RramCond),
+                ("cond_layer", POINTER(RramCond)), ("n_cond_layer", c_int),
+                ("dead_zone_dynamic", c_int), ("read_ber", c_double)]
+
+
+@checked
+class ChipLayerMap(ctypes.Structure):
+    _c_name_ = "ncm_chip_layer_map"
+    _fields_ = [("weights", c_int64), ("row_tiles", c_int), ("col_tiles", c_int)] + [
+        (f, c_int64) for f in ("arrays", "data_cells", "check_cells", "devices", "sense_amps",
+                               "decoders", "decoder_gates", "row_reads", "partial_sums")] + [
+        ("utilisation", c_double)]
+
+
+@checked
+class ChipMap(ctypes.Structure):
+    _c_name_ = "ncm_chip_map"
+    _fields_ = [(f, c_int) for f in ("n_layers", "rows", "cols", "words_per_row",
+                                      "check_per_row", "code_n", "code_k")] + [
+        ("layer", ChipLayerMap * NCM_MAX_LAYERS), ("total", ChipLayerMap)]
+
+
+@checked
+class ChipMcParams(ctypes.Structure):
+    _c_name_ = "ncm_chip_mc_params"
+    _fields_ = [("chip", ChipConfig), ("n_chips", c_int), ("first_chip", c_int64),
+                ("seed", c_uint64), ("kernel", c_int), ("threads", c_int)]
+
+
+@checked
+class ChipMcResult(ctypes.Structure):
+    _c_name_ = "ncm_chip_mc_result"
+    _fields_ = [("n_chips", c_int), ("n_layers", c_int), ("first_chip", c_int64),
+                ("n_images", c_int64), ("seed", c_uint64), ("config", ChipConfig),
+                ("ber_layer", p_f64), ("cond_layer", POINTER(RramCond)), ("map", ChipMap),
+                ("bits", POINTER(c_int64)), ("accuracy", p_f64), ("flips", POINTER(c_int64)),
+                ("dead_zone", POINTER(c_int64)), ("energy_pj", p_f64),
+                ("ber_measured", p_f64)] + [
+        (f, c_double) for f in ("ber_total", "mean", "sd", "min", "max", "ci_lo", "ci_hi")] + [
+        ("kernel", c_char_p), ("threads", c_int), ("seconds", c_double),
+        ("images_per_s", c_double)]
+
+
+@checked
+class SweepAxis(ctypes.Structure):
+    _c_name_ = "ncm_sweep_axis"
+    _fields_ = [("kind", c_int), ("n", c_int), ("values", p_f64),
+                ("storages", POINTER(Storage))]
+
+
+# int (*allgatherv)(void *user, const void *send, size_t send_bytes, void *recv,
+#                   const size_t *bytes)
+SWEEP_ALLGATHERV_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t, c_void_p,
+                                       POINTER(c_size_t))
+
+
+@checked
+class SweepComm(ctypes.Structure):
+    _c_name_ = "ncm_sweep_comm"
+    _fields_ = [("rank", c_int), ("size", c_int), ("allgatherv", SWEEP_ALLGATHERV_FN),
+                ("user", c_void_p)]
+
+
+@checked
+class SweepParams(ctypes.Structure):
+    _c_name_ = "ncm_sweep_params"
+    _fields_ = [("models", POINTER(P_MODEL)), ("model_names", POINTER(c_char_p)),
+                ("n_models", c_int), ("base", ChipConfig),
+                ("axes", SweepAxis * NCM_SWEEP_MAX_AXES), ("n_axes", c_int),
+                ("n_chips", c_int), ("seed", c_uint64), ("kernel", c_int), ("threads", c_int)]
+
+
+@checked
+class SweepPoint(ctypes.Structure):
+    _c_name_ = "ncm_sweep_point"
+    _fields_ = [("model", c_int), ("axis_index", c_int * NCM_SWEEP_MAX_AXES),
+                ("config", ChipConfig), ("map", ChipMap)] + [
+        (f, c_double) for f in ("mean", "sd", "min", "max", "ci_lo", "ci_hi", "ber_measured",
+                                "energy_pj", "energy_bit_pj")]
+
+
+@checked
+class SweepTable(ctypes.Structure):
+    _c_name_ = "ncm_sweep_table"
+    _fields_ = [("n_models", c_int), ("n_axes", c_int), ("n_layers_max", c_int),
+                ("model_names", POINTER(c_char_p)),
+                ("axes", SweepAxis * NCM_SWEEP_MAX_AXES), ("n_points", c_int64),
+                ("n_chips", c_int), ("n_images", c_int64), ("seed", c_uint64),
+                ("points", POINTER(SweepPoint)), ("accuracy", p_f64),
+                ("flips", POINTER(c_int64)), ("energy_pj", p_f64), ("threads", c_int),
+                ("ranks", c_int), ("seconds", c_double)]
+
+
+STRUCTS = STRUCTS + (ChipFaults, ChipConfig, ChipLayerMap, ChipMap, ChipMcParams, ChipMcResult,
+                     SweepAxis, SweepComm, SweepParams, SweepPoint, SweepTable)
+
+P_CHIP_FAULTS = POINTER(ChipFaults)
+P_CHIP_CONFIG = POINTER(ChipConfig)
+P_CHIP_MAP = POINTER(ChipMap)
+P_CHIP_MC = POINTER(ChipMcResult)
+P_SWEEP = POINTER(SweepParams)
+P_SWEEP_TABLE = POINTER(SweepTable)
+
+# chip.h (ncm_chip is opaque)
+proto("ncm_chip_faults_default", None, P_CHIP_FAULTS)
+proto("ncm_chip_faults_check", c_int, P_CHIP_FAULTS, c_int, c_char_p, ERR)
+proto("ncm_chip_faults_ber", c_double, P_CHIP_FAULTS, c_int)
+proto("ncm_chip_config_default", None, P_CHIP_CONFIG)
+proto("ncm_chip_config_check", c_int, P_CHIP_CONFIG, P_MODEL, ERR)
+proto("ncm_chip_config_cond", RramCond, P_CHIP_CONFIG, c_int)
+proto("ncm_chip_map_model", c_int, P_MODEL, P_CHIP_CONFIG, P_CHIP_MAP, ERR)
+proto("ncm_chip_new", c_void_p, P_MODEL, P_CHIP_CONFIG, c_uint64, c_int64, c_int, ERR)
+proto("ncm_chip_free", None, c_void_p)
+proto("ncm_chip_model", P_MODEL, c_void_p)
+for _f in ("bits", "flips", "dead_zone", "raw_errors", "corrected"):
+    proto(f"ncm_chip_{_f}", c_int64, c_void_p, c_int)
+del _f
+proto("ncm_chip_program_energy_pj", c_double, c_void_p)
+proto("ncm_chip_predict", c_int, c_void_p, P_DS, p_i32, p_f32, ERR)
+proto("ncm_chip_mc_default", None, POINTER(ChipMcParams))
+proto("ncm_chip_mc", P_CHIP_MC, P_MODEL, P_DS, POINTER(ChipMcParams), P_PROGRESS, ERR)
+proto("ncm_chip_mc_result_free", None, P_CHIP_MC)
+proto("ncm_chip_mc_result_save_json", c_int, P_CHIP_MC, P_MODEL, c_char_p, c_char_p, c_char_p,
+      ERR)
+proto("ncm_chip_mc_result_save_csv", c_int, P_CHIP_MC, c_char_p, ERR)
+
+# sweep.h
+proto("ncm_sweep_axis_name", c_char_p, c_int)
+proto("ncm_sweep_axis_parse", c_int, c_char_p)
+proto("ncm_sweep_default", None, P_SWEEP)
+proto("ncm_sweep_check", c_int, P_SWEEP, P_DS, ERR)
+proto("ncm_sweep_run", P_SWEEP_TABLE, P_SWEEP, P_DS, POINTER(SweepComm), P_PROGRESS, ERR)
+proto("ncm_sweep_table_free", None, P_SWEEP_TABLE)
+proto("ncm_sweep_point_value", c_double, P_SWEEP_TABLE, c_int64, c_int)
+proto("ncm_sweep_table_save_csv", c_int, P_SWEEP_TABLE, c_char_p, ERR)
+proto("ncm_sweep_table_save_json", c_int, P_SWEEP_TABLE, c_char_p, c_char_p, ERR)

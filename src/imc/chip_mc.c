@@ -108,19 +108,21 @@ static void capture_first(void *user, int l, int64_t image, int pos, const void 
 /* Largest cache of first-layer sums, bytes. */
 #define FIRST_CACHE_MAX (INT64_C(1) << 30)
 
-ncm_imc_first *ncm_imc_first_new(const ncm_model *m, const ncm_dataset *d, ncm_kernel kernel,
-                                 ncm_error *err)
+ncm_status ncm_imc_first_new(const ncm_model *m, const ncm_dataset *d, ncm_kernel kernel,
+                             ncm_imc_first **out, ncm_error *err)
 {
+    *out = NULL;
     const ncm_model_layer *L = &m->layer[0];
     if (L->kind == NCM_LAYER_CONV || m->n_layers < 2 ||
         (int64_t)L->cout * d->n * 4 > FIRST_CACHE_MAX)
-        return NULL; /* not worth it or not possible: each chip runs its whole engine */
+        return NCM_OK; /* not worth it or not possible: each chip runs its whole engine */
+    ncm_status s = NCM_OK;
     ncm_imc_first *f = calloc(1, sizeof *f);
     int32_t *pcu = calloc((size_t)L->cout, sizeof *pcu);
     int32_t *pred = malloc((size_t)d->n * sizeof *pred);
     ncm_packed *e = NULL;
     if (!f || !pcu || !pred || !(f->sums = malloc((size_t)d->n * (size_t)L->cout * 4))) {
-        ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
         goto fail;
     }
     f->cout = L->cout, f->fan_in = L->fan_in, f->n = d->n, f->pixels = d->pixels;
@@ -128,22 +130,25 @@ ncm_imc_first *ncm_imc_first_new(const ncm_model *m, const ncm_dataset *d, ncm_k
         for (int w = 0; w < L->words; w++)
             pcu[c] += __builtin_popcountll(L->wbits[(int64_t)c * L->words + w]);
     f->pcu = pcu;
-    if (!(e = ncm_packed_new(m, kernel, err)))
+    if (!(e = ncm_packed_new(m, kernel, err))) {
+        s = err ? err->code : NCM_ERR_NOMEM;
         goto fail;
+    }
     const ncm_packed_hooks h = {.perturb = capture_first, .user = f};
-    if (ncm_packed_predict_hooked(e, d, pred, NULL, &h, err))
+    if ((s = ncm_packed_predict_hooked(e, d, pred, NULL, &h, err)))
         goto fail;
     ncm_packed_free(e);
     free(pcu);
     free(pred);
     f->pcu = NULL;
-    return f;
+    *out = f;
+    return NCM_OK;
 fail:
     ncm_packed_free(e);
     free(pcu);
     free(pred);
     ncm_imc_first_free(f);
-    return NULL;
+    return s ? s : NCM_ERR_NOMEM;
 }
 
 void ncm_imc_first_free(ncm_imc_first *f)
@@ -343,10 +348,8 @@ ncm_chip_mc_result *ncm_chip_mc(const ncm_model *m, const ncm_dataset *d,
         goto done;
     const double t0 = ncm_now();
     /* The shared first layer pays off from two chips on. */
-    if (N > 1 && !(first = ncm_imc_first_new(m, d, p->kernel, err)) && err && err->code) {
-        s = err->code;
+    if (N > 1 && (s = ncm_imc_first_new(m, d, p->kernel, &first, err)))
         goto done;
-    }
     for (int b0 = 0; b0 < N && !s; b0 += B) {
         const int nb = N - b0 < B ? N - b0 : B;
 #pragma omp parallel for num_threads(nb) schedule(static, 1)

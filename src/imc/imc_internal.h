@@ -40,11 +40,11 @@ void ncm_imc_summarise(const double *acc, int n, ncm_imc_summary *o);
 ncm_status ncm_imc_data_check(const ncm_model *m, const ncm_dataset *d, ncm_error *err);
 
 /* The error-free first-layer sums of a model on a dataset, shared by every chip of a Monte
- * Carlo. NULL without an error (err->code 0) when it does not apply: a convolutional first
- * layer, or more than 1 GiB of sums. */
+ * Carlo, in *out; *out NULL (and NCM_OK) when it does not apply: a convolutional first layer,
+ * or more than 1 GiB of sums. */
 typedef struct ncm_imc_first ncm_imc_first;
-ncm_imc_first *ncm_imc_first_new(const ncm_model *m, const ncm_dataset *d, ncm_kernel kernel,
-                                 ncm_error *err);
+ncm_status ncm_imc_first_new(const ncm_model *m, const ncm_dataset *d, ncm_kernel kernel,
+                             ncm_imc_first **out, ncm_error *err);
 void ncm_imc_first_free(ncm_imc_first *f);
 
 /* What one chip of a Monte Carlo gives. */

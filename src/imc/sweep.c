@@ -284,11 +284,8 @@ static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int
         const int64_t m1 = (k + 1) * tasks_per_model < t1 ? (k + 1) * tasks_per_model : t1;
         const ncm_model *m = p->models[k];
         ncm_imc_first *first = NULL;
-        if (m1 - m0 > 1 && !(first = ncm_imc_first_new(m, d, p->kernel, err)) && err &&
-            err->code) {
-            s = err->code;
+        if (m1 - m0 > 1 && (s = ncm_imc_first_new(m, d, p->kernel, &first, err)))
             break;
-        }
         for (int64_t b0 = m0; b0 < m1 && !s; b0 += T) {
             const int nb = (int)(m1 - b0 < T ? m1 - b0 : T);
 #pragma omp parallel for num_threads(nb) schedule(static, 1)
