@@ -9,22 +9,17 @@
 set -u
 NANOCIM=${1:?usage: cli_chip_test.sh NANOCIM TMPDIR}
 TMP=${2:?usage: cli_chip_test.sh NANOCIM TMPDIR}
-FMNIST=${NCM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
 . "$(dirname "$0")/cli_lib.sh"
 
 if ! "$NANOCIM" chip --help >/dev/null 2>&1; then
     echo "SKIP: nanocim has no chip command"
     exit 77
 fi
-if [ ! -e "$FMNIST/t10k-images-idx3-ubyte.gz" ] && [ ! -e "$FMNIST/t10k-images-idx3-ubyte" ]; then
-    echo "SKIP: Fashion-MNIST is not installed in $FMNIST (apt-get install dataset-fashion-mnist)"
-    exit 77
-fi
+need_fashion_mnist
 rm -rf "$TMP" && mkdir -p "$TMP" || exit 1
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
-"$NANOCIM" train --data fashion-mnist --arch mlp:64 --epochs 1 --train-limit 2000 \
-    --test-limit 500 -q -o "$TMP/M.ncm" >/dev/null
+train_tiny "$TMP/M.ncm"
 check "a tiny model is trained" '[ -s "$TMP/M.ncm" ]'
 
 "$NANOCIM" chip run "$TMP/M.ncm" --data fashion-mnist --limit 500 --chips 3 --ber 0.01 \

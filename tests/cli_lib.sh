@@ -22,3 +22,20 @@ summary() {
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
+
+# need_fashion_mnist: skips the test (exit 77, with the reason) unless Debian's
+# dataset-fashion-mnist is installed in $FMNIST (default /usr/share/datasets/fashion-mnist).
+need_fashion_mnist() {
+    FMNIST=${NCM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}
+    if [ ! -e "$FMNIST/t10k-images-idx3-ubyte.gz" ] && [ ! -e "$FMNIST/t10k-images-idx3-ubyte" ]; then
+        echo "SKIP: Fashion-MNIST is not installed in $FMNIST (apt-get install dataset-fashion-mnist)"
+        exit 77
+    fi
+}
+
+# train_tiny PATH: the small model the chip and sweep tests share (mlp:64, one epoch on 2,000
+# images: enough for the accuracy to respond to errors).
+train_tiny() {
+    "$NANOCIM" train --data fashion-mnist --arch mlp:64 --epochs 1 --train-limit 2000 \
+        --test-limit 500 -q -o "$1" >/dev/null
+}

@@ -383,7 +383,7 @@ static void the_files_hold_the_table(void **state)
     ncm_sweep_table *t = ncm_sweep_run(&p, g.d, NULL, NULL, &err);
     assert_non_null(t);
     char *s = files_of(t, "files");
-    assert_int_equal(strncmp(s, "model,ber,mode,rows,cols,storage,", 33), 0);
+    assert_int_equal(strncmp(s, "model,axis_ber,mode,rows,cols,storage,", 38), 0);
     int lines = 0;
     for (const char *c = s; *c && *c != '{'; c++)
         lines += *c == '\n';

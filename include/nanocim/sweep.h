@@ -134,7 +134,8 @@ NCM_API void ncm_sweep_table_free(ncm_sweep_table *t);
 /* The value of axis a at point i, as a number (storage: the index). */
 NCM_API double ncm_sweep_point_value(const ncm_sweep_table *t, int64_t i, int a);
 
-/* Per-point table (CSV, atomically): model, one column per axis (storage as its id), then
+/* Per-point table (CSV, atomically): model, one column per axis named axis_NAME (storage as its
+ * id; the same value appears again in the configuration columns), then
  * mode, rows, cols, storage, i_cc_ua, v_reset_v, t_p_ns, cycles, ber, read_ber, chips,
  * accuracy_mean, accuracy_sd, accuracy_min, accuracy_max, ci95_lo, ci95_hi, ber_measured,
  * energy_bit_pj, arrays, devices, sense_amps, decoders, decoder_gates. */

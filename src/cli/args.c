@@ -1,10 +1,15 @@
 /* Strict command-line option parsing and error reporting for the nanocim front end. */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -176,4 +181,58 @@ int cli_range(const char *opt, const char *s, double lo, double hi, double **val
             return -1;
         }
     return 0;
+}
+
+/* An output can be written (checked before the long run, on the rank that writes, so a bad path
+ * fails at once and leaves nothing behind): not a folder; an existing device must open for
+ * writing (the writers write to it directly); a figure must be a regular file or new (it is
+ * written beside and renamed over); a new file needs a writable folder. */
+int cli_check_output(const char *opt, const char *path, int figure)
+{
+    if (!path)
+        return 0;
+    struct stat st;
+    char resolved[PATH_MAX];
+    const char *target = path;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, resolved))
+        target = resolved; /* written through the link: beside its target */
+    if (stat(target, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            cli_error("%s %s: is a folder", opt, path);
+            return CLI_FAIL;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            if (figure) {
+                cli_error("%s %s: not a regular file (a figure is written to a temporary file "
+                          "and renamed over it)",
+                          opt, path);
+                return CLI_FAIL;
+            }
+            if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+                int fd = open(target, O_WRONLY | O_NONBLOCK | O_NOCTTY);
+                if (fd < 0) {
+                    cli_error("%s %s: cannot write to this device (%s)", opt, path,
+                              strerror(errno));
+                    return CLI_FAIL;
+                }
+                close(fd);
+            } else if (access(target, W_OK) != 0) { /* a FIFO or socket: not opened here */
+                cli_error("%s %s: cannot write (%s)", opt, path, strerror(errno));
+                return CLI_FAIL;
+            }
+            return 0;
+        }
+    }
+    char *copy = strdup(target);
+    if (!copy) {
+        cli_error("%s %s: out of memory", opt, path);
+        return CLI_FAIL;
+    }
+    const char *dir = dirname(copy);
+    const int ok = access(dir, W_OK | X_OK) == 0;
+    const int e = errno;
+    if (!ok)
+        cli_error("%s %s: cannot write in folder %s (%s)", opt, path, dir, strerror(e));
+    free(copy);
+    return ok ? 0 : CLI_FAIL;
 }

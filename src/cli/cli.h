@@ -47,6 +47,12 @@ int cli_run_training(const ncm_train_job *job, int quiet, double *test_acc);
 int cli_run_training_model(const ncm_train_job *job, int quiet, double *test_acc,
                            ncm_model **model);
 
+/* An output path can be written (checked before a long run, so that a bad path fails at once
+ * and leaves nothing behind): not a folder; an existing device must open for writing; with
+ * figure, a regular file or a new one (figures are renamed over the target); a new file needs
+ * a writable folder. 0, or an exit code after one line naming opt and path. */
+int cli_check_output(const char *opt, const char *path, int figure);
+
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_model(int argc, char **argv);

@@ -43,26 +43,6 @@ static const char *RUN_USAGE =
     "  --json PATH         results document (faults, seed, summary, per-layer and per-chip)\n"
     "  --threads N         -q  quiet (prints the mean accuracy only)\n";
 
-/* The folder of path exists and can take a new file (checked before a long run, so a bad
- * output path fails at once and leaves nothing behind). */
-static int check_output(const char *opt, const char *path)
-{
-    if (!path)
-        return 0;
-    char *copy = strdup(path);
-    if (!copy) {
-        cli_error("%s %s: out of memory", opt, path);
-        return CLI_FAIL;
-    }
-    const char *dir = dirname(copy);
-    int ok = access(dir, W_OK | X_OK) == 0;
-    int e = errno;
-    if (!ok)
-        cli_error("%s %s: cannot write in folder %s (%s)", opt, path, dir, strerror(e));
-    free(copy);
-    return ok ? 0 : CLI_FAIL;
-}
-
 static int cmd_chip_run(int argc, char **argv)
 {
     const char *model_path = NULL, *data = NULL, *csv = NULL, *json = NULL, *v;
@@ -239,7 +219,7 @@ static int cmd_chip_run(int argc, char **argv)
     p.seed = (uint64_t)seed;
     p.threads = (int)threads;
     int rc;
-    if ((rc = check_output("-o", csv)) || (rc = check_output("--json", json))) {
+    if ((rc = cli_check_output("-o", csv, 0)) || (rc = cli_check_output("--json", json, 0))) {
         free(ber_layer);
         free(icc_layer);
         free(cond_layer);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/mpi_comm.h"
 #include "nanocim/config.h"
 #include "nanocim/xnor.h"
 #include "cli/blas_fast_path.h"
@@ -17,6 +18,7 @@ static const char *USAGE =
     "  eval      run a model file's integer network on a dataset's test split\n"
     "  model     NumPy interchange of models (export/import .npz) and model info\n"
     "  chip      a model on simulated chips: fault injection, Monte Carlo over chips\n"
+    "  sweep     accuracy of models on chips over fault rates, conditions, arrays (MPI)\n"
     "  rram      HfO2 RRAM devices and cells: bit error rates, energy, calibration\n"
     "  stno      spin-torque nano-oscillators: time traces, locking maps\n"
     "  version   print the version and the OpenBLAS kernel in use\n";
@@ -42,6 +44,13 @@ int main(int argc, char **argv)
         return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(cmd, "chip"))
         return cmd_chip(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sweep")) { /* the one command that runs across MPI processes */
+        int rc = cli_mpi_begin(&argc, &argv);
+        if (!rc)
+            rc = cmd_sweep(argc - 1, argv + 1);
+        cli_mpi_end();
+        return rc;
+    }
     if (!strcmp(cmd, "model"))
         return cmd_model(argc - 1, argv + 1);
     if (!strcmp(cmd, "stno"))
@@ -54,6 +63,9 @@ int main(int argc, char **argv)
         printf("nanocim %s\nOpenBLAS kernel %s (%s), %d threads, binary kernel %s\nbuild: %s\n",
                ncm_version(), ncm_blas_kernel(), ncm_blas_origin(), ncm_threads(),
                ncm_kernel_name(k), ncm_build_config());
+        /* MPI is the command line's (sweep), not the library's */
+        const char *mpi = cli_mpi_library();
+        printf("mpi: %s\n", mpi ? mpi : "none (built without MPI; sweep runs in one process)");
         return 0;
     }
     cli_error("unknown command '%s' (see nanocim --help)", cmd);

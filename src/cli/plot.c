@@ -1,4 +1,4 @@
-/* Line plots with PLplot (see plot.h). */
+/* Line plots with PLplot (see plot.h), with optional vertical error bars (plerry). */
 #include "cli/plot.h"
 
 #include <float.h>
@@ -22,34 +22,77 @@ static const char *device_for(const char *path)
     return NULL;
 }
 
+ncm_status cli_plot_check_path(const char *path, ncm_error *err)
+{
+    if (!device_for(path))
+        return ncm_error_set(err, NCM_ERR_ARG, "%s: figure type unknown (use .png, .svg or .pdf)",
+                             path);
+    return NCM_OK;
+}
+
+/* Whether point i of series k is drawn, and its bar (when it has one that can be drawn). */
+static int point_ok(const cli_series *s, int i, int logx, int logy)
+{
+    double x = s->x[i], y = s->y[i];
+    return !((logx && !(x > 0)) || (logy && !(y > 0)) || !isfinite(x) || !isfinite(y));
+}
+static int bar_ok(const cli_yerr *b, int i, int logy)
+{
+    if (!b || !b->lo || !b->hi)
+        return 0;
+    double lo = b->lo[i], hi = b->hi[i];
+    return isfinite(lo) && isfinite(hi) && (!logy || (lo > 0 && hi > 0));
+}
+
 ncm_status cli_plot(const char *path, const char *title, const char *xlabel, const char *ylabel,
                     int logx, int logy, const cli_series *s, int ns, ncm_error *err)
 {
+    return cli_plot_bars(path, title, xlabel, ylabel, logx, logy, s, NULL, ns, err);
+}
+
+ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel,
+                         const char *ylabel, int logx, int logy, const cli_series *s,
+                         const cli_yerr *bars, int ns, ncm_error *err)
+{
     const char *dev = device_for(path);
     if (!dev)
-        return ncm_error_set(err, NCM_ERR_ARG, "%s: figure type unknown (use .png, .svg or .pdf)",
-                             path);
+        return cli_plot_check_path(path, err);
     double x0 = DBL_MAX, x1 = -DBL_MAX, y0 = DBL_MAX, y1 = -DBL_MAX;
     int total = 0;
-    for (int k = 0; k < ns; k++)
+    for (int k = 0; k < ns; k++) {
+        const cli_yerr *b = bars ? &bars[k] : NULL;
         for (int i = 0; i < s[k].n; i++) {
-            double x = s[k].x[i], y = s[k].y[i];
-            if ((logx && !(x > 0)) || (logy && !(y > 0)) || !isfinite(x) || !isfinite(y))
+            if (!point_ok(&s[k], i, logx, logy))
                 continue;
+            double x = s[k].x[i], y = s[k].y[i];
             x = logx ? log10(x) : x;
             y = logy ? log10(y) : y;
             x0 = fmin(x0, x), x1 = fmax(x1, x), y0 = fmin(y0, y), y1 = fmax(y1, y);
+            if (bar_ok(b, i, logy)) {
+                double lo = b->lo[i], hi = b->hi[i];
+                lo = logy ? log10(lo) : lo;
+                hi = logy ? log10(hi) : hi;
+                y0 = fmin(y0, fmin(lo, hi)), y1 = fmax(y1, fmax(lo, hi));
+            }
             total++;
         }
+    }
     if (total == 0)
         return ncm_error_set(err, NCM_ERR_DATA, "%s: nothing to plot", path);
     if (x1 <= x0)
         x0 -= 0.5, x1 += 0.5;
     if (y1 <= y0)
         y0 -= 0.5, y1 += 0.5;
+    /* a margin, so the first and last points (and their bars) are not drawn on the frame */
+    const double mx = 0.02 * (x1 - x0);
+    x0 -= mx, x1 += mx;
+    if (!logy) {
+        const double my = 0.03 * (y1 - y0);
+        y0 -= my, y1 += my;
+    }
     if (logy)
         y0 = floor(y0), y1 = ceil(y1);
-    y1 += 0.06 * (ns + 1) * (y1 - y0); /* headroom for the legend, top right */
+    y1 += 0.06 * ((ns < 16 ? ns : 16) + 1) * (y1 - y0); /* headroom for the legend (<= 16 lines) */
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     plsdev(dev);
@@ -69,15 +112,24 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
     const char *text[16], *sym[16];
     int nl = ns < 16 ? ns : 16;
     for (int k = 0; k < ns; k++) {
-        PLFLT *x = malloc(sizeof(PLFLT) * (size_t)(s[k].n + 1));
-        PLFLT *y = malloc(sizeof(PLFLT) * (size_t)(s[k].n + 1));
-        int m = 0;
-        for (int i = 0; x && y && i < s[k].n; i++) {
-            double xv = s[k].x[i], yv = s[k].y[i];
-            if ((logx && !(xv > 0)) || (logy && !(yv > 0)) || !isfinite(xv) || !isfinite(yv))
+        const cli_yerr *b = bars ? &bars[k] : NULL;
+        const size_t cap = (size_t)(s[k].n + 1);
+        PLFLT *x = malloc(sizeof(PLFLT) * cap), *y = malloc(sizeof(PLFLT) * cap);
+        PLFLT *bx = malloc(sizeof(PLFLT) * cap), *blo = malloc(sizeof(PLFLT) * cap);
+        PLFLT *bhi = malloc(sizeof(PLFLT) * cap);
+        int m = 0, nb = 0;
+        for (int i = 0; x && y && bx && blo && bhi && i < s[k].n; i++) {
+            if (!point_ok(&s[k], i, logx, logy))
                 continue;
+            double xv = s[k].x[i], yv = s[k].y[i];
             x[m] = logx ? log10(xv) : xv;
             y[m] = logy ? log10(yv) : yv;
+            if (bar_ok(b, i, logy)) {
+                bx[nb] = x[m];
+                blo[nb] = logy ? log10(b->lo[i]) : b->lo[i];
+                bhi[nb] = logy ? log10(b->hi[i]) : b->hi[i];
+                nb++;
+            }
             m++;
         }
         plcol0(colours[k % 8]);
@@ -85,8 +137,12 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
         if (m > 1)
             plline(m, x, y);
         plpoin(m, x, y, 17);
-        free(x);
-        free(y);
+        if (nb > 0) {
+            plwidth(1.0);
+            plerry(nb, bx, blo, bhi);
+            plwidth(2.0);
+        }
+        free(x), free(y), free(bx), free(blo), free(bhi);
         if (k < 16) {
             opt[k] = PL_LEGEND_LINE | PL_LEGEND_SYMBOL;
             lc[k] = sc[k] = tc[k] = colours[k % 8];

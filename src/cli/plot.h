@@ -1,5 +1,5 @@
 /* Line plots for result files (PLplot, cairo devices): PNG, SVG or PDF by the file's extension,
- * written to a temporary file and renamed. */
+ * written to a temporary file and renamed; optionally with a vertical error bar at each point. */
 #ifndef NCM_CLI_PLOT_H
 #define NCM_CLI_PLOT_H
 
@@ -11,8 +11,22 @@ typedef struct {
     int n;
 } cli_series;
 
+/* Error bars of one series: at point i a vertical bar from lo[i] to hi[i] (lo and hi both
+ * NULL: none). Kept apart from cli_series so its callers' initializers stay complete. */
+typedef struct {
+    const double *lo, *hi;
+} cli_yerr;
+
 /* Plots the series (points with y <= 0 are dropped on a log axis). */
 ncm_status cli_plot(const char *path, const char *title, const char *xlabel, const char *ylabel,
                     int logx, int logy, const cli_series *s, int ns, ncm_error *err);
+/* The same, with error bars: bars[k] for series k (bars NULL: none at all). The y range takes
+ * in the bars; on a log y axis a bar is drawn only when both ends are > 0. */
+ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel,
+                         const char *ylabel, int logx, int logy, const cli_series *s,
+                         const cli_yerr *bars, int ns, ncm_error *err);
+/* NCM_OK when path ends in .png, .svg or .pdf (what cli_plot writes), else NCM_ERR_ARG with
+ * "PATH: figure type unknown (use .png, .svg or .pdf)". For checking before a long run. */
+ncm_status cli_plot_check_path(const char *path, ncm_error *err);
 
 #endif

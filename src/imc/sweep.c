@@ -492,7 +492,7 @@ ncm_status ncm_sweep_table_save_csv(const ncm_sweep_table *t, const char *path, 
         return s;
     fputs("model", f.fp);
     for (int a = 0; a < t->n_axes; a++)
-        fprintf(f.fp, ",%s", ncm_sweep_axis_name(t->axes[a].kind));
+        fprintf(f.fp, ",axis_%s", ncm_sweep_axis_name(t->axes[a].kind));
     fputs(",mode,rows,cols,storage,i_cc_ua,v_reset_v,t_p_ns,cycles,ber,read_ber,chips,"
           "accuracy_mean,accuracy_sd,accuracy_min,accuracy_max,ci95_lo,ci95_hi,ber_measured,"
           "energy_bit_pj,arrays,devices,sense_amps,decoders,decoder_gates\n",
