@@ -638,7 +638,7 @@ static void one_by_one(const ncm_model *m, const ncm_dataset *d, const ncm_chip_
     free(pred);
 }
 
-static void the_shared_first_layer_gives_the_engines_results_bit_for_bit(void **state)
+static void the_monte_carlo_by_differences_equals_chips_run_one_by_one(void **state)
 {
     (void)state;
     ncm_model *m = random_model("mlp:64,32", 1, 7, 7, 12);
@@ -663,6 +663,54 @@ static void the_shared_first_layer_gives_the_engines_results_bit_for_bit(void **
         assert_memory_equal(acc, r->accuracy, sizeof acc);
         ncm_chip_mc_result_free(r);
     }
+    ncm_dataset_free(d);
+    ncm_model_free(m);
+}
+
+static void inference_by_differences_gives_the_engines_predictions(void **state)
+{
+    (void)state;
+    ncm_model *m = random_model("mlp:96,70,33", 1, 7, 7, 14); /* padding in every layer */
+    ncm_dataset *d = random_data(500, 1, 7, 7, 15);
+    ncm_error err;
+    ncm_imc_cache *k = NULL;
+    assert_int_equal(ncm_imc_cache_new(m, d, NCM_KERNEL_AUTO, &k, &err), NCM_OK);
+    assert_non_null(k);
+    int32_t *p1 = malloc(5 * 500 * 4), *p2 = malloc(5 * 500 * 4);
+    /* few errors (differences), many (direct sums), devices; predicted as one group */
+    const double bers[] = {0.0, 0.002, 0.03, 0.3};
+    ncm_chip *ch[5];
+    const ncm_model *read[5];
+    for (int t = 0; t < 5; t++) {
+        ncm_chip_config c;
+        if (t < 4) {
+            ncm_chip_config_default(&c);
+            c.rows = c.cols = 16;
+            c.faults.ber = bers[t];
+            c.faults.stuck_frac = t == 2 ? 0.01 : 0;
+        } else {
+            c = device_config("1t1r-secded:8", 12);
+        }
+        ch[t] = ncm_chip_new(m, &c, 3, t, NCM_KERNEL_AUTO, &err);
+        assert_non_null(ch[t]);
+        assert_int_equal(ncm_chip_predict(ch[t], d, p1 + t * 500, NULL, &err), NCM_OK);
+        read[t] = ncm_chip_model(ch[t]);
+    }
+    assert_int_equal(ncm_imc_cache_predict(k, read, 5, p2, &err), NCM_OK);
+    assert_memory_equal(p1, p2, 5 * 500 * 4);
+    for (int t = 0; t < 5; t++)
+        ncm_chip_free(ch[t]);
+    /* a network with a convolution has no cache */
+    ncm_model *cnn = random_model("cnn:6,p,f20", 1, 8, 8, 4);
+    ncm_dataset *d8 = random_data(10, 1, 8, 8, 7);
+    ncm_imc_cache *none = (ncm_imc_cache *)1;
+    assert_int_equal(ncm_imc_cache_new(cnn, d8, NCM_KERNEL_AUTO, &none, &err), NCM_OK);
+    assert_null(none);
+    ncm_model_free(cnn);
+    ncm_dataset_free(d8);
+    ncm_imc_cache_free(k);
+    free(p1);
+    free(p2);
     ncm_dataset_free(d);
     ncm_model_free(m);
 }
@@ -781,7 +829,8 @@ int main(void)
         cmocka_unit_test(device_chips_are_static_and_a_function_of_seed_and_index),
         cmocka_unit_test(device_error_rates_match_the_cells_analytic_ber),
         cmocka_unit_test(secded_corrects_most_raw_errors),
-        cmocka_unit_test(the_shared_first_layer_gives_the_engines_results_bit_for_bit),
+        cmocka_unit_test(the_monte_carlo_by_differences_equals_chips_run_one_by_one),
+        cmocka_unit_test(inference_by_differences_gives_the_engines_predictions),
         cmocka_unit_test(dynamic_read_errors_are_reproducible_and_grow_with_the_rate),
         cmocka_unit_test(the_two_modes_agree_at_equal_bit_error_rate),
     };

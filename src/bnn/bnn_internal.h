@@ -44,14 +44,11 @@ int ncm_model_json_describe(struct cJSON *o, const ncm_model *m, const char *mod
 void ncm_bnn_write_arch(ncm_wbuf *w, const ncm_arch *a);
 ncm_status ncm_bnn_read_arch(ncm_rbuf *r, const char *path, ncm_arch *a, ncm_error *err);
 
-/* Hooks of the packed engine (packed.c) for the in-memory chip (src/imc/): a chip may supply
- * the first layer's sums itself, and perturb any layer's raw sums before they are thresholded.
- * Both are called from the engine's worker threads, for one image at a time. */
+/* Hook of the packed engine (packed.c) for the in-memory chip (src/imc/): it sees, and may
+ * perturb, any layer's raw sums before they are thresholded. It is called from the engine's
+ * worker threads, for one image at a time. */
 struct ncm_packed;
 typedef struct {
-    /* Not NULL (dense first layer only): fills sums[0..cout) with the first layer's true sums
-     * of image `image`, instead of the engine computing them. */
-    void (*first_sums)(void *user, int64_t image, int32_t *sums);
     /* Not NULL: called for every layer l, image and output position pos with the layer's raw
      * results s: for the first layer the 8 bit planes' +-1 dots s[b * ld + c] over the fan_in
      * bits (before they are combined; input: the image's pixels), for a binary layer the true

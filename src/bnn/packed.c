@@ -287,46 +287,41 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
         const int rpi = q->rows_per_img, rw = q->row_words, ldc = q->w.n8;
         const int npos = L->hc * L->wc;
         const int stride = L->first ? 8 : 1; /* sums per position: 8 bit planes first */
-        if (L->first && h && h->first_sums) {
-            for (int i = 0; i < nimg; i++)
-                h->first_sums(h->user, i0 + i, wk->sums + (int64_t)i * stride * ldc);
-        } else {
-            /* rows of this layer's product */
-            for (int i = 0; i < nimg; i++) {
-                uint64_t *r = wk->rows + (int64_t)i * rpi * rw;
-                const uint64_t *a = wk->act + i * act_stride;
-                if (L->first)
-                    first_rows(q, d->pixels + (i0 + i) * P0, r, wk->patch);
-                else if (L->kind == NCM_LAYER_CONV)
-                    conv_rows(q, a, r);
-                else
-                    memcpy(r, a, (size_t)rw * 8);
-            }
-            ncm_xnor_gemm(p->kernel, wk->rows, nimg * rpi, rw, &q->w, wk->sums, ldc, 1);
-            /* true sums, per image and position */
-            for (int i = 0; i < nimg; i++)
-                for (int pos = 0; pos < npos; pos++) {
-                    int32_t *s = wk->sums + ((int64_t)i * npos + pos) * stride * ldc;
-                    if (!L->first && q->corr)
-                        for (int c = 0; c < L->cout; c++)
-                            s[c] -= q->corr;
-                    if (h && h->perturb)
-                        h->perturb(h->user, l, i0 + i, pos,
-                                   L->first ? (const void *)(d->pixels + (i0 + i) * P0)
-                                            : (const void *)(wk->rows +
-                                                             ((int64_t)i * rpi + pos) * rw),
-                                   s, ldc);
-                    if (L->first) { /* a = 128 n - pcu - sum_b 2^b X_b, X_b = (n - dot_b) / 2 */
-                        for (int c = 0; c < L->cout; c++) {
-                            int64_t acc = 0;
-                            for (int b = 0; b < 8; b++)
-                                acc += (int64_t)((L->fan_in - s[b * ldc + c]) / 2) << b;
-                            s[c] = (int32_t)((int64_t)NCM_PIXEL_OFFSET * L->fan_in - q->pcu[c] -
-                                             acc);
-                        }
+        /* rows of this layer's product */
+        for (int i = 0; i < nimg; i++) {
+            uint64_t *r = wk->rows + (int64_t)i * rpi * rw;
+            const uint64_t *a = wk->act + i * act_stride;
+            if (L->first)
+                first_rows(q, d->pixels + (i0 + i) * P0, r, wk->patch);
+            else if (L->kind == NCM_LAYER_CONV)
+                conv_rows(q, a, r);
+            else
+                memcpy(r, a, (size_t)rw * 8);
+        }
+        ncm_xnor_gemm(p->kernel, wk->rows, nimg * rpi, rw, &q->w, wk->sums, ldc, 1);
+        /* true sums, per image and position */
+        for (int i = 0; i < nimg; i++)
+            for (int pos = 0; pos < npos; pos++) {
+                int32_t *s = wk->sums + ((int64_t)i * npos + pos) * stride * ldc;
+                if (!L->first && q->corr)
+                    for (int c = 0; c < L->cout; c++)
+                        s[c] -= q->corr;
+                if (h && h->perturb)
+                    h->perturb(h->user, l, i0 + i, pos,
+                               L->first ? (const void *)(d->pixels + (i0 + i) * P0)
+                                        : (const void *)(wk->rows +
+                                                         ((int64_t)i * rpi + pos) * rw),
+                               s, ldc);
+                if (L->first) { /* a = 128 n - pcu - sum_b 2^b X_b, X_b = (n - dot_b) / 2 */
+                    for (int c = 0; c < L->cout; c++) {
+                        int64_t acc = 0;
+                        for (int b = 0; b < 8; b++)
+                            acc += (int64_t)((L->fan_in - s[b * ldc + c]) / 2) << b;
+                        s[c] = (int32_t)((int64_t)NCM_PIXEL_OFFSET * L->fan_in - q->pcu[c] -
+                                         acc);
                     }
                 }
-        }
+            }
         if (L->last) {
             const int K = L->cout;
             for (int i = 0; i < nimg; i++) {

@@ -579,6 +579,12 @@ static void program_faults(ncm_chip *ch, const ncm_chip_faults *f, uint64_t seed
 ncm_chip *ncm_chip_new(const ncm_model *m, const ncm_chip_config *cf, uint64_t seed, int64_t chip,
                        ncm_kernel kernel, ncm_error *err)
 {
+    return ncm_imc_chip_new(m, cf, seed, chip, kernel, 1, err);
+}
+
+ncm_chip *ncm_imc_chip_new(const ncm_model *m, const ncm_chip_config *cf, uint64_t seed,
+                           int64_t chip, ncm_kernel kernel, int engine, ncm_error *err)
+{
     if (!m || !cf) {
         ncm_error_set(err, NCM_ERR_ARG, "model and configuration: expected non-NULL pointers");
         return NULL;
@@ -611,6 +617,8 @@ ncm_chip *ncm_chip_new(const ncm_model *m, const ncm_chip_config *cf, uint64_t s
         ncm_chip_free(c);
         return NULL;
     }
+    if (!engine)
+        return c;
     if (!(c->engine = ncm_packed_new(c->model, kernel, err))) {
         ncm_chip_free(c);
         return NULL;
@@ -748,25 +756,11 @@ static void chip_perturb(void *user, int l, int64_t image, int pos, const void *
         }
 }
 
-ncm_status ncm_imc_chip_predict(const ncm_chip *c, const ncm_dataset *d, int32_t *pred,
-                                float *scores, void (*first_sums)(void *, int64_t, int32_t *),
-                                void *first_user, ncm_error *err)
-{
-    ncm_packed_hooks h = {0};
-    if (ncm_imc_chip_dynamic(c)) {
-        h.perturb = chip_perturb;
-        h.user = (void *)c;
-    } else if (first_sums) {
-        h.first_sums = first_sums;
-        h.user = first_user;
-    } else {
-        return ncm_packed_predict(c->engine, d, pred, scores, err);
-    }
-    return ncm_packed_predict_hooked(c->engine, d, pred, scores, &h, err);
-}
-
 ncm_status ncm_chip_predict(const ncm_chip *c, const ncm_dataset *d, int32_t *pred, float *scores,
                             ncm_error *err)
 {
-    return ncm_imc_chip_predict(c, d, pred, scores, NULL, NULL, err);
+    if (!ncm_imc_chip_dynamic(c))
+        return ncm_packed_predict(c->engine, d, pred, scores, err);
+    const ncm_packed_hooks h = {.perturb = chip_perturb, .user = (void *)c};
+    return ncm_packed_predict_hooked(c->engine, d, pred, scores, &h, err);
 }

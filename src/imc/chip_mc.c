@@ -78,184 +78,62 @@ void ncm_imc_summarise(const double *acc, int n, ncm_imc_summary *o)
     o->ci_lo = mean - half, o->ci_hi = mean + half;
 }
 
-/* ---- the first layer, shared by all chips ------------------------------------------------- */
-
-struct ncm_imc_first {
-    int32_t *sums; /* [n][cout] error-free first-layer sums */
-    int cout, fan_in;
-    int64_t n;
-    const uint8_t *pixels; /* the dataset's, [n][fan_in] */
-    const int32_t *pcu;    /* [cout] popcount of each neuron's weight bits (while filling) */
-};
-
-/* Capture hook: combines layer 0's bit-plane dots as the engine does (packed.h). */
-static void capture_first(void *user, int l, int64_t image, int pos, const void *input,
-                          int32_t *s, int ld)
+/* A chip needs its own engine when it draws read errors during inference. */
+static int dynamic_config(const ncm_chip_config *cf)
 {
-    (void)pos, (void)input;
-    if (l != 0)
-        return;
-    ncm_imc_first *f = user;
-    int32_t *out = f->sums + image * f->cout;
-    for (int c = 0; c < f->cout; c++) {
-        int64_t acc = 0;
-        for (int b = 0; b < 8; b++)
-            acc += (int64_t)((f->fan_in - s[b * ld + c]) / 2) << b;
-        out[c] = (int32_t)((int64_t)NCM_PIXEL_OFFSET * f->fan_in - f->pcu[c] - acc);
-    }
+    return cf->read_ber > 0 || (cf->mode == NCM_CHIP_DEVICES && cf->dead_zone_dynamic);
 }
 
-/* Largest cache of first-layer sums, bytes. */
-#define FIRST_CACHE_MAX (INT64_C(1) << 30)
-
-ncm_status ncm_imc_first_new(const ncm_model *m, const ncm_dataset *d, ncm_kernel kernel,
-                             ncm_imc_first **out, ncm_error *err)
+ncm_status ncm_imc_run_chips(const ncm_model *m, const ncm_dataset *d,
+                             const ncm_chip_config *const *cf, uint64_t seed, const int64_t *chip,
+                             int g, ncm_kernel kernel, const ncm_imc_cache *cache, int32_t *pred,
+                             ncm_imc_outcome *out, ncm_error *err)
 {
-    *out = NULL;
-    const ncm_model_layer *L = &m->layer[0];
-    if (L->kind == NCM_LAYER_CONV || m->n_layers < 2 ||
-        (int64_t)L->cout * d->n * 4 > FIRST_CACHE_MAX)
-        return NCM_OK; /* not worth it or not possible: each chip runs its whole engine */
-    ncm_status s = NCM_OK;
-    ncm_imc_first *f = calloc(1, sizeof *f);
-    int32_t *pcu = calloc((size_t)L->cout, sizeof *pcu);
-    int32_t *pred = malloc((size_t)d->n * sizeof *pred);
-    ncm_packed *e = NULL;
-    if (!f || !pcu || !pred || !(f->sums = malloc((size_t)d->n * (size_t)L->cout * 4))) {
-        s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
-        goto fail;
-    }
-    f->cout = L->cout, f->fan_in = L->fan_in, f->n = d->n, f->pixels = d->pixels;
-    for (int c = 0; c < L->cout; c++)
-        for (int w = 0; w < L->words; w++)
-            pcu[c] += __builtin_popcountll(L->wbits[(int64_t)c * L->words + w]);
-    f->pcu = pcu;
-    if (!(e = ncm_packed_new(m, kernel, err))) {
-        s = err ? err->code : NCM_ERR_NOMEM;
-        goto fail;
-    }
-    const ncm_packed_hooks h = {.perturb = capture_first, .user = f};
-    if ((s = ncm_packed_predict_hooked(e, d, pred, NULL, &h, err)))
-        goto fail;
-    ncm_packed_free(e);
-    free(pcu);
-    free(pred);
-    f->pcu = NULL;
-    *out = f;
-    return NCM_OK;
-fail:
-    ncm_packed_free(e);
-    free(pcu);
-    free(pred);
-    ncm_imc_first_free(f);
-    return s ? s : NCM_ERR_NOMEM;
-}
-
-void ncm_imc_first_free(ncm_imc_first *f)
-{
-    if (!f)
-        return;
-    free(f->sums);
-    free(f);
-}
-
-/* One chip's first layer: the cached sums and the chip's misread first-layer weights. Flipping
- * weight j of neuron c to sign s changes a_c = sum_j s_j (pixel_j - 128) by 2 s (pixel_j - 128). */
-typedef struct {
-    const ncm_imc_first *f;
-    int64_t *start;   /* [cout + 1] */
-    int32_t *j;       /* input of each misread weight */
-    int8_t *sign;     /* its sign as read, +-1 */
-    int32_t *neurons; /* the neurons with misread weights */
-    int n_neurons;
-} first_diff;
-
-static void first_sums_hook(void *user, int64_t image, int32_t *sums)
-{
-    const first_diff *g = user;
-    const ncm_imc_first *f = g->f;
-    memcpy(sums, f->sums + image * f->cout, (size_t)f->cout * 4);
-    const uint8_t *px = f->pixels + image * f->fan_in;
-    for (int k = 0; k < g->n_neurons; k++) {
-        const int c = g->neurons[k];
-        int32_t a = 0;
-        for (int64_t i = g->start[c]; i < g->start[c + 1]; i++)
-            a += g->sign[i] * ((int32_t)px[g->j[i]] - NCM_PIXEL_OFFSET);
-        sums[c] += 2 * a;
-    }
-}
-
-static ncm_status first_diff_build(first_diff *g, const ncm_imc_first *f, const ncm_model *m,
-                                   const ncm_model *chip, ncm_error *err)
-{
-    const ncm_model_layer *S = &m->layer[0], *D = &chip->layer[0];
-    int64_t n = 0;
-    for (int64_t i = 0; i < (int64_t)S->cout * S->words; i++)
-        n += __builtin_popcountll(S->wbits[i] ^ D->wbits[i]);
-    g->f = f;
-    g->start = malloc(((size_t)S->cout + 1) * sizeof *g->start);
-    g->j = malloc((size_t)(n ? n : 1) * sizeof *g->j);
-    g->sign = malloc((size_t)(n ? n : 1));
-    g->neurons = malloc((size_t)S->cout * sizeof *g->neurons);
-    g->n_neurons = 0;
-    if (!g->start || !g->j || !g->sign || !g->neurons)
-        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
-    int64_t k = 0;
-    for (int c = 0; c < S->cout; c++) {
-        g->start[c] = k;
-        for (int w = 0; w < S->words; w++) {
-            uint64_t x = S->wbits[(int64_t)c * S->words + w] ^ D->wbits[(int64_t)c * D->words + w];
-            while (x) {
-                const int b = __builtin_ctzll(x), j = w * 64 + b;
-                x &= x - 1;
-                g->j[k] = j;
-                g->sign[k] = (D->wbits[(int64_t)c * D->words + w] >> b & 1) ? 1 : -1;
-                k++;
-            }
+    ncm_chip **c = calloc((size_t)g, sizeof *c);
+    const ncm_model **read = calloc((size_t)g, sizeof *read);
+    int *slot = calloc((size_t)g, sizeof *slot);
+    int32_t *pc = NULL;
+    ncm_status s = c && read && slot ? NCM_OK : ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+    int nc = 0; /* chips run by differences */
+    for (int q = 0; q < g && !s; q++) {
+        const int by_cache = cache && !dynamic_config(cf[q]);
+        if (!(c[q] = ncm_imc_chip_new(m, cf[q], seed, chip[q], kernel, !by_cache, err))) {
+            s = err ? err->code : NCM_ERR_NOMEM;
+            break;
         }
-        if (k > g->start[c])
-            g->neurons[g->n_neurons++] = c;
+        if (by_cache) {
+            slot[nc] = q;
+            read[nc++] = ncm_chip_model(c[q]);
+        } else {
+            s = ncm_chip_predict(c[q], d, pred + (int64_t)q * d->n, NULL, err);
+        }
     }
-    g->start[S->cout] = k;
-    return NCM_OK;
-}
-
-static void first_diff_free(first_diff *g)
-{
-    free(g->start);
-    free(g->j);
-    free(g->sign);
-    free(g->neurons);
-}
-
-ncm_status ncm_imc_run_chip(const ncm_model *m, const ncm_dataset *d, const ncm_chip_config *cf,
-                            uint64_t seed, int64_t chip, ncm_kernel kernel,
-                            const ncm_imc_first *first, int32_t *pred, ncm_imc_outcome *out,
-                            ncm_error *err)
-{
-    ncm_chip *c = ncm_chip_new(m, cf, seed, chip, kernel, err);
-    if (!c)
-        return err ? err->code : NCM_ERR_NOMEM;
-    ncm_status s;
-    first_diff g = {0};
-    if (first && !ncm_imc_chip_dynamic(c)) {
-        s = first_diff_build(&g, first, m, ncm_chip_model(c), err);
-        if (!s)
-            s = ncm_imc_chip_predict(c, d, pred, NULL, first_sums_hook, &g, err);
-    } else {
-        s = ncm_chip_predict(c, d, pred, NULL, err);
+    if (!s && nc) {
+        if (!(pc = malloc((size_t)nc * (size_t)d->n * sizeof *pc)))
+            s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        else if (!(s = ncm_imc_cache_predict(cache, read, nc, pc, err)))
+            for (int u = 0; u < nc; u++)
+                memcpy(pred + (int64_t)slot[u] * d->n, pc + (int64_t)u * d->n,
+                       (size_t)d->n * sizeof *pc);
     }
-    first_diff_free(&g);
-    if (!s) {
-        out->accuracy = ncm_accuracy(pred, d->labels, d->n);
+    const char *kname =
+        ncm_kernel_name(kernel == NCM_KERNEL_AUTO ? ncm_kernel_select(NULL) : kernel);
+    for (int q = 0; q < g && !s; q++) {
+        ncm_imc_outcome *o = &out[q];
+        o->accuracy = ncm_accuracy(pred + (int64_t)q * d->n, d->labels, d->n);
         for (int l = 0; l < m->n_layers; l++) {
-            out->flips[l] = ncm_chip_flips(c, l);
-            out->dead[l] = ncm_chip_dead_zone(c, l);
+            o->flips[l] = ncm_chip_flips(c[q], l);
+            o->dead[l] = ncm_chip_dead_zone(c[q], l);
         }
-        out->energy_pj = ncm_chip_program_energy_pj(c);
-        out->kernel = ncm_imc_chip_kernel(c);
+        o->energy_pj = ncm_chip_program_energy_pj(c[q]);
+        o->kernel = kname;
     }
-    ncm_chip_free(c);
+    for (int q = 0; c && q < g; q++)
+        ncm_chip_free(c[q]);
+    free(c);
+    free(read);
+    free(slot);
+    free(pc);
     return s;
 }
 
@@ -309,13 +187,15 @@ ncm_chip_mc_result *ncm_chip_mc(const ncm_model *m, const ncm_dataset *d,
         return NULL;
     const int L = m->n_layers, N = p->n_chips;
     const int T = p->threads > 0 ? p->threads : omp_get_max_threads();
-    /* Chips run concurrently, one per thread; a block of T chips between progress reports. */
-    const int B = T < N ? T : N;
+    /* Chips run concurrently, a group of up to G per thread (a group shares each image's
+     * cached sums); a block of T groups between progress reports. */
+    const int G = N / T >= NCM_IMC_GROUP ? NCM_IMC_GROUP : (N + T - 1) / T;
+    const int B = T * G < N ? T * G : N;
     ncm_chip_mc_result *r = calloc(1, sizeof *r);
     int32_t *pred = NULL;
     ncm_error *errs = NULL;
     ncm_imc_outcome *oc = NULL;
-    ncm_imc_first *first = NULL;
+    ncm_imc_cache *cache = NULL;
     ncm_status s = NCM_OK;
     if (!r || !(r->ber_layer = malloc((size_t)L * sizeof *r->ber_layer)) ||
         !(r->cond_layer = malloc((size_t)L * sizeof *r->cond_layer)) ||
@@ -347,19 +227,25 @@ ncm_chip_mc_result *ncm_chip_mc(const ncm_model *m, const ncm_dataset *d,
     if ((s = ncm_progress_report(progress, "chips", 0, N, err)))
         goto done;
     const double t0 = ncm_now();
-    /* The shared first layer pays off from two chips on. */
-    if (N > 1 && (s = ncm_imc_first_new(m, d, p->kernel, &first, err)))
+    /* The error-free network's sums, shared by all chips, pay off from two chips on. */
+    if (N > 1 && (s = ncm_imc_cache_new(m, d, p->kernel, &cache, err)))
         goto done;
     for (int b0 = 0; b0 < N && !s; b0 += B) {
-        const int nb = N - b0 < B ? N - b0 : B;
-#pragma omp parallel for num_threads(nb) schedule(static, 1)
-        for (int k = 0; k < nb; k++) {
+        const int nb = N - b0 < B ? N - b0 : B, ng = (nb + G - 1) / G;
+#pragma omp parallel for num_threads(ng < T ? ng : T) schedule(static, 1)
+        for (int k = 0; k < ng; k++) {
+            const int q0 = k * G, gq = nb - q0 < G ? nb - q0 : G;
+            const ncm_chip_config *cfs[NCM_IMC_GROUP];
+            int64_t idx[NCM_IMC_GROUP];
+            for (int q = 0; q < gq; q++)
+                cfs[q] = &p->chip, idx[q] = p->first_chip + b0 + q0 + q;
             ncm_error_clear(&errs[k]);
-            ncm_imc_run_chip(m, d, &p->chip, p->seed, p->first_chip + b0 + k, p->kernel, first,
-                             pred + (int64_t)k * d->n, &oc[k], &errs[k]);
+            ncm_imc_run_chips(m, d, cfs, p->seed, idx, gq, p->kernel, cache,
+                              pred + (int64_t)q0 * d->n, &oc[q0], &errs[k]);
         }
+        const int nerr = ng;
         /* The first failed chip's message, whatever the thread order. */
-        for (int k = 0; k < nb && !s; k++)
+        for (int k = 0; k < nerr && !s; k++)
             if (errs[k].code) {
                 s = errs[k].code;
                 if (err)
@@ -396,7 +282,7 @@ ncm_chip_mc_result *ncm_chip_mc(const ncm_model *m, const ncm_dataset *d,
     r->mean = sm.mean, r->sd = sm.sd, r->min = sm.min, r->max = sm.max;
     r->ci_lo = sm.ci_lo, r->ci_hi = sm.ci_hi;
 done:
-    ncm_imc_first_free(first);
+    ncm_imc_cache_free(cache);
     free(pred);
     free(errs);
     free(oc);

@@ -24,12 +24,6 @@ ncm_status ncm_imc_map(const ncm_model *m, const ncm_chip_config *c, ncm_chip_ma
 /* 1 when the chip draws read errors during inference (read_ber, dynamic dead zone). */
 int ncm_imc_chip_dynamic(const ncm_chip *c);
 
-/* ncm_chip_predict; without dynamic errors, first_sums (not NULL, dense first layer) supplies
- * the first layer's true sums of each image instead of the engine (packed.c's hook). */
-ncm_status ncm_imc_chip_predict(const ncm_chip *c, const ncm_dataset *d, int32_t *pred,
-                                float *scores, void (*first_sums)(void *, int64_t, int32_t *),
-                                void *first_user, ncm_error *err);
-
 /* Summary of chips' accuracies: mean, sd (n - 1), range, 95 % t-interval of the mean. */
 typedef struct {
     double mean, sd, min, max, ci_lo, ci_hi;
@@ -39,13 +33,23 @@ void ncm_imc_summarise(const double *acc, int n, ncm_imc_summary *o);
 /* The model's shapes against the dataset's (images, classes, at least one image). */
 ncm_status ncm_imc_data_check(const ncm_model *m, const ncm_dataset *d, ncm_error *err);
 
-/* The error-free first-layer sums of a model on a dataset, shared by every chip of a Monte
- * Carlo, in *out; *out NULL (and NCM_OK) when it does not apply: a convolutional first layer,
- * or more than 1 GiB of sums. */
-typedef struct ncm_imc_first ncm_imc_first;
-ncm_status ncm_imc_first_new(const ncm_model *m, const ncm_dataset *d, ncm_kernel kernel,
-                             ncm_imc_first **out, ncm_error *err);
-void ncm_imc_first_free(ncm_imc_first *f);
+/* The error-free network's true sums of every layer and outputs of every hidden layer on every
+ * image of a dataset, and each binary layer's weights as columns (delta.c), for the inference
+ * of many chips by differences. *out NULL (and NCM_OK) when it does not apply: a network with a
+ * convolution, or more than 1 GiB. The dataset must outlive the cache. */
+typedef struct ncm_imc_cache ncm_imc_cache;
+ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kernel kernel,
+                             ncm_imc_cache **out, ncm_error *err);
+void ncm_imc_cache_free(ncm_imc_cache *k);
+/* The predictions of g chips whose weights as read are chips[0..g) (the cache's model's shapes,
+ * no dynamic errors) on the cache's images, pred[q * n + i] for chip q and image i: exactly
+ * those of their packed engines. The chips go image by image together, so that each image's
+ * cached sums are loaded once for all of them. */
+ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const *chips, int g,
+                                 int32_t *pred, ncm_error *err);
+
+/* Most chips one thread runs together by differences. */
+enum { NCM_IMC_GROUP = 4 };
 
 /* What one chip of a Monte Carlo gives. */
 typedef struct {
@@ -55,12 +59,18 @@ typedef struct {
     const char *kernel;
 } ncm_imc_outcome;
 
-/* Programs chip `chip`, predicts d (through `first` when not NULL and the chip has no dynamic
- * errors) and scores it; pred has room for d->n. */
-ncm_status ncm_imc_run_chip(const ncm_model *m, const ncm_dataset *d, const ncm_chip_config *cf,
-                            uint64_t seed, int64_t chip, ncm_kernel kernel,
-                            const ncm_imc_first *first, int32_t *pred, ncm_imc_outcome *out,
-                            ncm_error *err);
+/* Programs chips chip[0..g) (chip q with configuration cf[q]), predicts d (by differences
+ * through `cache`, made on d, for the chips without dynamic errors when cache is not NULL) and
+ * scores each; pred has room for g * d->n. On error, the first failed chip's message. */
+ncm_status ncm_imc_run_chips(const ncm_model *m, const ncm_dataset *d,
+                             const ncm_chip_config *const *cf, uint64_t seed, const int64_t *chip,
+                             int g, ncm_kernel kernel, const ncm_imc_cache *cache, int32_t *pred,
+                             ncm_imc_outcome *out, ncm_error *err);
+
+/* ncm_chip_new, building the packed engine only when `engine` is non-zero (a chip run by
+ * differences needs none; ncm_chip_predict must not be called on it). */
+ncm_chip *ncm_imc_chip_new(const ncm_model *m, const ncm_chip_config *cf, uint64_t seed,
+                           int64_t chip, ncm_kernel kernel, int engine, ncm_error *err);
 
 /* Adds "chip" (the configuration, per-layer rates or conditions) and "mapping" (per layer and
  * total) to a results document; 1 on success. */

@@ -270,50 +270,63 @@ static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int
     const int64_t tasks_per_model = per * p->n_chips;
     const int T = p->threads > 0 ? p->threads : omp_get_max_threads();
     const size_t rb = record_bytes(L);
-    int32_t *pred = malloc((size_t)T * (size_t)d->n * sizeof *pred);
+    /* A group of up to NCM_IMC_GROUP tasks per thread when there are enough of them (a group
+     * shares each image's cached sums); a block of T groups between progress reports. */
+    const int64_t ntask = t1 - t0;
+    const int G = ntask / T >= NCM_IMC_GROUP ? NCM_IMC_GROUP : (int)((ntask + T - 1) / T);
+    const int B = T * (G > 0 ? G : 1);
+    int32_t *pred = malloc((size_t)B * (size_t)d->n * sizeof *pred);
     ncm_error *errs = calloc((size_t)T, sizeof *errs);
-    ncm_imc_outcome *oc = calloc((size_t)T, sizeof *oc);
+    ncm_imc_outcome *oc = calloc((size_t)B, sizeof *oc);
+    ncm_chip_config *cfg = calloc((size_t)B, sizeof *cfg);
     ncm_status s = NCM_OK;
-    if (!pred || !errs || !oc)
-        s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %d chips", T);
+    if (!pred || !errs || !oc || !cfg)
+        s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %d chips", B);
     int64_t done = 0;
     if (!s)
-        s = ncm_progress_report(progress, "sweep", 0, t1 - t0, err);
+        s = ncm_progress_report(progress, "sweep", 0, ntask, err);
     for (int64_t m0 = t0; m0 < t1 && !s;) {
         const int k = (int)(m0 / tasks_per_model);
         const int64_t m1 = (k + 1) * tasks_per_model < t1 ? (k + 1) * tasks_per_model : t1;
         const ncm_model *m = p->models[k];
-        ncm_imc_first *first = NULL;
-        if (m1 - m0 > 1 && (s = ncm_imc_first_new(m, d, p->kernel, &first, err)))
+        ncm_imc_cache *cache = NULL;
+        if (m1 - m0 > 1 && (s = ncm_imc_cache_new(m, d, p->kernel, &cache, err)))
             break;
-        for (int64_t b0 = m0; b0 < m1 && !s; b0 += T) {
-            const int nb = (int)(m1 - b0 < T ? m1 - b0 : T);
-#pragma omp parallel for num_threads(nb) schedule(static, 1)
+        for (int64_t b0 = m0; b0 < m1 && !s; b0 += B) {
+            const int nb = (int)(m1 - b0 < B ? m1 - b0 : B), ng = (nb + G - 1) / G;
             for (int j = 0; j < nb; j++) {
-                const int64_t task = b0 + j, point = task / p->n_chips;
+                const int64_t point = (b0 + j) / p->n_chips;
                 int idx[NCM_SWEEP_MAX_AXES];
                 decompose(p->axes, p->n_axes, point % per, idx);
-                const ncm_chip_config c = point_config(&p->base, p->axes, p->n_axes, idx);
-                ncm_error_clear(&errs[j]);
-                memset(&oc[j], 0, sizeof oc[j]);
-                ncm_imc_run_chip(m, d, &c, p->seed, task, p->kernel, first,
-                                 pred + (int64_t)j * d->n, &oc[j], &errs[j]);
+                cfg[j] = point_config(&p->base, p->axes, p->n_axes, idx);
             }
-            for (int j = 0; j < nb && !s; j++)
-                if (errs[j].code) {
-                    s = errs[j].code;
+#pragma omp parallel for num_threads(ng < T ? ng : T) schedule(static, 1)
+            for (int g = 0; g < ng; g++) {
+                const int q0 = g * G, gq = nb - q0 < G ? nb - q0 : G;
+                const ncm_chip_config *cfs[NCM_IMC_GROUP];
+                int64_t task[NCM_IMC_GROUP];
+                for (int q = 0; q < gq; q++)
+                    cfs[q] = &cfg[q0 + q], task[q] = b0 + q0 + q;
+                ncm_error_clear(&errs[g]);
+                ncm_imc_run_chips(m, d, cfs, p->seed, task, gq, p->kernel, cache,
+                                  pred + (int64_t)q0 * d->n, &oc[q0], &errs[g]);
+            }
+            for (int g = 0; g < ng && !s; g++)
+                if (errs[g].code) {
+                    s = errs[g].code;
                     if (err)
-                        *err = errs[j];
+                        *err = errs[g];
                 }
             for (int j = 0; j < nb && !s; j++)
                 record_put(rec + (size_t)(b0 + j - t0) * rb, &oc[j], L);
             done += nb;
             if (!s)
-                s = ncm_progress_report(progress, "sweep", done, t1 - t0, err);
+                s = ncm_progress_report(progress, "sweep", done, ntask, err);
         }
-        ncm_imc_first_free(first);
+        ncm_imc_cache_free(cache);
         m0 = m1;
     }
+    free(cfg);
     free(pred);
     free(errs);
     free(oc);
