@@ -120,6 +120,7 @@ ncm_status ncm_imc_run_chips(const ncm_model *m, const ncm_dataset *d,
         ncm_kernel_name(kernel == NCM_KERNEL_AUTO ? ncm_kernel_select(NULL) : kernel);
     for (int q = 0; q < g && !s; q++) {
         ncm_imc_outcome *o = &out[q];
+        memset(o, 0, sizeof *o); /* layers past the model's: zero */
         o->accuracy = ncm_accuracy(pred + (int64_t)q * d->n, d->labels, d->n);
         for (int l = 0; l < m->n_layers; l++) {
             o->flips[l] = ncm_chip_flips(c[q], l);
