@@ -56,9 +56,10 @@ typedef struct {
     const ncm_storage *storages; /* [n] NCM_AXIS_STORAGE */
 } ncm_sweep_axis;
 
-/* How the tasks are shared between processes: rank `rank` of `size` runs a contiguous block of
- * the (point, chip) tasks, then allgatherv gives every rank the concatenation, in rank order, of
- * every rank's block (bytes[r] bytes from rank r; every rank knows every bytes[r]). It returns 0
+/* How the tasks are shared between processes: rank `rank` of `size` runs the (point, chip) tasks
+ * rank, rank + size, rank + 2 size, ... (interleaved, so that cheap and dear points are shared
+ * evenly), then allgatherv gives every rank the concatenation, in rank order, of every rank's
+ * block (bytes[r] bytes from rank r; every rank knows every bytes[r]). It returns 0
  * on success. The library never calls MPI itself: an MPI program fills this with MPI_Allgatherv
  * on its communicator. rank 0, size 1 and allgatherv NULL: one process. */
 typedef struct {

@@ -1,6 +1,6 @@
 /* Sweeps of the in-memory chip (include/nanocim/sweep.h): the grid of points (models x axes),
- * each point's configuration, the (point, chip) tasks shared between processes in contiguous
- * blocks and between threads one chip at a time, the gathering of every chip's outcome, the
+ * each point's configuration, the (point, chip) tasks dealt out in turn to the processes and in
+ * groups of chips to the threads, the gathering of every chip's outcome, the
  * per-point summaries and the CSV and JSON writers.
  *
  * Chip i of point p is chip number p * n_chips + i of the generator `seed`: its errors depend on
@@ -260,12 +260,16 @@ static ncm_status table_copy(ncm_sweep_table *t, const ncm_sweep_params *p, ncm_
     return NCM_OK;
 }
 
-/* Runs tasks [t0, t1) of the sweep into rec (record_bytes each), model by model so that one
+/* Runs this rank's tasks of the sweep into rec (record_bytes each), model by model so that one
  * shared first layer is alive at a time. */
-static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int64_t t0,
-                            int64_t t1, int L, unsigned char *rec, const ncm_progress *progress,
+static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int rank, int size,
+                            int64_t tasks, int L, unsigned char *rec, const ncm_progress *progress,
                             ncm_error *err)
 {
+    /* This rank's tasks: rank, rank + size, rank + 2 size, ... (interleaved, so that cheap and
+     * dear points, say low and high error rates, are shared evenly); local index k is task
+     * rank + k size, and its record goes to rec + k * record_bytes. */
+    const int64_t t0 = 0, t1 = (tasks - rank + size - 1) / size;
     const int64_t per = points_per_model(p->axes, p->n_axes);
     const int64_t tasks_per_model = per * p->n_chips;
     const int T = p->threads > 0 ? p->threads : omp_get_max_threads();
@@ -286,8 +290,10 @@ static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int
     if (!s)
         s = ncm_progress_report(progress, "sweep", 0, ntask, err);
     for (int64_t m0 = t0; m0 < t1 && !s;) {
-        const int k = (int)(m0 / tasks_per_model);
-        const int64_t m1 = (k + 1) * tasks_per_model < t1 ? (k + 1) * tasks_per_model : t1;
+        const int k = (int)((rank + m0 * size) / tasks_per_model);
+        /* the first local index of the next model */
+        const int64_t next = ((k + 1) * tasks_per_model - rank + size - 1) / size;
+        const int64_t m1 = next < t1 ? next : t1;
         const ncm_model *m = p->models[k];
         ncm_imc_cache *cache = NULL;
         if (m1 - m0 > 1 && (s = ncm_imc_cache_new(m, d, p->kernel, &cache, err)))
@@ -295,7 +301,7 @@ static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int
         for (int64_t b0 = m0; b0 < m1 && !s; b0 += B) {
             const int nb = (int)(m1 - b0 < B ? m1 - b0 : B), ng = (nb + G - 1) / G;
             for (int j = 0; j < nb; j++) {
-                const int64_t point = (b0 + j) / p->n_chips;
+                const int64_t point = (rank + (b0 + j) * size) / p->n_chips;
                 int idx[NCM_SWEEP_MAX_AXES];
                 decompose(p->axes, p->n_axes, point % per, idx);
                 cfg[j] = point_config(&p->base, p->axes, p->n_axes, idx);
@@ -306,7 +312,7 @@ static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int
                 const ncm_chip_config *cfs[NCM_IMC_GROUP];
                 int64_t task[NCM_IMC_GROUP];
                 for (int q = 0; q < gq; q++)
-                    cfs[q] = &cfg[q0 + q], task[q] = b0 + q0 + q;
+                    cfs[q] = &cfg[q0 + q], task[q] = rank + (b0 + q0 + q) * size;
                 ncm_error_clear(&errs[g]);
                 ncm_imc_run_chips(m, d, cfs, p->seed, task, gq, p->kernel, cache,
                                   pred + (int64_t)q0 * d->n, &oc[q0], &errs[g]);
@@ -398,15 +404,16 @@ ncm_sweep_table *ncm_sweep_run(const ncm_sweep_params *p, const ncm_dataset *d,
     for (int k = 0; k < p->n_models; k++)
         L = p->models[k]->n_layers > L ? p->models[k]->n_layers : L;
     const int64_t n_points = count_points(p), tasks = n_points * p->n_chips;
-    const int64_t t0 = tasks * rank / size, t1 = tasks * (rank + 1) / size;
+    const int64_t mine_n = (tasks - rank + size - 1) / size; /* tasks rank, rank + size, ... */
     const size_t rb = record_bytes(L);
     ncm_sweep_table *t = calloc(1, sizeof *t);
-    unsigned char *mine = malloc((size_t)(t1 - t0 > 0 ? t1 - t0 : 1) * rb);
+    unsigned char *mine = malloc((size_t)(mine_n > 0 ? mine_n : 1) * rb);
+    unsigned char *gathered = size > 1 ? malloc((size_t)tasks * rb) : NULL;
     unsigned char *all = size > 1 ? malloc((size_t)tasks * rb) : mine;
     size_t *bytes = calloc((size_t)size, sizeof *bytes);
     ncm_status s = NCM_OK;
     const double start = ncm_now();
-    if (!t || !mine || !all || !bytes) {
+    if (!t || !mine || !all || !bytes || (size > 1 && !gathered)) {
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %lld tasks", (long long)tasks);
         goto done;
     }
@@ -422,7 +429,7 @@ ncm_sweep_table *ncm_sweep_run(const ncm_sweep_params *p, const ncm_dataset *d,
     /* Under MPI every rank takes part in both exchanges, even after a failure of its own, so
      * that no rank waits forever. */
     if (!s)
-        s = run_tasks(p, d, t0, t1, L, mine, progress, err);
+        s = run_tasks(p, d, rank, size, tasks, L, mine, progress, err);
     if (size > 1) {
         int32_t st = (int32_t)s, *sts = calloc((size_t)size, sizeof *sts);
         size_t *four = calloc((size_t)size, sizeof *four);
@@ -448,9 +455,16 @@ ncm_sweep_table *ncm_sweep_run(const ncm_sweep_params *p, const ncm_dataset *d,
         free(four);
         if (!s) {
             for (int r = 0; r < size; r++)
-                bytes[r] = (size_t)(tasks * (r + 1) / size - tasks * r / size) * rb;
-            if (comm->allgatherv(comm->user, mine, (size_t)(t1 - t0) * rb, all, bytes))
+                bytes[r] = (size_t)((tasks - r + size - 1) / size) * rb;
+            if (comm->allgatherv(comm->user, mine, (size_t)mine_n * rb, gathered, bytes))
                 s = ncm_error_set(err, NCM_ERR_IO, "comm: gathering the results failed");
+            /* rank r's block holds tasks r, r + size, ...: back into task order */
+            size_t off = 0;
+            for (int r = 0; !s && r < size; r++) {
+                for (int64_t q = 0; r + q * size < tasks; q++)
+                    memcpy(all + (size_t)(r + q * size) * rb, gathered + off + (size_t)q * rb, rb);
+                off += bytes[r];
+            }
         }
     }
     if (!s) {
@@ -462,6 +476,7 @@ ncm_sweep_table *ncm_sweep_run(const ncm_sweep_params *p, const ncm_dataset *d,
 done:
     if (all != mine)
         free(all);
+    free(gathered);
     free(mine);
     free(bytes);
     if (s) {
