@@ -233,10 +233,10 @@ typedef struct {
 } ncm_chip_mc_result;
 
 /* Runs the Monte Carlo: for each chip, programs it (ncm_chip_new), predicts d and scores it.
- * Chips run concurrently, one per thread (up to p->threads at a time). When the model's first
- * layer is dense and there are no dynamic errors, its error-free sums are computed once for all
- * chips and each chip adds the exact change of its misread first-layer weights (the same
- * integers as running the chip's engine, at a fraction of the cost). Reports progress ("chips",
+ * Chips run concurrently on p->threads threads. For an MLP without dynamic errors, the
+ * error-free network's sums are computed once and each chip's sums are obtained from them by
+ * the exact differences its misread weights make (the integers of the chip's own engine, at a
+ * cost proportional to its errors; docs/chip.md). Reports progress ("chips",
  * done of n_chips) between blocks of chips; on NCM_ERR_CANCELLED nothing is returned. NULL on
  * error: bad parameters (the message names the field: "faults.ber = nan: ...", "n_chips = 0:
  * ..."), images of another shape or labels beyond the model's classes. */

@@ -275,10 +275,10 @@ static int cmd_chip_run(int argc, char **argv)
     printf("%s: %s, %d chip%s x %lld test images (seed %llu)\n", model_path, arch, res->n_chips,
            res->n_chips == 1 ? "" : "s",
            (long long)res->n_images, (unsigned long long)res->seed);
-    char sname[64];
-    ncm_storage_name(&res->config.storage, sname, sizeof sname);
     const ncm_chip_map *mp = &res->map;
-    printf("mapping: %s, arrays of %d x %d cells", sname, mp->rows, mp->cols);
+    printf("mapping: %s, arrays of %d x %d cells",
+           mp->words_per_row ? "1T1R+SECDED" : ncm_cell_type_name(res->config.storage.cell),
+           mp->rows, mp->cols);
     if (mp->words_per_row)
         printf(", %d SECDED word%s (%d,%d) and %d check cells per row", mp->words_per_row,
                mp->words_per_row == 1 ? "" : "s", mp->code_n, mp->code_k, mp->check_per_row);

@@ -62,8 +62,11 @@ static int demo_chip(const ncm_model *m, double error_free)
            "E_prog/bit", "devices", "decoders");
     for (int64_t i = 0; i < t->n_points; i++) {
         const ncm_sweep_point *P = &t->points[i];
-        char name[64];
-        ncm_storage_name(&P->config.storage, name, sizeof name);
+        char name[64]; /* the words along a row of the arrays: (39,32) in rows of 32 cells */
+        if (P->map.words_per_row)
+            snprintf(name, sizeof name, "1T1R+SECDED(%d,%d)", P->map.code_n, P->map.code_k);
+        else
+            ncm_storage_name(&P->config.storage, name, sizeof name);
         printf("%-20s %7g %9.2f +- %5.2f %11.2e %9.1f pJ %10lld %9lld\n", name,
                P->config.cond.i_cc_ua, 100 * P->mean, 100 * P->sd, P->ber_measured,
                P->energy_bit_pj, (long long)P->map.total.devices,
