@@ -136,8 +136,10 @@ ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kerne
     int64_t bytes = 0;
     for (int l = 0; l < m->n_layers; l++) {
         const ncm_model_layer *L = &m->layer[l];
-        if (L->kind == NCM_LAYER_CONV)
-            return NCM_OK; /* an MLP only: each chip of a CNN runs its whole engine */
+        /* an MLP only (each chip of a CNN runs its whole engine), with fan-ins that keep a
+         * sum's change within int16: at most 2 (n / 8) + 2 n */
+        if (L->kind == NCM_LAYER_CONV || L->fan_in > 8192)
+            return NCM_OK;
         bytes += (int64_t)L->cout * d->n * 4 + (l ? (int64_t)L->fan_in * L->cout * 2 : 0);
     }
     if (m->n_layers < 2 || bytes > CACHE_MAX)
