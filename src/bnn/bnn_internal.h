@@ -44,9 +44,39 @@ int ncm_model_json_describe(struct cJSON *o, const ncm_model *m, const char *mod
 void ncm_bnn_write_arch(ncm_wbuf *w, const ncm_arch *a);
 ncm_status ncm_bnn_read_arch(ncm_rbuf *r, const char *path, ncm_arch *a, ncm_error *err);
 
-/* Hook of the packed engine (packed.c) for the in-memory chip (src/imc/): it sees, and may
- * perturb, any layer's raw sums before they are thresholded. It is called from the engine's
- * worker threads, for one image at a time. */
+/* Loops of the fast engines compiled twice, for AVX2 and the baseline, the one to run chosen
+ * when the library loads (GCC's target_clones); both compute the same integers. */
+#define NCM_TARGET_CLONES __attribute__((target_clones("avx2", "default")))
+
+/* Whether hidden neuron c of layer L fires on its sum a: a >= T (dir +1) or a <= T (dir -1),
+ * i.e. (a - T) dir >= 0. The fast engines' form (packed.c, src/imc/delta.c); the folded
+ * reference (model.c) keeps its own plain one, which they are checked against. */
+static inline int ncm_fires(const ncm_model_layer *L, int c, int32_t a)
+{
+    return (a - L->thresh[c]) * (int32_t)L->dir[c] >= 0;
+}
+
+/* The class the last layer's sums s choose (the first largest score of the folded affine
+ * map), its scores into scores when not NULL. */
+static inline int ncm_class_of(const ncm_model_layer *L, const int32_t *s, float *scores)
+{
+    int best = 0;
+    float bestv = 0.0f;
+    for (int c = 0; c < L->cout; c++) {
+        const float v = ncm_bn_apply((float)s[c], L->mean[c], L->scale[c], L->beta[c]);
+        if (scores)
+            scores[c] = v;
+        if (c == 0 || v > bestv)
+            best = c, bestv = v;
+    }
+    return best;
+}
+
+/* Packs whether each of layer L's cout neurons fires on its sum s into cw words (packed.c). */
+void ncm_threshold_bits(const ncm_model_layer *L, const int32_t *s, uint64_t *out, int cw);
+
+/* Hooks of the packed engine (packed.c) for the in-memory chip (src/imc/). They are called from
+ * the engine's worker threads, for one image at a time. */
 struct ncm_packed;
 typedef struct {
     /* Not NULL: called for every layer l, image and output position pos with the layer's raw
@@ -55,6 +85,9 @@ typedef struct {
      * +-1 sums s[c] (input: the layer's packed input row in kernel bit order). */
     void (*perturb)(void *user, int l, int64_t image, int pos, const void *input, int32_t *s,
                     int ld);
+    /* Not NULL: sees every layer's final true sums s[0..cout) of an image and position (the
+     * first layer's bit planes combined, perturbations applied), before they are thresholded. */
+    void (*observe)(void *user, int l, int64_t image, int pos, const int32_t *s);
     void *user;
 } ncm_packed_hooks;
 /* ncm_packed_predict with hooks (NULL: none). */

@@ -235,17 +235,24 @@ static void conv_rows(const player *q, const uint64_t *act, uint64_t *rows)
 
 /* ---- thresholds and pooling on bits ------------------------------------------------------ */
 
-/* Packs the thresholded sums of one position (cout neurons) into out_cw words. A neuron fires
- * on s >= T (dir +1) or s <= T (dir -1), i.e. on (s - T) dir >= 0; each word is built in a
- * register (or-ing into memory neuron by neuron would chain every store to the next load). */
-static void threshold_bits(const ncm_model_layer *L, const int32_t *s, uint64_t *out, int cw)
+/* Each word is built from bytes 0/1, packed eight at a time by one multiplication: for bytes
+ * b_0..b_7, (sum b_i 2^(8i)) * 0x0102040810204080 has b_i at bit 56 + i and nothing carries into
+ * the top byte (or-ing into memory neuron by neuron would chain every store to the next load). */
+NCM_TARGET_CLONES void ncm_threshold_bits(const ncm_model_layer *L, const int32_t *s,
+                                          uint64_t *out, int cw)
 {
     for (int k = 0; k < cw; k++) {
-        const int c0 = k * 64, n = L->cout - c0 < 64 ? L->cout - c0 : 64;
+        const int c0 = k * 64, n = L->cout - c0 < 64 ? (L->cout - c0 > 0 ? L->cout - c0 : 0) : 64;
+        uint8_t b[64];
+        for (int t = 0; t < n; t++)
+            b[t] = (uint8_t)ncm_fires(L, c0 + t, s[c0 + t]);
+        for (int t = n; t < 64; t++)
+            b[t] = 0;
         uint64_t w = 0;
-        for (int t = 0; t < n; t++) {
-            const int c = c0 + t;
-            w |= (uint64_t)((int64_t)(s[c] - L->thresh[c]) * L->dir[c] >= 0) << t;
+        for (int g = 0; g < 8; g++) {
+            uint64_t x;
+            memcpy(&x, b + 8 * g, 8);
+            w |= ((x * UINT64_C(0x0102040810204080)) >> 56) << (8 * g);
         }
         out[k] = w;
     }
@@ -321,22 +328,14 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
                                          acc);
                     }
                 }
+                if (h && h->observe)
+                    h->observe(h->user, l, i0 + i, pos, s);
             }
         if (L->last) {
             const int K = L->cout;
-            for (int i = 0; i < nimg; i++) {
-                const int32_t *s = wk->sums + (int64_t)i * stride * ldc;
-                int best = 0;
-                float bestv = 0.0f;
-                for (int c = 0; c < K; c++) {
-                    float v = ncm_bn_apply((float)s[c], L->mean[c], L->scale[c], L->beta[c]);
-                    if (scores)
-                        scores[(i0 + i) * K + c] = v;
-                    if (c == 0 || v > bestv)
-                        best = c, bestv = v;
-                }
-                pred[i0 + i] = best;
-            }
+            for (int i = 0; i < nimg; i++)
+                pred[i0 + i] = ncm_class_of(L, wk->sums + (int64_t)i * stride * ldc,
+                                            scores ? scores + (i0 + i) * K : NULL);
             return;
         }
         /* threshold (and pool) into the next activations */
@@ -344,7 +343,7 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
             uint64_t *out = wk->act2 + i * act_stride;
             uint64_t *tb = L->pool ? wk->bits : out;
             for (int pos = 0; pos < npos; pos++)
-                threshold_bits(L, wk->sums + ((int64_t)i * npos + pos) * stride * ldc,
+                ncm_threshold_bits(L, wk->sums + ((int64_t)i * npos + pos) * stride * ldc,
                                tb + (int64_t)pos * q->out_cw, q->out_cw);
             if (L->pool)
                 pool_bits(q, tb, out);

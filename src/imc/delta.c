@@ -30,7 +30,6 @@ struct ncm_imc_cache {
     int32_t *sums[NCM_MAX_LAYERS];  /* [n][cout] error-free true sums */
     uint64_t *bits[NCM_MAX_LAYERS]; /* hidden layers: [n][words of cout] error-free outputs */
     int16_t *col2[NCM_MAX_LAYERS];  /* l >= 1: [fan_in][cout] 2 s_ij */
-    int32_t *pcu;                   /* layer 0 while filling: popcount of each neuron's bits */
 };
 
 static int words_of(int bits)
@@ -43,19 +42,9 @@ static int bit_of(const uint64_t *w, int j)
     return (int)(w[j / 64] >> (j % 64) & 1);
 }
 
-/* Hidden neuron fires: s >= T (dir +1) or s <= T (dir -1). */
-static int fires(const ncm_model_layer *L, int c, int32_t a)
-{
-    return (int64_t)(a - L->thresh[c]) * L->dir[c] >= 0;
-}
-
-/* Vector loops in two versions, AVX2 and the baseline, chosen at load time by the CPU (GCC's
- * target_clones); both compute the same integers. */
-#define NCM_CLONES __attribute__((target_clones("avx2", "default")))
-
 /* acc[c] += sign * col[c], c < n (sign +-1). */
-NCM_CLONES static void add_column(int16_t *restrict acc, const int16_t *restrict col, int n,
-                                  int sign)
+NCM_TARGET_CLONES static void add_column(int16_t *restrict acc, const int16_t *restrict col, int n,
+                                         int sign)
 {
     if (sign > 0)
         for (int c = 0; c < n; c++)
@@ -66,51 +55,26 @@ NCM_CLONES static void add_column(int16_t *restrict acc, const int16_t *restrict
 }
 
 /* The neurons of a hidden layer whose output with sums a differs from the error-free outputs h,
- * into out; returns how many. Each word of outputs is built from bytes 0/1 packed by one
- * multiplication: for bytes b_0..b_7, (sum b_i 2^(8i)) * 0x0102040810204080 has b_i at bit
- * 56 + i and no carries into the top byte. */
-NCM_CLONES static int changed_outputs(const ncm_model_layer *L, const int32_t *restrict a,
-                                      const uint64_t *restrict h, int32_t *restrict out)
+ * into out (words: room for the layer's output words); returns how many. */
+static int changed_outputs(const ncm_model_layer *L, const int32_t *a, const uint64_t *h,
+                           uint64_t *words, int32_t *out)
 {
+    const int cw = words_of(L->cout);
+    ncm_threshold_bits(L, a, words, cw);
     int nd = 0;
-    for (int k = 0; k * 64 < L->cout; k++) {
-        const int c0 = k * 64, n = L->cout - c0 < 64 ? L->cout - c0 : 64;
-        uint8_t b[64];
-        for (int t = 0; t < n; t++)
-            b[t] = (uint8_t)((a[c0 + t] - L->thresh[c0 + t]) * (int32_t)L->dir[c0 + t] >= 0);
-        for (int t = n; t < 64; t++)
-            b[t] = 0;
-        uint64_t w = 0;
-        for (int g = 0; g < 8; g++) {
-            uint64_t x;
-            memcpy(&x, b + 8 * g, 8);
-            w |= ((x * UINT64_C(0x0102040810204080)) >> 56) << (8 * g);
-        }
-        for (uint64_t x = w ^ h[k]; x; x &= x - 1)
-            out[nd++] = c0 + __builtin_ctzll(x);
-    }
+    for (int k = 0; k < cw; k++)
+        for (uint64_t x = words[k] ^ h[k]; x; x &= x - 1)
+            out[nd++] = k * 64 + __builtin_ctzll(x);
     return nd;
 }
 
-/* Capture hook: layer 0's bit-plane dots combined as the engine does (packed.h); the other
- * layers' true sums as they are. */
-static void capture(void *user, int l, int64_t image, int pos, const void *input, int32_t *s,
-                    int ld)
+/* Observe hook: every layer's true sums, as the engine computed them. */
+static void capture(void *user, int l, int64_t image, int pos, const int32_t *s)
 {
-    (void)pos, (void)input;
+    (void)pos;
     ncm_imc_cache *k = user;
-    const ncm_model_layer *L = &k->m->layer[l];
-    int32_t *out = k->sums[l] + image * L->cout;
-    if (l == 0) {
-        for (int c = 0; c < L->cout; c++) {
-            int64_t acc = 0;
-            for (int b = 0; b < 8; b++)
-                acc += (int64_t)((L->fan_in - s[b * ld + c]) / 2) << b;
-            out[c] = (int32_t)((int64_t)NCM_PIXEL_OFFSET * L->fan_in - k->pcu[c] - acc);
-        }
-    } else {
-        memcpy(out, s, (size_t)L->cout * sizeof *out);
-    }
+    const int cout = k->m->layer[l].cout;
+    memcpy(k->sums[l] + image * cout, s, (size_t)cout * sizeof *s);
 }
 
 /* Largest cache, bytes. */
@@ -125,7 +89,6 @@ void ncm_imc_cache_free(ncm_imc_cache *k)
         free(k->bits[l]);
         free(k->col2[l]);
     }
-    free(k->pcu);
     free(k);
 }
 
@@ -148,7 +111,7 @@ ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kerne
     ncm_imc_cache *k = calloc(1, sizeof *k);
     int32_t *pred = malloc((size_t)d->n * sizeof *pred);
     ncm_packed *e = NULL;
-    if (!k || !pred || !(k->pcu = calloc((size_t)m->layer[0].cout, sizeof *k->pcu))) {
+    if (!k || !pred) {
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
         goto fail;
     }
@@ -167,31 +130,21 @@ ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kerne
                     k->col2[l][(int64_t)j * L->cout + c] =
                         (int16_t)(bit_of(L->wbits + (int64_t)c * L->words, j) ? 2 : -2);
     }
-    const ncm_model_layer *L0 = &m->layer[0];
-    for (int c = 0; c < L0->cout; c++)
-        for (int w = 0; w < L0->words; w++)
-            k->pcu[c] += __builtin_popcountll(L0->wbits[(int64_t)c * L0->words + w]);
     if (!(e = ncm_packed_new(m, kernel, err))) {
         s = err ? err->code : NCM_ERR_NOMEM;
         goto fail;
     }
-    const ncm_packed_hooks h = {.perturb = capture, .user = k};
+    const ncm_packed_hooks h = {.observe = capture, .user = k};
     if ((s = ncm_packed_predict_hooked(e, d, pred, NULL, &h, err)))
         goto fail;
     for (int l = 0; l < m->n_layers; l++) { /* the hidden outputs, from the sums */
         const ncm_model_layer *L = &m->layer[l];
-        if (L->last)
-            continue;
         const int cw = words_of(L->cout);
-        for (int64_t i = 0; i < d->n; i++)
-            for (int c = 0; c < L->cout; c++)
-                if (fires(L, c, k->sums[l][i * L->cout + c]))
-                    k->bits[l][i * cw + c / 64] |= 1ull << (c % 64);
+        for (int64_t i = 0; !L->last && i < d->n; i++)
+            ncm_threshold_bits(L, k->sums[l] + i * L->cout, k->bits[l] + i * cw, cw);
     }
     ncm_packed_free(e);
     free(pred);
-    free(k->pcu);
-    k->pcu = NULL;
     *out = k;
     return NCM_OK;
 fail:
@@ -263,6 +216,7 @@ typedef struct {
     int32_t *changed2; /* a layer's sums */
     int16_t *acc;      /* per neuron: the change of its sum */
     uint64_t *xin;     /* the chip's input bits of a layer */
+    uint64_t *words;   /* a layer\'s output bits */
 } room;
 
 ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const *chips, int g,
@@ -278,9 +232,9 @@ ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const 
         wmax = words_of(m->layer[l].cout) > wmax ? words_of(m->layer[l].cout) : wmax;
     }
     room r = {malloc((size_t)cmax * 4), malloc((size_t)cmax * 4), malloc((size_t)cmax * 2),
-              malloc((size_t)wmax * 8)};
+              malloc((size_t)wmax * 8), malloc((size_t)wmax * 8)};
     ncm_status s = NCM_OK;
-    if (!ff || !r.changed || !r.changed2 || !r.acc || !r.xin)
+    if (!ff || !r.changed || !r.changed2 || !r.acc || !r.xin || !r.words)
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
     for (int q = 0; q < g && !s; q++)
         for (int l = 0; l < L && !s; l++)
@@ -303,7 +257,7 @@ ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const 
                 a0[f[0].c[t]] += 2 * f[0].sign[t] * ((int32_t)px[f[0].j[t]] - NCM_PIXEL_OFFSET);
             for (int u = 0; u < f[0].n_neurons; u++) {
                 const int c = f[0].neurons[u];
-                if (fires(L0, c, a0[c]) != bit_of(h0, c))
+                if (ncm_fires(L0, c, a0[c]) != bit_of(h0, c))
                     r.changed[nd++] = c;
             }
             for (int l = 1; l < L; l++) {
@@ -339,20 +293,12 @@ ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const 
                     }
                 }
                 if (Ll->last) {
-                    int best = 0;
-                    float bestv = 0.0f;
-                    for (int c = 0; c < cout; c++) {
-                        const float v =
-                            ncm_bn_apply((float)a[c], Ll->mean[c], Ll->scale[c], Ll->beta[c]);
-                        if (c == 0 || v > bestv)
-                            best = c, bestv = v;
-                    }
-                    pred[q * k->n + im] = best;
+                    pred[q * k->n + im] = ncm_class_of(Ll, a, NULL);
                     break;
                 }
                 /* the outputs that differ from the error-free ones are the next layer's D */
                 /* r.changed is free again: xin holds its effect */
-                nd = changed_outputs(Ll, a, k->bits[l] + im * words_of(cout), r.changed);
+                nd = changed_outputs(Ll, a, k->bits[l] + im * words_of(cout), r.words, r.changed);
             }
         }
     for (int q = 0; ff && q < g; q++)
@@ -363,5 +309,6 @@ ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const 
     free(r.changed2);
     free(r.acc);
     free(r.xin);
+    free(r.words);
     return s;
 }
