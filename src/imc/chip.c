@@ -119,20 +119,13 @@ ncm_rram_cond ncm_chip_config_cond(const ncm_chip_config *c, int l)
     return c->cond_layer && l >= 0 && l < c->n_cond_layer ? c->cond_layer[l] : c->cond;
 }
 
-/* A programming condition's check; the message names the field as what.field. */
+/* A programming condition's check (the device model's rule); the message names the field as
+ * what.field. */
 static ncm_status cond_check(const ncm_rram_cond *cd, const char *what, ncm_error *err)
 {
-    const char *f = NULL, *want = NULL;
-    double v = 0;
-    if (!(isfinite(cd->i_cc_ua) && cd->i_cc_ua > 0))
-        f = "i_cc_ua", want = "a compliance current > 0 uA", v = cd->i_cc_ua;
-    else if (!(isfinite(cd->v_reset_v) && cd->v_reset_v != 0))
-        f = "v_reset_v", want = "a non-zero RESET voltage", v = cd->v_reset_v;
-    else if (!(isfinite(cd->t_p_ns) && cd->t_p_ns > 0))
-        f = "t_p_ns", want = "a pulse width > 0 ns", v = cd->t_p_ns;
-    else if (!(isfinite(cd->cycles) && cd->cycles >= 0))
-        f = "cycles", want = "an age >= 0 cycles", v = cd->cycles;
-    if (!f)
+    const char *f, *want;
+    double v;
+    if (!ncm_rram_cond_bad_field(cd, &f, &want, &v))
         return NCM_OK;
     return ncm_error_set(err, NCM_ERR_ARG, "%s.%s = %g: expected %s", what, f, v, want);
 }

@@ -5,6 +5,7 @@
 #include "nanocim/rram.h"
 
 #include <math.h>
+#include <stddef.h>
 
 #include "rram/device_internal.h"
 
@@ -14,23 +15,31 @@ ncm_rram_cond ncm_rram_cond_ref(const ncm_rram_params *p)
     return c;
 }
 
-static ncm_status bad_cond(const char *field, const char *want, double v, ncm_error *err)
+int ncm_rram_cond_bad_field(const ncm_rram_cond *c, const char **field, const char **want,
+                            double *value)
 {
-    return ncm_error_set(err, NCM_ERR_ARG, "programming condition: %s must be %s, found %g", field,
-                         want, v);
+    const char *f = NULL, *w = NULL;
+    double v = 0;
+    if (!(isfinite(c->i_cc_ua) && c->i_cc_ua > 0))
+        f = "i_cc_ua", w = "> 0", v = c->i_cc_ua;
+    else if (!(isfinite(c->v_reset_v) && c->v_reset_v != 0))
+        f = "v_reset_v", w = "non-zero", v = c->v_reset_v;
+    else if (!(isfinite(c->t_p_ns) && c->t_p_ns > 0))
+        f = "t_p_ns", w = "> 0", v = c->t_p_ns;
+    else if (!(isfinite(c->cycles) && c->cycles >= 0))
+        f = "cycles", w = ">= 0", v = c->cycles;
+    *field = f, *want = w, *value = v;
+    return f != NULL;
 }
 
 ncm_status ncm_rram_cond_check(const ncm_rram_cond *c, ncm_error *err)
 {
-    if (!(isfinite(c->i_cc_ua) && c->i_cc_ua > 0))
-        return bad_cond("i_cc_ua", "> 0", c->i_cc_ua, err);
-    if (!(isfinite(c->v_reset_v) && c->v_reset_v != 0))
-        return bad_cond("v_reset_v", "non-zero", c->v_reset_v, err);
-    if (!(isfinite(c->t_p_ns) && c->t_p_ns > 0))
-        return bad_cond("t_p_ns", "> 0", c->t_p_ns, err);
-    if (!(isfinite(c->cycles) && c->cycles >= 0))
-        return bad_cond("cycles", ">= 0", c->cycles, err);
-    return NCM_OK;
+    const char *f, *w;
+    double v;
+    if (!ncm_rram_cond_bad_field(c, &f, &w, &v))
+        return NCM_OK;
+    return ncm_error_set(err, NCM_ERR_ARG, "programming condition: %s must be %s, found %g", f, w,
+                         v);
 }
 
 void ncm_rram_stats_at(const ncm_rram_params *p, const ncm_rram_cond *c, ncm_rram_stats *s)

@@ -30,6 +30,12 @@ static inline double ncm_rram_sf(const ncm_rram_params *p, double z)
     return p->family == NCM_RRAM_STUDENT_T ? ncm_student_t_sf(z, p->t_nu) : ncm_phi(-z);
 }
 
+/* The first field of a programming condition out of range (i_cc_ua, v_reset_v, t_p_ns, cycles),
+ * what it must be and its value: 1, or 0 when the condition is valid. The one rule behind
+ * ncm_rram_cond_check and the chip's per-layer conditions (src/imc/chip.c). */
+int ncm_rram_cond_bad_field(const ncm_rram_cond *c, const char **field, const char **want,
+                            double *value);
+
 /* Checks parameters, condition and (when not NULL) the cell, naming the bad field. */
 ncm_status ncm_rram_check_inputs(const ncm_rram_params *p, const ncm_rram_cond *c,
                                  const ncm_rram_cell *cell, ncm_error *err);
