@@ -315,6 +315,23 @@ static void add_cond(cJSON *o, const ncm_rram_cond *c)
     ncm_json_add_number_exact(o, "cycles", c->cycles);
 }
 
+cJSON *ncm_imc_summary_json(cJSON *o, const ncm_imc_summary *s)
+{
+    cJSON *sm = cJSON_AddObjectToObject(o, "summary");
+    if (!sm)
+        return NULL;
+    ncm_json_add_number_exact(sm, "accuracy_mean", s->mean);
+    ncm_json_add_number_exact(sm, "accuracy_sd", s->sd);
+    ncm_json_add_number_exact(sm, "accuracy_min", s->min);
+    ncm_json_add_number_exact(sm, "accuracy_max", s->max);
+    cJSON *ci = cJSON_AddArrayToObject(sm, "accuracy_ci95");
+    if (!ci)
+        return NULL;
+    cJSON_AddItemToArray(ci, cJSON_CreateNumber(s->ci_lo));
+    cJSON_AddItemToArray(ci, cJSON_CreateNumber(s->ci_hi));
+    return sm;
+}
+
 int ncm_imc_config_json(cJSON *o, const ncm_chip_config *c, int n_layers)
 {
     cJSON *j = cJSON_AddObjectToObject(o, "chip");
@@ -413,19 +430,8 @@ ncm_status ncm_chip_mc_result_save_json(const ncm_chip_mc_result *r, const ncm_m
     ok &= cJSON_AddNumberToObject(o, "seed", (double)r->seed) != NULL;
     ok &= cJSON_AddNumberToObject(o, "n_chips", r->n_chips) != NULL;
     ok &= cJSON_AddNumberToObject(o, "n_images", (double)r->n_images) != NULL;
-    cJSON *sm = cJSON_AddObjectToObject(o, "summary");
-    ok &= sm != NULL;
-    if (sm) {
-        ncm_json_add_number_exact(sm, "accuracy_mean", r->mean);
-        ncm_json_add_number_exact(sm, "accuracy_sd", r->sd);
-        ncm_json_add_number_exact(sm, "accuracy_min", r->min);
-        ncm_json_add_number_exact(sm, "accuracy_max", r->max);
-        cJSON *ci = cJSON_AddArrayToObject(sm, "accuracy_ci95");
-        if (ci) {
-            cJSON_AddItemToArray(ci, cJSON_CreateNumber(r->ci_lo));
-            cJSON_AddItemToArray(ci, cJSON_CreateNumber(r->ci_hi));
-        }
-    }
+    const ncm_imc_summary sum = {r->mean, r->sd, r->min, r->max, r->ci_lo, r->ci_hi};
+    ok &= ncm_imc_summary_json(o, &sum) != NULL;
     cJSON *layers = cJSON_AddArrayToObject(o, "layers");
     ok &= layers != NULL;
     for (int l = 0; layers && l < r->n_layers; l++) {

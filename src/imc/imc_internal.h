@@ -72,9 +72,13 @@ ncm_status ncm_imc_run_chips(const ncm_model *m, const ncm_dataset *d,
 ncm_chip *ncm_imc_chip_new(const ncm_model *m, const ncm_chip_config *cf, uint64_t seed,
                            int64_t chip, ncm_kernel kernel, int engine, ncm_error *err);
 
+struct cJSON;
+/* Adds "summary" (accuracy_mean, _sd, _min, _max, _ci95) to a results document; the object,
+ * or NULL when out of memory. */
+struct cJSON *ncm_imc_summary_json(struct cJSON *o, const ncm_imc_summary *s);
+
 /* Adds "chip" (the configuration, per-layer rates or conditions) and "mapping" (per layer and
  * total) to a results document; 1 on success. */
-struct cJSON;
 int ncm_imc_config_json(struct cJSON *o, const ncm_chip_config *c, int n_layers);
 int ncm_imc_map_json(struct cJSON *o, const ncm_chip_map *m);
 

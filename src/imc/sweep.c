@@ -624,17 +624,9 @@ ncm_status ncm_sweep_table_save_json(const ncm_sweep_table *t, const char *data_
         }
         ok &= vals && ncm_imc_config_json(e, &P->config, 0);
         ok &= ncm_imc_map_json(e, &P->map);
-        cJSON *sm = cJSON_AddObjectToObject(e, "summary");
+        const ncm_imc_summary sum = {P->mean, P->sd, P->min, P->max, P->ci_lo, P->ci_hi};
+        cJSON *sm = ncm_imc_summary_json(e, &sum);
         if (sm) {
-            ncm_json_add_number_exact(sm, "accuracy_mean", P->mean);
-            ncm_json_add_number_exact(sm, "accuracy_sd", P->sd);
-            ncm_json_add_number_exact(sm, "accuracy_min", P->min);
-            ncm_json_add_number_exact(sm, "accuracy_max", P->max);
-            cJSON *ci = cJSON_AddArrayToObject(sm, "accuracy_ci95");
-            if (ci) {
-                cJSON_AddItemToArray(ci, cJSON_CreateNumber(P->ci_lo));
-                cJSON_AddItemToArray(ci, cJSON_CreateNumber(P->ci_hi));
-            }
             ncm_json_add_number_exact(sm, "ber_measured", P->ber_measured);
             if (P->config.mode == NCM_CHIP_DEVICES) {
                 ncm_json_add_number_exact(sm, "program_energy_pj", P->energy_pj);
