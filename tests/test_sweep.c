@@ -20,39 +20,8 @@
 #include "nanocim/config.h"
 #include "nanocim/rng.h"
 #include "nanocim/sweep.h"
+#include "random_model.h"
 #include "testdir.h"
-
-/* A random mlp model for 7x7 images and 4 classes. */
-static ncm_model *random_model(const char *spec, uint64_t seed)
-{
-    ncm_error err;
-    ncm_arch arch;
-    assert_int_equal(ncm_arch_parse(spec, 1, 7, 7, 4, &arch, &err), NCM_OK);
-    ncm_model *m = ncm_model_alloc(&arch, &err);
-    assert_non_null(m);
-    ncm_rng r;
-    ncm_rng_init(&r, seed, 0);
-    for (int l = 0; l < m->n_layers; l++) {
-        ncm_model_layer *L = &m->layer[l];
-        for (int o = 0; o < L->cout; o++) {
-            uint64_t *row = L->wbits + (int64_t)o * L->words;
-            for (int j = 0; j < L->fan_in; j++)
-                if (ncm_rng_u32(&r) & 1)
-                    row[j / 64] |= 1ull << (j % 64);
-            const int spread = (int)sqrt((double)L->fan_in) * (L->first ? 64 : 1) + 1;
-            if (L->last) {
-                L->mean[o] = (float)(ncm_rng_normal(&r) * spread);
-                L->scale[o] = (float)ncm_rng_normal(&r);
-                L->beta[o] = (float)ncm_rng_normal(&r);
-            } else {
-                L->thresh[o] = (int32_t)ncm_rng_below(&r, 2u * (unsigned)spread) - spread;
-                L->dir[o] = (ncm_rng_u32(&r) & 1) ? 1 : -1;
-            }
-        }
-    }
-    assert_int_equal(ncm_model_validate(m, "random model", &err), NCM_OK);
-    return m;
-}
 
 /* n random 7x7 images whose labels are model m's predictions (so errors lower the accuracy). */
 static ncm_dataset *labelled_by(const ncm_model *m, int64_t n, uint64_t seed)
@@ -92,8 +61,8 @@ static int setup(void **state)
 {
     (void)state;
     (void)write_raw;
-    g.m[0] = random_model("mlp:48", 3);
-    g.m[1] = random_model("mlp:40,32", 4);
+    g.m[0] = random_model("mlp:48", 1, 7, 7, 3);
+    g.m[1] = random_model("mlp:40,32", 1, 7, 7, 4);
     g.d = labelled_by(g.m[0], 300, 5);
     g.ber[0] = 0, g.ber[1] = 0.01, g.ber[2] = 0.05;
     ncm_error err;
