@@ -35,14 +35,13 @@ ncm_status ncm_chip_faults_check(const ncm_chip_faults *f, int n_layers, const c
         return ncm_error_set(err, NCM_ERR_ARG, "%s%sber = %g: expected a probability in [0, 1]", w,
                              sep, f->ber);
     if (!is_probability(f->stuck_frac))
-        return ncm_error_set(err, NCM_ERR_ARG,
-                             "%s%sstuck_frac = %g: expected a fraction in [0, 1]", w, sep,
-                             f->stuck_frac);
+        return ncm_error_set(err, NCM_ERR_ARG, "%s%sstuck_frac = %g: expected a fraction in [0, 1]",
+                             w, sep, f->stuck_frac);
     if (f->ber_layer) {
         if (n_layers > 0 && f->n_ber_layer != n_layers)
             return ncm_error_set(err, NCM_ERR_ARG,
-                                 "%s%sber_layer has %d entries: expected one per layer, %d", w,
-                                 sep, f->n_ber_layer, n_layers);
+                                 "%s%sber_layer has %d entries: expected one per layer, %d", w, sep,
+                                 f->n_ber_layer, n_layers);
         for (int l = 0; l < f->n_ber_layer; l++)
             if (!is_probability(f->ber_layer[l]))
                 return ncm_error_set(err, NCM_ERR_ARG,
@@ -168,7 +167,8 @@ ncm_status ncm_chip_config_check(const ncm_chip_config *c, const ncm_model *m, n
     if (st->ecc_k && st->cell == NCM_CELL_2T2R)
         return ncm_error_set(err, NCM_ERR_ARG,
                              "storage: SECDED is modelled on 1T1R cells only, not on 2T2R");
-    if (st->cell == NCM_CELL_1T1R && !st->best_ref && !(isfinite(st->r_ref_ohm) && st->r_ref_ohm > 0))
+    if (st->cell == NCM_CELL_1T1R && !st->best_ref &&
+        !(isfinite(st->r_ref_ohm) && st->r_ref_ohm > 0))
         return ncm_error_set(err, NCM_ERR_ARG,
                              "storage.r_ref_ohm = %g: expected a reference resistance > 0 ohm",
                              st->r_ref_ohm);
@@ -272,11 +272,6 @@ static uint64_t mix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
-static int get_bit(const uint64_t *w, int64_t j)
-{
-    return (int)(w[j / 64] >> (j % 64) & 1);
-}
-
 static void put_bit(uint64_t *w, int64_t j, int v)
 {
     const uint64_t b = 1ull << (j % 64);
@@ -373,7 +368,7 @@ static ncm_status program_2t2r(ncm_chip *ch, const ncm_chip_config *cf, int l, c
         const uint64_t *w0 = S->wbits + (int64_t)c * S->words;
         uint64_t *w = D->wbits + (int64_t)c * D->words;
         for (int j = 0; j < S->fan_in; j++) {
-            const int bit = get_bit(w0, j);
+            const int bit = ncm_imc_bit(w0, j);
             /* weight +1: device a LRS, b HRS; D > 0 reads +1 */
             const double la = dev_ln_r(g, bit, &rd), lb = dev_ln_r(g, !bit, &rd);
             const double d = lb - la + off[(int64_t)(j / R) * S->cout + c];
@@ -429,7 +424,7 @@ static ncm_status program_1t1r(ncm_chip *ch, const ncm_chip_config *cf, int l, c
         const uint64_t *w0 = S->wbits + (int64_t)c * S->words;
         uint64_t *w = D->wbits + (int64_t)c * D->words;
         for (int j = 0; j < S->fan_in; j++) {
-            const int bit = get_bit(w0, j);
+            const int bit = ncm_imc_bit(w0, j);
             const int read = dev_ln_r(g, bit, &rd) < ln_ref; /* LRS (low R) reads +1 */
             if (read != bit) {
                 put_bit(w, j, read);
@@ -446,9 +441,8 @@ static ncm_status program_1t1r(ncm_chip *ch, const ncm_chip_config *cf, int l, c
  * cols neurons; the row's cols data bits are cut into words of k (the last one shortened when k
  * does not divide cols), each stored with its check bits, read and decoded. Columns past the
  * layer's last neuron hold 0. */
-static ncm_status program_secded(ncm_chip *ch, const ncm_chip_config *cf, int l,
-                                 const dev_draw *g, double ln_ref, uint64_t seed, int64_t chip,
-                                 ncm_error *err)
+static ncm_status program_secded(ncm_chip *ch, const ncm_chip_config *cf, int l, const dev_draw *g,
+                                 double ln_ref, uint64_t seed, int64_t chip, ncm_error *err)
 {
     const ncm_model_layer *S = &ch->source->layer[l];
     ncm_model_layer *D = &ch->model->layer[l];
@@ -475,7 +469,7 @@ static ncm_status program_secded(ncm_chip *ch, const ncm_chip_config *cf, int l,
                 const int c0 = tc * C + wi * k;
                 for (int t = 0; t < kw; t++)
                     data[t] = c0 + t < S->cout
-                                  ? (uint8_t)get_bit(S->wbits + (int64_t)(c0 + t) * S->words, j)
+                                  ? (uint8_t)ncm_imc_bit(S->wbits + (int64_t)(c0 + t) * S->words, j)
                                   : 0;
                 ncm_secded_encode(code_w, data, code);
                 for (int t = 0; t < nw; t++) {
@@ -583,8 +577,7 @@ ncm_chip *ncm_imc_chip_new(const ncm_model *m, const ncm_chip_config *cf, uint64
         return NULL;
     }
     if (chip < 0) {
-        ncm_error_set(err, NCM_ERR_ARG, "chip = %lld: expected a chip index >= 0",
-                      (long long)chip);
+        ncm_error_set(err, NCM_ERR_ARG, "chip = %lld: expected a chip index >= 0", (long long)chip);
         return NULL;
     }
     if (ncm_chip_config_check(cf, m, err))
@@ -638,10 +631,10 @@ const ncm_model *ncm_chip_model(const ncm_chip *c)
     return c->model;
 }
 
-#define LAYER_FIELD(fn, field)                                                                   \
-    int64_t fn(const ncm_chip *c, int l)                                                         \
-    {                                                                                            \
-        return l >= 0 && l < c->n_layers ? c->field[l] : 0;                                      \
+#define LAYER_FIELD(fn, field)                                                                     \
+    int64_t fn(const ncm_chip *c, int l)                                                           \
+    {                                                                                              \
+        return l >= 0 && l < c->n_layers ? c->field[l] : 0;                                        \
     }
 LAYER_FIELD(ncm_chip_bits, bits)
 LAYER_FIELD(ncm_chip_flips, flips)
@@ -738,8 +731,8 @@ static void chip_perturb(void *user, int l, int64_t image, int pos, const void *
                 int pdz = 0;
                 for (int64_t i = z->start[c]; i < z->start[c + 1]; i++) {
                     const int x = L->first ? first_input_bit(L, input, pos, z->j[i], b)
-                                           : get_bit(input, z->t[i]);
-                    pdz += x == get_bit(w, z->j[i]); /* XNOR */
+                                           : ncm_imc_bit(input, z->t[i]);
+                    pdz += x == ncm_imc_bit(w, z->j[i]); /* XNOR */
                 }
                 P += binomial(&r, (int)(z->start[c + 1] - z->start[c]), 0.5) - pdz;
             }

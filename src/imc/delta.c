@@ -37,11 +37,6 @@ static int words_of(int bits)
     return (bits + 63) / 64;
 }
 
-static int bit_of(const uint64_t *w, int j)
-{
-    return (int)(w[j / 64] >> (j % 64) & 1);
-}
-
 /* acc[c] += sign * col[c], c < n (sign +-1). */
 NCM_TARGET_CLONES static void add_column(int16_t *restrict acc, const int16_t *restrict col, int n,
                                          int sign)
@@ -128,7 +123,7 @@ ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kerne
             for (int c = 0; c < L->cout; c++)
                 for (int j = 0; j < L->fan_in; j++)
                     k->col2[l][(int64_t)j * L->cout + c] =
-                        (int16_t)(bit_of(L->wbits + (int64_t)c * L->words, j) ? 2 : -2);
+                        (int16_t)(ncm_imc_bit(L->wbits + (int64_t)c * L->words, j) ? 2 : -2);
     }
     if (!(e = ncm_packed_new(m, kernel, err))) {
         s = err ? err->code : NCM_ERR_NOMEM;
@@ -257,7 +252,7 @@ ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const 
                 a0[f[0].c[t]] += 2 * f[0].sign[t] * ((int32_t)px[f[0].j[t]] - NCM_PIXEL_OFFSET);
             for (int u = 0; u < f[0].n_neurons; u++) {
                 const int c = f[0].neurons[u];
-                if (ncm_fires(L0, c, a0[c]) != bit_of(h0, c))
+                if (ncm_fires(L0, c, a0[c]) != ncm_imc_bit(h0, c))
                     r.changed[nd++] = c;
             }
             for (int l = 1; l < L; l++) {
@@ -274,10 +269,10 @@ ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const 
                     for (int u = 0; u < nd; u++) { /* x_j = +1: subtract 2 s_ij, -1: add it */
                         const int j = r.changed[u];
                         add_column(r.acc, k->col2[l] + (int64_t)j * cout, cout,
-                                   bit_of(x0, j) ? -1 : 1);
+                                   ncm_imc_bit(x0, j) ? -1 : 1);
                     }
                     for (int64_t t = 0; t < f[l].n; t++) { /* -2 s_ij x'_j, x' = 2 bit - 1 */
-                        const int x = 2 * bit_of(r.xin, f[l].j[t]) - 1;
+                        const int x = 2 * ncm_imc_bit(r.xin, f[l].j[t]) - 1;
                         r.acc[f[l].c[t]] = (int16_t)(r.acc[f[l].c[t]] - 2 * f[l].sign[t] * x);
                     }
                     for (int c = 0; c < cout; c++)

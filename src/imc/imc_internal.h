@@ -10,6 +10,12 @@
 
 typedef enum { NCM_IMC_FLIP = 0, NCM_IMC_STUCK = 1 } ncm_imc_fault_kind;
 
+/* Bit j of packed words w (bit 1 = weight or activation +1). */
+static inline int ncm_imc_bit(const uint64_t *w, int64_t j)
+{
+    return (int)(w[j / 64] >> (j % 64) & 1);
+}
+
 /* Faults one layer's packed weights [cout][words] in place: each of the cout * fan_in weight
  * bits (never a padding bit) is hit with probability p, chosen by geometric skipping on r;
  * FLIP inverts the bit, STUCK sets it to +1 or -1 (one more draw of r, 1/2 each). Returns the
