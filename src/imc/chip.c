@@ -442,7 +442,8 @@ static ncm_status program_1t1r(ncm_chip *ch, const ncm_chip_config *cf, int l, c
  * does not divide cols), each stored with its check bits, read and decoded. Columns past the
  * layer's last neuron hold 0. */
 static ncm_status program_secded(ncm_chip *ch, const ncm_chip_config *cf, int l, const dev_draw *g,
-                                 double ln_ref, uint64_t seed, int64_t chip, ncm_error *err)
+                                 double ln_ref, uint64_t seed, int64_t chip, int64_t *cells,
+                                 ncm_error *err)
 {
     const ncm_model_layer *S = &ch->source->layer[l];
     ncm_model_layer *D = &ch->model->layer[l];
@@ -459,7 +460,7 @@ static ncm_status program_secded(ncm_chip *ch, const ncm_chip_config *cf, int l,
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for SECDED words");
     ncm_rng rd;
     ncm_rng_init(&rd, seed, device_stream(chip, l, DEV_STREAM_DEVICES));
-    int64_t raw = 0, corrected = 0, wrong = 0;
+    int64_t raw = 0, corrected = 0, wrong = 0, stored = 0;
     const int col_tiles = (S->cout + C - 1) / C;
     for (int tc = 0; tc < col_tiles && !s; tc++)
         for (int j = 0; j < S->fan_in; j++) /* array rows, in order of the fan-in */
@@ -472,6 +473,7 @@ static ncm_status program_secded(ncm_chip *ch, const ncm_chip_config *cf, int l,
                                   ? (uint8_t)ncm_imc_bit(S->wbits + (int64_t)(c0 + t) * S->words, j)
                                   : 0;
                 ncm_secded_encode(code_w, data, code);
+                stored += nw;
                 for (int t = 0; t < nw; t++) {
                     const int read = dev_ln_r(g, code[t], &rd) < ln_ref;
                     raw += read != code[t];
@@ -490,6 +492,7 @@ static ncm_status program_secded(ncm_chip *ch, const ncm_chip_config *cf, int l,
     ncm_secded_free(full);
     ncm_secded_free(last);
     ch->flips[l] = wrong, ch->raw[l] = raw, ch->corrected[l] = corrected;
+    *cells = stored;
     return s;
 }
 
@@ -498,23 +501,14 @@ static ncm_status program_devices(ncm_chip *ch, const ncm_chip_config *cf, uint6
                                   int64_t chip, ncm_error *err)
 {
     ncm_zig_init();
-    ncm_chip_map map;
-    ncm_status s = ncm_imc_map(ch->source, cf, &map, err);
-    if (s)
-        return s;
+    ncm_status s = NCM_OK;
     ch->energy_pj = 0;
     for (int l = 0; l < ch->n_layers && !s; l++) {
         const ncm_rram_cond cd = ncm_chip_config_cond(cf, l);
         dev_draw g;
         dev_setup(&g, &cf->device, &cd);
-        const ncm_rram_energy e = ncm_rram_energy_at(&cf->device, &cd, cf->storage.cell);
-        /* programmed cells: the weights, and with SECDED every word of the used rows */
-        const ncm_chip_layer_map *M = &map.layer[l];
-        const double cells = cf->storage.ecc_k
-                                 ? (double)M->col_tiles * ch->source->layer[l].fan_in *
-                                       (cf->cols + map.check_per_row)
-                                 : (double)M->weights;
-        ch->energy_pj += cells * e.e_program_bit_pj;
+        /* programmed cells: the weights, and with SECDED every cell of the used rows' words */
+        int64_t cells = ch->bits[l];
         double ln_ref = 0;
         if (cf->storage.cell == NCM_CELL_2T2R) {
             dz_build b = {0};
@@ -534,9 +528,11 @@ static ncm_status program_devices(ncm_chip *ch, const ncm_chip_config *cf, uint6
             free(b.j);
             free(b.c);
         } else if (!(s = ref_ln(cf, &cd, &ln_ref, err))) {
-            s = cf->storage.ecc_k ? program_secded(ch, cf, l, &g, ln_ref, seed, chip, err)
+            s = cf->storage.ecc_k ? program_secded(ch, cf, l, &g, ln_ref, seed, chip, &cells, err)
                                   : program_1t1r(ch, cf, l, &g, ln_ref, seed, chip);
         }
+        ch->energy_pj +=
+            (double)cells * ncm_rram_energy_at(&cf->device, &cd, cf->storage.cell).e_program_bit_pj;
     }
     return s;
 }
