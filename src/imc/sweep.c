@@ -340,8 +340,8 @@ static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int
 }
 
 /* Summaries of every point from the gathered records. */
-static void summarise_points(ncm_sweep_table *t, const ncm_sweep_params *p,
-                             const unsigned char *all, ncm_error *err)
+static ncm_status summarise_points(ncm_sweep_table *t, const ncm_sweep_params *p,
+                                   const unsigned char *all, ncm_error *err)
 {
     const int L = t->n_layers_max, N = t->n_chips;
     const size_t rb = record_bytes(L);
@@ -355,8 +355,9 @@ static void summarise_points(ncm_sweep_table *t, const ncm_sweep_params *p,
         P->config.faults.ber_layer = NULL, P->config.faults.n_ber_layer = 0;
         P->config.cond_layer = NULL, P->config.n_cond_layer = 0;
         const ncm_model *m = p->models[P->model];
-        const ncm_chip_config run = point_config(&p->base, p->axes, p->n_axes, P->axis_index);
-        ncm_imc_map(m, &run, &P->map, err);
+        ncm_status s = ncm_imc_map(m, &P->config, &P->map, err); /* arrays and storage only */
+        if (s)
+            return s;
         int64_t f = 0, bits = 0;
         double e = 0;
         for (int c = 0; c < N; c++) {
@@ -382,6 +383,7 @@ static void summarise_points(ncm_sweep_table *t, const ncm_sweep_params *p,
         P->energy_pj = e / N;
         P->energy_bit_pj = P->energy_pj / (double)bits;
     }
+    return NCM_OK;
 }
 
 ncm_sweep_table *ncm_sweep_run(const ncm_sweep_params *p, const ncm_dataset *d,
@@ -468,9 +470,7 @@ ncm_sweep_table *ncm_sweep_run(const ncm_sweep_params *p, const ncm_dataset *d,
         }
     }
     if (!s) {
-        ncm_error e;
-        ncm_error_clear(&e);
-        summarise_points(t, p, all, &e);
+        s = summarise_points(t, p, all, err);
     }
     t->seconds = ncm_now() - start;
 done:
