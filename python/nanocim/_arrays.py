@@ -12,7 +12,8 @@ import numpy as np
 
 _CTYPES = {np.dtype(np.uint8): ctypes.c_uint8, np.dtype(np.int8): ctypes.c_int8,
            np.dtype(np.int32): ctypes.c_int32, np.dtype(np.int64): ctypes.c_int64,
-           np.dtype(np.uint64): ctypes.c_uint64, np.dtype(np.float32): ctypes.c_float}
+           np.dtype(np.uint64): ctypes.c_uint64, np.dtype(np.float32): ctypes.c_float,
+           np.dtype(np.float64): ctypes.c_double}
 
 
 def view(ptr, dtype, shape, owner, writeable=False):
@@ -21,8 +22,8 @@ def view(ptr, dtype, shape, owner, writeable=False):
     dtype = np.dtype(dtype)
     n = math.prod(shape)
     addr = ctypes.cast(ptr, ctypes.c_void_p).value if not isinstance(ptr, int) else ptr
-    if n == 0 or not addr:
-        a = np.empty(shape, dtype)
+    if n == 0 or not addr:  # nothing there: zeros, never uninitialised memory
+        a = np.zeros(shape, dtype)
     else:
         buf = (_CTYPES[dtype] * n).from_address(addr)
         buf._nanocim_owner = owner  # the array's base is buf, which holds the owner

@@ -36,7 +36,7 @@ import numpy as np
 
 from . import _lib
 from . import rram
-from ._arrays import pointer
+from ._arrays import pointer, view
 from ._checks import as_float, as_int, as_path
 from ._dataset import Dataset, as_dataset
 from ._errors import ArgumentError, StateError, call, from_struct
@@ -65,23 +65,7 @@ _AXIS_ALIASES = {"i_cc_ua": "icc", "v_reset_v": "vreset", "t_p_ns": "tp", "read_
 
 # ---- helpers ------------------------------------------------------------------------------------
 
-_CTYPE = {np.dtype(np.float64): ctypes.c_double, np.dtype(np.int64): ctypes.c_int64}
-
-
-def _view(ptr, dtype, shape, owner):
-    """A read-only numpy array over prod(shape) items of library memory at ptr (no copy), kept
-    alive by owner (the Handle that frees it)."""
-    dtype = np.dtype(dtype)
-    n = math.prod(shape)
-    addr = ctypes.cast(ptr, ctypes.c_void_p).value
-    if n == 0 or not addr:
-        a = np.zeros(shape, dtype)
-    else:
-        buf = (_CTYPE[dtype] * n).from_address(addr)
-        buf._nanocim_owner = owner  # the array's base is buf, which holds the owner
-        a = np.frombuffer(buf, dtype=dtype).reshape(shape)
-    a.flags.writeable = False
-    return a
+_view = view  # read-only numpy views of library memory
 
 
 def _conds_view(ptr, n, owner):

@@ -27,6 +27,7 @@ import os
 import numpy as np
 
 from . import _lib
+from ._arrays import view
 from ._checks import as_float, as_int, as_path
 from ._errors import ArgumentError, call, check, from_struct
 from ._lib import lib
@@ -773,24 +774,7 @@ def _struct_array(ptr, ctype, n, owner):
     return a
 
 
-_C_TYPES = {np.dtype(np.float64): ctypes.c_double, np.dtype(np.int32): ctypes.c_int32,
-            np.dtype(np.uint8): ctypes.c_uint8}
-
-
-def c_view(ptr, dtype, shape, owner):
-    """A read-only numpy array over prod(shape) items of C memory at ptr (no copy), kept alive by
-    owner, as _arrays.view does for the core's types (float64 included here)."""
-    dtype = np.dtype(dtype)
-    n = math.prod(shape)
-    addr = ctypes.cast(ptr, ctypes.c_void_p).value
-    if n == 0 or not addr:
-        a = np.zeros(shape, dtype)
-    else:
-        buf = (_C_TYPES[dtype] * n).from_address(addr)
-        buf._nanocim_owner = owner
-        a = np.frombuffer(buf, dtype=dtype).reshape(shape)
-    a.flags.writeable = False
-    return a
+c_view = view  # read-only numpy views of library memory (stno.py imports it from here)
 
 
 def _doubles(ptr, n, owner):
