@@ -238,8 +238,8 @@ static void conv_rows(const player *q, const uint64_t *act, uint64_t *rows)
 /* Each word is built from bytes 0/1, packed eight at a time by one multiplication: for bytes
  * b_0..b_7, (sum b_i 2^(8i)) * 0x0102040810204080 has b_i at bit 56 + i and nothing carries into
  * the top byte (or-ing into memory neuron by neuron would chain every store to the next load). */
-NCM_TARGET_CLONES void ncm_threshold_bits(const ncm_model_layer *L, const int32_t *s,
-                                          uint64_t *out, int cw)
+NCM_TARGET_CLONES static void threshold_words(const ncm_model_layer *L, const int32_t *s,
+                                               uint64_t *out, int cw)
 {
     for (int k = 0; k < cw; k++) {
         const int c0 = k * 64, n = L->cout - c0 < 64 ? (L->cout - c0 > 0 ? L->cout - c0 : 0) : 64;
@@ -256,6 +256,12 @@ NCM_TARGET_CLONES void ncm_threshold_bits(const ncm_model_layer *L, const int32_
         }
         out[k] = w;
     }
+}
+
+/* Not cloned itself: an extern target_clones function would export its resolver symbol. */
+void ncm_threshold_bits(const ncm_model_layer *L, const int32_t *s, uint64_t *out, int cw)
+{
+    threshold_words(L, s, out, cw);
 }
 
 /* 2x2 max-pool of thresholded bits: OR for neurons that fire on a >= T, AND for a <= T. */
