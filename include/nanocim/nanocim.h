@@ -37,5 +37,6 @@
 #include "nanocim/stno.h"
 #include "nanocim/chip.h"
 #include "nanocim/sweep.h"
+#include "nanocim/cost.h"
 
 #endif

@@ -57,6 +57,7 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_chip(int argc, char **argv);
+int cmd_chip_cost(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_rram(int argc, char **argv);

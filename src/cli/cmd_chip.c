@@ -338,12 +338,15 @@ out:
 int cmd_chip(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-        fputs("usage: nanocim chip run [options]   (nanocim chip run --help)\n",
+        fputs("usage: nanocim chip run|cost [options]   (nanocim chip run --help, "
+              "nanocim chip cost --help)\n",
               argc < 2 ? stderr : stdout);
         return argc < 2 ? CLI_USAGE : 0;
     }
     if (!strcmp(argv[1], "run"))
         return cmd_chip_run(argc - 1, argv + 1);
-    cli_error("chip: unknown subcommand '%s' (expected run)", argv[1]);
+    if (!strcmp(argv[1], "cost"))
+        return cmd_chip_cost(argc - 1, argv + 1);
+    cli_error("chip: unknown subcommand '%s' (expected run or cost)", argv[1]);
     return CLI_USAGE;
 }

@@ -166,3 +166,84 @@ ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel
     }
     return NCM_OK;
 }
+
+ncm_status cli_plot_stacked(const char *path, const char *title, const char *ylabel,
+                            const char *const *bar_labels, int nb, const char *const *seg_labels,
+                            int nseg, const double *v, ncm_error *err)
+{
+    const char *dev = device_for(path);
+    if (!dev)
+        return cli_plot_check_path(path, err);
+    if (nb < 1 || nseg < 1 || nseg > 16)
+        return ncm_error_set(err, NCM_ERR_ARG, "%s: %d bars of %d segments: nothing to plot",
+                             path, nb, nseg);
+    double top = 0.0;
+    for (int b = 0; b < nb; b++) {
+        double h = 0.0;
+        for (int k = 0; k < nseg; k++)
+            if (isfinite(v[b * nseg + k]) && v[b * nseg + k] > 0)
+                h += v[b * nseg + k];
+        top = fmax(top, h);
+    }
+    if (!(top > 0))
+        return ncm_error_set(err, NCM_ERR_DATA, "%s: nothing to plot", path);
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    plsdev(dev);
+    plsfnam(tmp);
+    plscolbg(255, 255, 255);
+    plspage(0, 0, 900, 640, 0, 0);
+    plinit();
+    plscol0(0, 255, 255, 255);
+    plscol0(15, 0, 0, 0);
+    plcol0(15);
+    /* vertical bar labels below the axis: a taller bottom margin */
+    pladv(0);
+    plvpor(0.1, 0.95, 0.32, 0.9);
+    /* room at the right for the legend */
+    const double x1 = nb + 0.5 + 0.45 * nb;
+    plwind(0.5, x1, 0.0, 1.05 * top);
+    plbox("bc", 0.0, 0, "bcnstv", 0.0, 0);
+    pllab("", ylabel, title);
+    static const int colours[] = {1, 3, 9, 8, 12, 4, 2, 13, 5, 6, 7, 10, 11, 14, 1, 3};
+    for (int b = 0; b < nb; b++) {
+        double base = 0.0;
+        for (int k = 0; k < nseg; k++) {
+            const double h = v[b * nseg + k];
+            if (!(isfinite(h) && h > 0))
+                continue;
+            PLFLT x[4] = {b + 0.65, b + 1.35, b + 1.35, b + 0.65};
+            PLFLT y[4] = {base, base, base + h, base + h};
+            plcol0(colours[k]);
+            plfill(4, x, y);
+            plcol0(15);
+            plline(4, x, y);
+            base += h;
+        }
+        plcol0(15);
+        plschr(0, 0.6);
+        plmtex("bv", 0.5, (b + 0.5) / (x1 - 0.5), 1.0, bar_labels[b]);
+        plschr(0, 1.0);
+    }
+    PLINT opt[16], fc[16], fs[16], tc[16];
+    PLFLT fsc[16], flw[16];
+    for (int k = 0; k < nseg; k++) {
+        flw[k] = 1.0;
+        opt[k] = PL_LEGEND_COLOR_BOX;
+        fc[k] = colours[k];
+        fs[k] = 0;
+        fsc[k] = 1.0;
+        tc[k] = 15;
+    }
+    PLFLT lw_out, lh_out;
+    plcol0(15);
+    pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_RIGHT,
+             0.02, 0.0, 0.1, 0, 15, 1, 0, 0, nseg, opt, 1.0, 0.8, 2.0, 1.0, tc, seg_labels, fc,
+             fs, fsc, flw, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    plend();
+    if (rename(tmp, path) != 0) {
+        remove(tmp);
+        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot write the figure", path);
+    }
+    return NCM_OK;
+}

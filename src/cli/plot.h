@@ -25,6 +25,11 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
 ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel,
                          const char *ylabel, int logx, int logy, const cli_series *s,
                          const cli_yerr *bars, int ns, ncm_error *err);
+/* Stacked bars: bar b (labelled bar_labels[b]) piles its nseg (<= 16) segments
+ * v[b * nseg + k] > 0 (others skipped), one colour per segment with a legend of seg_labels. */
+ncm_status cli_plot_stacked(const char *path, const char *title, const char *ylabel,
+                            const char *const *bar_labels, int nb, const char *const *seg_labels,
+                            int nseg, const double *v, ncm_error *err);
 /* NCM_OK when path ends in .png, .svg or .pdf (what cli_plot writes), else NCM_ERR_ARG with
  * "PATH: figure type unknown (use .png, .svg or .pdf)". For checking before a long run. */
 ncm_status cli_plot_check_path(const char *path, ncm_error *err);

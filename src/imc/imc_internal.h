@@ -4,7 +4,10 @@
 
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "nanocim/chip.h"
+#include "nanocim/cost.h"
 #include "nanocim/dataset.h"
 #include "nanocim/rng.h"
 
@@ -53,6 +56,9 @@ void ncm_imc_cache_free(ncm_imc_cache *k);
  * cached sums are loaded once for all of them. */
 ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const *chips, int g,
                                  int32_t *pred, ncm_error *err);
+
+/* The technology as the JSON object of its file (tech.c); NULL when out of memory. */
+cJSON *ncm_imc_tech_json(const ncm_tech *t);
 
 /* Most chips one thread runs together by differences. */
 enum { NCM_IMC_GROUP = 4 };
