@@ -38,6 +38,8 @@
 extern "C" {
 #endif
 
+struct ncm_tech; /* cost.h */
+
 /* Fault model of the weight array (fault-injection mode). A plain value: the caller owns ber_layer. */
 typedef struct {
     double ber;              /* probability that a weight bit flips, in [0, 1] */
@@ -200,6 +202,8 @@ typedef struct {
                         * (0: the current OpenMP setting); when one chip runs alone its
                         * inference takes the current OpenMP setting. Results never depend on
                         * it. */
+    const struct ncm_tech *tech; /* technology of the inference energy (cost.h; NULL: the
+                                  * default, ncm_tech_default) */
 } ncm_chip_mc_params;
 
 /* The default configuration, 1 chip from index 0, seed 1, AUTO kernel, threads 0. */
@@ -222,6 +226,9 @@ typedef struct {
     double *energy_pj;       /* [n_chips] programming energy of each chip (device mode) */
     double *ber_measured;    /* [n_layers] flips / bits over all chips */
     double ber_total;        /* all layers' flips / all bits, over all chips */
+    double inference_energy_pj;  /* energy of one inference on this configuration (cost.h,
+                                  * ncm_cost_chip with the technology of the parameters) */
+    double inference_latency_ns; /* its latency */
     double mean, sd;         /* of the chips' accuracy (sd: n - 1 denominator; 0 for 1 chip) */
     double min, max;
     double ci_lo, ci_hi;     /* 95 % interval of the mean: mean -+ t(0.975, n-1) sd / sqrt(n);

@@ -45,7 +45,7 @@ extern "C" {
 /* Every per-operation constant. The technology file (JSON, data/tech_45nm.json) holds one field
  * per member, grouped as in the comments ("group.field"); docs/cost.md gives each value's
  * source. Energies in pJ, times in ns, areas in um^2. */
-typedef struct {
+typedef struct ncm_tech {
     char name[64]; /* "name" */
 
     /* "node" */

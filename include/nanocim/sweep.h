@@ -81,6 +81,8 @@ typedef struct {
     uint64_t seed;
     ncm_kernel kernel;
     int threads;                    /* OpenMP threads of this process (0: the current setting) */
+    const struct ncm_tech *tech;    /* technology of the inference energy (cost.h; NULL: the
+                                     * default) */
 } ncm_sweep_params;
 
 /* No models, the default chip configuration, no axes, 20 chips, seed 1, AUTO kernel, threads 0. */
@@ -103,6 +105,8 @@ typedef struct {
     double ber_measured;       /* all layers' static errors / all weight bits, over the chips */
     double energy_pj;          /* programming energy of a chip, mean over chips (device mode) */
     double energy_bit_pj;      /* energy_pj / weight bits */
+    double inference_energy_pj;  /* one inference on the point's configuration (cost.h) */
+    double inference_latency_ns; /* its latency */
 } ncm_sweep_point;
 
 /* A sweep's results. Released by ncm_sweep_table_free. */
@@ -139,7 +143,8 @@ NCM_API double ncm_sweep_point_value(const ncm_sweep_table *t, int64_t i, int a)
  * id; the same value appears again in the configuration columns), then
  * mode, rows, cols, storage, i_cc_ua, v_reset_v, t_p_ns, cycles, ber, read_ber, chips,
  * accuracy_mean, accuracy_sd, accuracy_min, accuracy_max, ci95_lo, ci95_hi, ber_measured,
- * energy_bit_pj, arrays, devices, sense_amps, decoders, decoder_gates. */
+ * energy_bit_pj, arrays, devices, sense_amps, decoders, decoder_gates, inference_energy_pj,
+ * inference_latency_ns. */
 NCM_API ncm_status ncm_sweep_table_save_csv(const ncm_sweep_table *t, const char *path,
                                             ncm_error *err);
 /* The whole document (JSON, atomically): producer, data name, models, axes, seed, chips, and

@@ -798,7 +798,7 @@ class ChipMap(ctypes.Structure):
 class ChipMcParams(ctypes.Structure):
     _c_name_ = "ncm_chip_mc_params"
     _fields_ = [("chip", ChipConfig), ("n_chips", c_int), ("first_chip", c_int64),
-                ("seed", c_uint64), ("kernel", c_int), ("threads", c_int)]
+                ("seed", c_uint64), ("kernel", c_int), ("threads", c_int), ("tech", c_void_p)]
 
 
 @checked
@@ -810,7 +810,8 @@ class ChipMcResult(ctypes.Structure):
                 ("bits", POINTER(c_int64)), ("accuracy", p_f64), ("flips", POINTER(c_int64)),
                 ("dead_zone", POINTER(c_int64)), ("energy_pj", p_f64),
                 ("ber_measured", p_f64)] + [
-        (f, c_double) for f in ("ber_total", "mean", "sd", "min", "max", "ci_lo", "ci_hi")] + [
+        (f, c_double) for f in ("ber_total", "inference_energy_pj", "inference_latency_ns",
+                                "mean", "sd", "min", "max", "ci_lo", "ci_hi")] + [
         ("kernel", c_char_p), ("threads", c_int), ("seconds", c_double),
         ("images_per_s", c_double)]
 
@@ -841,7 +842,8 @@ class SweepParams(ctypes.Structure):
     _fields_ = [("models", POINTER(P_MODEL)), ("model_names", POINTER(c_char_p)),
                 ("n_models", c_int), ("base", ChipConfig),
                 ("axes", SweepAxis * NCM_SWEEP_MAX_AXES), ("n_axes", c_int),
-                ("n_chips", c_int), ("seed", c_uint64), ("kernel", c_int), ("threads", c_int)]
+                ("n_chips", c_int), ("seed", c_uint64), ("kernel", c_int), ("threads", c_int),
+                ("tech", c_void_p)]
 
 
 @checked
@@ -850,7 +852,8 @@ class SweepPoint(ctypes.Structure):
     _fields_ = [("model", c_int), ("axis_index", c_int * NCM_SWEEP_MAX_AXES),
                 ("config", ChipConfig), ("map", ChipMap)] + [
         (f, c_double) for f in ("mean", "sd", "min", "max", "ci_lo", "ci_hi", "ber_measured",
-                                "energy_pj", "energy_bit_pj")]
+                                "energy_pj", "energy_bit_pj", "inference_energy_pj",
+                                "inference_latency_ns")]
 
 
 @checked

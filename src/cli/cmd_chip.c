@@ -12,6 +12,7 @@
 #include "cli/progress_bar.h"
 #include "nanocim/chip.h"
 #include "nanocim/config.h"
+#include "nanocim/cost.h"
 #include "nanocim/model.h"
 #include "nanocim/npz.h"
 
@@ -41,13 +42,14 @@ static const char *RUN_USAGE =
     "  --limit N           first N test images only\n"
     "  -o PATH             per-chip table (CSV)\n"
     "  --json PATH         results document (faults, seed, summary, per-layer and per-chip)\n"
+    "  --tech FILE         technology of the energy per inference (JSON; default: 45 nm)\n"
     "  --threads N         -q  quiet (prints the mean accuracy only)\n";
 
 static int cmd_chip_run(int argc, char **argv)
 {
     const char *model_path = NULL, *data = NULL, *csv = NULL, *json = NULL, *v;
     const char *ber_s = NULL, *ber_layer_s = NULL, *cell = NULL, *device = NULL;
-    const char *icc_layer_s = NULL;
+    const char *icc_layer_s = NULL, *tech_path = NULL;
     long chips = 0, seed = 1, threads = 0, limit = 0, rows = 32, cols = 32;
     double stuck = 0, icc = 0, vreset = 0, tp = 0, cycles = -1, read_ber = 0;
     int quiet = 0, r, dynamic = 0, device_opts = 0, stuck_set = 0;
@@ -145,6 +147,10 @@ static int cmd_chip_run(int argc, char **argv)
             if (r < 0)
                 return CLI_USAGE;
             json = v;
+        } else if ((r = cli_opt(argc, argv, &i, "--tech", &v))) {
+            if (r < 0)
+                return CLI_USAGE;
+            tech_path = v;
         } else if (argv[i][0] != '-' && !model_path) {
             model_path = argv[i];
         } else {
@@ -214,6 +220,17 @@ static int cmd_chip_run(int argc, char **argv)
         cf->faults.ber_layer = ber_layer;
         cf->faults.n_ber_layer = n_ber_layer;
         cf->faults.stuck_frac = stuck;
+    }
+    ncm_tech tech;
+    if (tech_path) {
+        if (ncm_tech_load(tech_path, &tech, &err)) {
+            cli_error("--tech %s", err.msg);
+            free(ber_layer);
+            free(icc_layer);
+            free(cond_layer);
+            return CLI_FAIL;
+        }
+        p.tech = &tech;
     }
     p.n_chips = (int)chips;
     p.seed = (uint64_t)seed;
@@ -323,6 +340,9 @@ static int cmd_chip_run(int argc, char **argv)
         for (int l = 0; l < res->n_layers; l++)
             printf("  %-5d %12lld  %.4g\n", l, (long long)res->bits[l], res->ber_measured[l]);
     }
+    printf("  inference on the chip: %.4g nJ, %.4g us (technology %s; nanocim chip cost: "
+           "the breakdown)\n", 1e-3 * res->inference_energy_pj, 1e-3 * res->inference_latency_ns,
+           tech_path ? tech_path : "built-in 45 nm");
     printf("  %.0f images/s (%s engine, %d threads, %.2f s)\n", res->images_per_s, res->kernel,
            res->threads, res->seconds);
 out:

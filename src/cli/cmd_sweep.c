@@ -26,6 +26,7 @@
 #include "nanocim/config.h"
 #include "nanocim/npz.h"
 #include "nanocim/storage.h"
+#include "nanocim/cost.h"
 #include "nanocim/sweep.h"
 
 static const char *USAGE =
@@ -56,7 +57,9 @@ static const char *USAGE =
     "  --limit N           first N test images only       --threads N   -q quiet\n"
     "  -o FILE.csv         per-point table        --json FILE   every chip, configuration\n"
     "  --plot FILE         accuracy vs AXIS, one line per model and other axes' values\n"
-    "  --plot-energy FILE  accuracy vs programming energy per weight bit (device mode)\n"
+    "  --plot-energy FILE  accuracy vs programming energy per weight bit and vs energy per\n"
+    "                      inference (device mode)\n"
+    "  --tech FILE         technology of the energy per inference (JSON; default: 45 nm)\n"
     "  --error-bars B      range (default: min to max over chips), sd or none\n"
     "                      (figures: .png, .svg or .pdf)\n"
     "  Under MPI (mpirun -np P nanocim sweep ..., srun --mpi=pmix) the chips are shared\n"
@@ -86,7 +89,7 @@ typedef struct {
     const char *axis_s;
     const char *models[NCM_SWEEP_MAX_MODELS];
     int n_models;
-    const char *data, *csv, *json, *plot, *plot_energy, *device, *cell_s, *dead_zone_s, *bars_s;
+    const char *data, *csv, *json, *plot, *plot_energy, *device, *tech, *cell_s, *dead_zone_s, *bars_s;
     const char *list_s[N_LISTS];
     double *vals[N_LISTS];
     int n_vals[N_LISTS];
@@ -171,6 +174,7 @@ static int parse(int argc, char **argv, sweep_opts *o)
                  {"--plot", &o->plot},
                  {"--plot-energy", &o->plot_energy},
                  {"--device", &o->device},
+                 {"--tech", &o->tech},
                  {"--dead-zone", &o->dead_zone_s},
                  {"--error-bars", &o->bars_s},
                  {"--icc", &o->list_s[L_ICC]},
@@ -515,18 +519,21 @@ static ncm_status plot_table(const char *path, const ncm_sweep_table *t, const c
     const int ns = (int)(np / nx);
     const ncm_sweep_axis_kind kind = t->axes[a].kind;
     double *x = malloc(sizeof(double) * (size_t)np), *y = malloc(sizeof(double) * (size_t)np);
+    double *xi = malloc(sizeof(double) * (size_t)np);
     double *lo = malloc(sizeof(double) * (size_t)np), *hi = malloc(sizeof(double) * (size_t)np);
     cli_series *s = calloc((size_t)ns, sizeof *s);
     cli_yerr *e = calloc((size_t)ns, sizeof *e);
     char(*labels)[160] = calloc((size_t)ns, sizeof *labels);
     ncm_status st = NCM_OK;
-    if (!x || !y || !lo || !hi || !s || !e || !labels) {
+    cli_series *si = calloc((size_t)ns, sizeof *si);
+    if (!x || !xi || !y || !lo || !hi || !s || !si || !e || !labels) {
         st = ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", path);
         goto out;
     }
     for (int64_t i = 0; i < np; i++) {
         const ncm_sweep_point *q = &t->points[i];
         x[i] = energy ? q->energy_bit_pj : ncm_sweep_point_value(t, i, a);
+        xi[i] = 1e-3 * q->inference_energy_pj;
         y[i] = q->mean;
         lo[i] = bars == BARS_SD ? q->mean - q->sd : q->min;
         hi[i] = bars == BARS_SD ? q->mean + q->sd : q->max;
@@ -546,6 +553,7 @@ static ncm_status plot_table(const char *path, const ncm_sweep_table *t, const c
                                      used ? ", " : "", ncm_sweep_axis_name(t->axes[b].kind), v);
         }
         s[k] = (cli_series){lab, x + p0, y + p0, nx};
+        si[k] = (cli_series){lab, xi + p0, y + p0, nx};
         if (bars != BARS_NONE)
             e[k] = (cli_yerr){lo + p0, hi + p0};
     }
@@ -554,8 +562,8 @@ static ncm_status plot_table(const char *path, const ncm_sweep_table *t, const c
                                                                               : ", bars: min to max";
     if (energy) {
         snprintf(xlabel, sizeof xlabel, "programming energy per weight bit (pJ)");
-        snprintf(title, sizeof title, "Accuracy vs programming energy over %s (%s, %d chips%s)",
-                 ncm_sweep_axis_name(kind), data, t->n_chips, bar_text);
+        snprintf(title, sizeof title, "Accuracy vs programming energy over %s (%d chips%s)",
+                 ncm_sweep_axis_name(kind), t->n_chips, bar_text);
     } else {
         if (kind == NCM_AXIS_STORAGE) {
             size_t u = (size_t)snprintf(xlabel, sizeof xlabel, "storage (");
@@ -575,9 +583,21 @@ static ncm_status plot_table(const char *path, const ncm_sweep_table *t, const c
     }
     const int logx = energy || kind == NCM_AXIS_BER || kind == NCM_AXIS_READ_BER ||
                      kind == NCM_AXIS_CYCLES;
-    st = cli_plot_bars(path, title, xlabel, "test accuracy", logx, 0, s, e, ns, err);
+    if (energy) {
+        /* programming (left) and inference (right): the two sides of the trade-off */
+        char title2[256];
+        snprintf(title2, sizeof title2, "Accuracy vs energy of one inference over %s",
+                 ncm_sweep_axis_name(kind));
+        const cli_panel pn[2] = {
+            {title, xlabel, "test accuracy", 1, 0, s, bars == BARS_NONE ? NULL : e, ns},
+            {title2, "energy per inference (nJ)", "test accuracy", 0, 0, si,
+             bars == BARS_NONE ? NULL : e, ns}};
+        st = cli_plot_panels(path, pn, 2, err);
+    } else {
+        st = cli_plot_bars(path, title, xlabel, "test accuracy", logx, 0, s, e, ns, err);
+    }
 out:
-    free(x), free(y), free(lo), free(hi), free(s), free(e), free(labels);
+    free(x), free(xi), free(y), free(lo), free(hi), free(s), free(si), free(e), free(labels);
     return st;
 }
 
@@ -595,6 +615,7 @@ static void print_table(const ncm_sweep_table *t, int devices)
     printf(" %8s %8s %8s %8s %11s", "accuracy", "sd", "min", "max", "ber_meas");
     if (devices)
         printf(" %11s", "E_bit_pJ");
+    printf(" %10s", "E_inf_nJ");
     putchar('\n');
     for (int64_t i = 0; i < t->n_points; i++) {
         const ncm_sweep_point *q = &t->points[i];
@@ -608,6 +629,7 @@ static void print_table(const ncm_sweep_table *t, int devices)
                q->ber_measured);
         if (devices)
             printf(" %11.4g", q->energy_bit_pj);
+        printf(" %10.4g", 1e-3 * q->inference_energy_pj);
         putchar('\n');
     }
 }
@@ -630,6 +652,14 @@ static int set_up(const sweep_opts *o, ncm_model **models, ncm_dataset **test,
         return err.code == NCM_ERR_ARG ? CLI_USAGE : CLI_FAIL;
     }
     ncm_sweep_default(p);
+    static ncm_tech tech; /* lives as long as the parameters that point to it */
+    if (o->tech) {
+        if (ncm_tech_load(o->tech, &tech, &err)) {
+            cli_error("--tech %s", err.msg);
+            return CLI_FAIL;
+        }
+        p->tech = &tech;
+    }
     build_base(o, o->device ? &dev : NULL, &p->base);
     int rc = build_axes(o, p);
     if (rc)

@@ -50,13 +50,12 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
     return cli_plot_bars(path, title, xlabel, ylabel, logx, logy, s, NULL, ns, err);
 }
 
-ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel,
-                         const char *ylabel, int logx, int logy, const cli_series *s,
-                         const cli_yerr *bars, int ns, ncm_error *err)
+/* Draws one panel (the page is set up); NCM_ERR_DATA when it has no point to draw. */
+static ncm_status draw_panel(const char *path, const cli_panel *pn, ncm_error *err)
 {
-    const char *dev = device_for(path);
-    if (!dev)
-        return cli_plot_check_path(path, err);
+    const cli_series *s = pn->s;
+    const cli_yerr *bars = pn->bars;
+    const int ns = pn->ns, logx = pn->logx, logy = pn->logy;
     double x0 = DBL_MAX, x1 = -DBL_MAX, y0 = DBL_MAX, y1 = -DBL_MAX;
     int total = 0;
     for (int k = 0; k < ns; k++) {
@@ -93,19 +92,9 @@ ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel
     if (logy)
         y0 = floor(y0), y1 = ceil(y1);
     y1 += 0.06 * ((ns < 16 ? ns : 16) + 1) * (y1 - y0); /* headroom for the legend (<= 16 lines) */
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    plsdev(dev);
-    plsfnam(tmp);
-    plscolbg(255, 255, 255);
-    plspage(0, 0, 900, 640, 0, 0);
-    plinit();
-    plcol0(15); /* black on white: colour 15 is white in map0, swap 0 and 15 */
-    plscol0(0, 255, 255, 255);
-    plscol0(15, 0, 0, 0);
     plcol0(15);
     plenv(x0, x1, y0, y1, 0, (logx ? 10 : 0) + (logy ? 20 : 0) + 2);
-    pllab(xlabel, ylabel, title);
+    pllab(pn->xlabel, pn->ylabel, pn->title);
     static const int colours[] = {1, 3, 9, 8, 12, 4, 2, 13};
     PLINT opt[16], lc[16], ls[16], sc[16], tc[16], sn[16];
     PLFLT lw[16], ss[16];
@@ -156,15 +145,61 @@ ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel
     }
     PLFLT lw_out, lh_out;
     plcol0(15);
+    plwidth(1.0);
     pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, 0, 0.0, 0.0, 0.1, 0,
              15, 1, 0, 0, nl, opt, 1.0, 0.8, 2.0, 1.0, tc, text, NULL, NULL, NULL, NULL, lc, ls, lw,
              sc, ss, sn, sym);
+    return NCM_OK;
+}
+
+ncm_status cli_plot_panels(const char *path, const cli_panel *panels, int n_panels,
+                           ncm_error *err)
+{
+    const char *dev = device_for(path);
+    if (!dev)
+        return cli_plot_check_path(path, err);
+    /* every panel must have something to draw: check before opening the device */
+    for (int p = 0; p < n_panels; p++) {
+        int any = 0;
+        for (int k = 0; k < panels[p].ns && !any; k++)
+            for (int i = 0; i < panels[p].s[k].n && !any; i++)
+                any = point_ok(&panels[p].s[k], i, panels[p].logx, panels[p].logy);
+        if (!any)
+            return ncm_error_set(err, NCM_ERR_DATA, "%s: nothing to plot", path);
+    }
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    plsdev(dev);
+    plsfnam(tmp);
+    plscolbg(255, 255, 255);
+    plspage(0, 0, 900 * n_panels, 640, 0, 0);
+    plssub(n_panels, 1);
+    plinit();
+    plscol0(0, 255, 255, 255); /* black on white: swap colours 0 and 15 */
+    plscol0(15, 0, 0, 0);
+    if (n_panels > 1)
+        plschr(0, 0.8); /* the titles of narrower panels */
+    ncm_status st = NCM_OK;
+    for (int p = 0; p < n_panels && !st; p++)
+        st = draw_panel(path, &panels[p], err);
     plend();
+    if (st) {
+        remove(tmp);
+        return st;
+    }
     if (rename(tmp, path) != 0) {
         remove(tmp);
         return ncm_error_set(err, NCM_ERR_IO, "%s: cannot write the figure", path);
     }
     return NCM_OK;
+}
+
+ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel,
+                         const char *ylabel, int logx, int logy, const cli_series *s,
+                         const cli_yerr *bars, int ns, ncm_error *err)
+{
+    const cli_panel p = {title, xlabel, ylabel, logx, logy, s, bars, ns};
+    return cli_plot_panels(path, &p, 1, err);
 }
 
 ncm_status cli_plot_stacked(const char *path, const char *title, const char *ylabel,

@@ -25,6 +25,17 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
 ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel,
                          const char *ylabel, int logx, int logy, const cli_series *s,
                          const cli_yerr *bars, int ns, ncm_error *err);
+/* One panel of a figure: what cli_plot_bars draws. */
+typedef struct {
+    const char *title, *xlabel, *ylabel;
+    int logx, logy;
+    const cli_series *s;
+    const cli_yerr *bars; /* NULL: none */
+    int ns;
+} cli_panel;
+/* n_panels panels side by side in one figure (each must have a point to draw). */
+ncm_status cli_plot_panels(const char *path, const cli_panel *panels, int n_panels,
+                           ncm_error *err);
 /* Stacked bars: bar b (labelled bar_labels[b]) piles its nseg (<= 16) segments
  * v[b * nseg + k] > 0 (others skipped), one colour per segment with a legend of seg_labels. */
 ncm_status cli_plot_stacked(const char *path, const char *title, const char *ylabel,

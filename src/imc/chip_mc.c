@@ -168,6 +168,8 @@ static ncm_status mc_check(const ncm_model *m, const ncm_dataset *d, const ncm_c
     if (p->kernel != NCM_KERNEL_AUTO && !ncm_kernel_supported(p->kernel))
         return ncm_error_set(err, NCM_ERR_ARG, "kernel %s: this CPU cannot run it",
                              ncm_kernel_name(p->kernel));
+    if (p->tech && (s = ncm_tech_check(p->tech, "tech", err)))
+        return s;
     return ncm_imc_data_check(m, d, err);
 }
 
@@ -235,6 +237,9 @@ ncm_chip_mc_result *ncm_chip_mc(const ncm_model *m, const ncm_dataset *d,
     r->config.cond_layer = p->chip.cond_layer ? r->cond_layer : NULL;
     r->config.n_cond_layer = p->chip.cond_layer ? L : 0;
     if ((s = ncm_imc_map(m, &p->chip, &r->map, err)))
+        goto done;
+    if ((s = ncm_imc_inference_cost(m, &p->chip, p->tech, &r->inference_energy_pj,
+                                    &r->inference_latency_ns, err)))
         goto done;
     if ((s = ncm_progress_report(progress, "chips", 0, N, err)))
         goto done;
@@ -431,7 +436,10 @@ ncm_status ncm_chip_mc_result_save_json(const ncm_chip_mc_result *r, const ncm_m
     ok &= cJSON_AddNumberToObject(o, "n_chips", r->n_chips) != NULL;
     ok &= cJSON_AddNumberToObject(o, "n_images", (double)r->n_images) != NULL;
     const ncm_imc_summary sum = {r->mean, r->sd, r->min, r->max, r->ci_lo, r->ci_hi};
-    ok &= ncm_imc_summary_json(o, &sum) != NULL;
+    cJSON *sm = ncm_imc_summary_json(o, &sum);
+    ok &= sm != NULL;
+    ok &= sm && ncm_json_add_number_exact(sm, "inference_energy_pj", r->inference_energy_pj);
+    ok &= sm && ncm_json_add_number_exact(sm, "inference_latency_ns", r->inference_latency_ns);
     cJSON *layers = cJSON_AddArrayToObject(o, "layers");
     ok &= layers != NULL;
     for (int l = 0; layers && l < r->n_layers; l++) {

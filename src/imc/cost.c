@@ -330,3 +330,20 @@ ncm_status ncm_cost_processor(const ncm_model *m, ncm_cost_arch arch, const ncm_
     finish_report(m, out);
     return NCM_OK;
 }
+
+ncm_status ncm_imc_inference_cost(const ncm_model *m, const ncm_chip_config *c,
+                                  const ncm_tech *t, double *energy_pj, double *latency_ns,
+                                  ncm_error *err)
+{
+    ncm_tech def;
+    if (!t)
+        ncm_tech_default(&def), t = &def;
+    ncm_cost_report *r = malloc(sizeof *r);
+    if (!r)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "cost report: out of memory");
+    ncm_status s = ncm_cost_chip(m, c, t, r, err);
+    *energy_pj = s ? NAN : r->total.total_pj;
+    *latency_ns = s ? NAN : r->total.latency_ns;
+    free(r);
+    return s;
+}

@@ -57,6 +57,12 @@ void ncm_imc_cache_free(ncm_imc_cache *k);
 ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const *chips, int g,
                                  int32_t *pred, ncm_error *err);
 
+/* Energy and latency of one inference of m on configuration c with technology t (NULL: the
+ * default): ncm_cost_chip's totals. */
+ncm_status ncm_imc_inference_cost(const ncm_model *m, const ncm_chip_config *c,
+                                  const ncm_tech *t, double *energy_pj, double *latency_ns,
+                                  ncm_error *err);
+
 /* The technology as the JSON object of its file (tech.c); NULL when out of memory. */
 cJSON *ncm_imc_tech_json(const ncm_tech *t);
 

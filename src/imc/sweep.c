@@ -142,6 +142,8 @@ ncm_status ncm_sweep_check(const ncm_sweep_params *p, const ncm_dataset *d, ncm_
     if (p->n_axes < 0 || p->n_axes > NCM_SWEEP_MAX_AXES)
         return ncm_error_set(err, NCM_ERR_ARG, "n_axes = %d: expected 0 to %d", p->n_axes,
                              NCM_SWEEP_MAX_AXES);
+    if (p->tech && ncm_tech_check(p->tech, "tech", err))
+        return err ? err->code : NCM_ERR_ARG;
     if (p->n_chips < 1)
         return ncm_error_set(err, NCM_ERR_ARG, "n_chips = %d: expected at least 1 chip per point",
                              p->n_chips);
@@ -351,11 +353,16 @@ static ncm_status summarise_points(ncm_sweep_table *t, const ncm_sweep_params *p
         P->model = (int)(i / per);
         decompose(p->axes, p->n_axes, i % per, P->axis_index);
         P->config = point_config(&p->base, t->axes, t->n_axes, P->axis_index);
+        ncm_status s = ncm_imc_inference_cost(p->models[P->model], &P->config, p->tech,
+                                              &P->inference_energy_pj,
+                                              &P->inference_latency_ns, err);
+        if (s)
+            return s;
         /* per-layer arrays are the caller's and die with the call: keep none */
         P->config.faults.ber_layer = NULL, P->config.faults.n_ber_layer = 0;
         P->config.cond_layer = NULL, P->config.n_cond_layer = 0;
         const ncm_model *m = p->models[P->model];
-        ncm_status s = ncm_imc_map(m, &P->config, &P->map, err); /* arrays and storage only */
+        s = ncm_imc_map(m, &P->config, &P->map, err); /* arrays and storage only */
         if (s)
             return s;
         int64_t f = 0, bits = 0;
@@ -523,7 +530,8 @@ ncm_status ncm_sweep_table_save_csv(const ncm_sweep_table *t, const char *path, 
         fprintf(f.fp, ",axis_%s", ncm_sweep_axis_name(t->axes[a].kind));
     fputs(",mode,rows,cols,storage,i_cc_ua,v_reset_v,t_p_ns,cycles,ber,read_ber,chips,"
           "accuracy_mean,accuracy_sd,accuracy_min,accuracy_max,ci95_lo,ci95_hi,ber_measured,"
-          "energy_bit_pj,arrays,devices,sense_amps,decoders,decoder_gates\n",
+          "energy_bit_pj,arrays,devices,sense_amps,decoders,decoder_gates,inference_energy_pj,"
+          "inference_latency_ns\n",
           f.fp);
     for (int64_t i = 0; i < t->n_points; i++) {
         const ncm_sweep_point *P = &t->points[i];
@@ -554,8 +562,9 @@ ncm_status ncm_sweep_table_save_csv(const ncm_sweep_table *t, const char *path, 
         else
             fputs(",nan", f.fp);
         const ncm_chip_layer_map *T = &P->map.total;
-        fprintf(f.fp, ",%lld,%lld,%lld,%lld,%lld\n", (long long)T->arrays, (long long)T->devices,
-                (long long)T->sense_amps, (long long)T->decoders, (long long)T->decoder_gates);
+        fprintf(f.fp, ",%lld,%lld,%lld,%lld,%lld,%.17g,%.17g\n", (long long)T->arrays,
+                (long long)T->devices, (long long)T->sense_amps, (long long)T->decoders,
+                (long long)T->decoder_gates, P->inference_energy_pj, P->inference_latency_ns);
     }
     if (ferror(f.fp)) {
         ncm_afile_abort(&f);
@@ -628,6 +637,8 @@ ncm_status ncm_sweep_table_save_json(const ncm_sweep_table *t, const char *data_
         cJSON *sm = ncm_imc_summary_json(e, &sum);
         if (sm) {
             ncm_json_add_number_exact(sm, "ber_measured", P->ber_measured);
+            ncm_json_add_number_exact(sm, "inference_energy_pj", P->inference_energy_pj);
+            ncm_json_add_number_exact(sm, "inference_latency_ns", P->inference_latency_ns);
             if (P->config.mode == NCM_CHIP_DEVICES) {
                 ncm_json_add_number_exact(sm, "program_energy_pj", P->energy_pj);
                 ncm_json_add_number_exact(sm, "program_energy_bit_pj", P->energy_bit_pj);

@@ -36,7 +36,8 @@ size_t ncm_struct_size(const char *name)
         S(ncm_rram_meas_cond), S(ncm_rram_meas),
         S(ncm_chip_faults), S(ncm_chip_config), S(ncm_chip_layer_map), S(ncm_chip_map),
         S(ncm_chip_mc_params), S(ncm_chip_mc_result), S(ncm_sweep_axis), S(ncm_sweep_comm),
-        S(ncm_sweep_params), S(ncm_sweep_point), S(ncm_sweep_table),
+        S(ncm_sweep_params), S(ncm_sweep_point), S(ncm_sweep_table), S(ncm_tech),
+        S(ncm_cost_part), S(ncm_cost_report), S(ncm_cost_study),
     };
     for (size_t i = 0; name && i < sizeof table / sizeof *table; i++)
         if (strcmp(name, table[i].name) == 0)
