@@ -911,3 +911,84 @@ proto("ncm_sweep_table_free", None, P_SWEEP_TABLE)
 proto("ncm_sweep_point_value", c_double, P_SWEEP_TABLE, c_int64, c_int)
 proto("ncm_sweep_table_save_csv", c_int, P_SWEEP_TABLE, c_char_p, ERR)
 proto("ncm_sweep_table_save_json", c_int, P_SWEEP_TABLE, c_char_p, c_char_p, ERR)
+
+# ---- The cost model (cost.h) ---------------------------------------------------------------------
+# Mirrored and declared here for nanocim.cost; field for field as in the header, enums as C ints.
+# (ChipMcParams.tech and SweepParams.tech stay void pointers: they are declared above, before
+# Tech; nanocim.chip passes the address of a Tech.)
+
+NCM_COST_N_ITEMS = 14
+NCM_ARCH_CHIP, NCM_ARCH_SRAM_BNN, NCM_ARCH_DRAM_BNN = 0, 1, 2
+NCM_ARCH_SRAM_FLOAT, NCM_ARCH_DRAM_FLOAT = 3, 4
+
+TECH_FIELDS = (  # the ncm_tech members after name, in order (all doubles)
+    "node_nm", "vdd_v",
+    "v_read_v", "t_read_ns", "e_sense_pj", "e_precharge_pj", "e_word_line_pj", "e_bit_line_pj",
+    "t_cycle_ns",
+    "e_gate_pj", "e_popcount_bit_pj", "e_add_pj", "e_compare_pj", "e_reg_bit_pj",
+    "e_wire_bit_mm_pj", "transfer_mm", "t_logic_ns",
+    "a_cell_2t2r_um2", "a_cell_1t1r_um2", "a_sense_um2", "a_popcount_um2", "a_row_decoder_um2",
+    "a_gate_um2", "a_sram_bit_um2",
+    "e_sram_weight_word_pj", "e_sram_act_word_pj", "e_dram_word_pj", "e_logic_word_pj",
+    "e_add32_pj", "e_fmul_pj", "e_fadd_pj", "clock_ghz", "sram_words_per_ns",
+    "dram_words_per_ns")
+
+
+@checked
+class Tech(ctypes.Structure):
+    _c_name_ = "ncm_tech"
+    _fields_ = [("name", ctypes.c_char * 64)] + [(f, c_double) for f in TECH_FIELDS]
+
+
+@checked
+class CostPart(ctypes.Structure):
+    _c_name_ = "ncm_cost_part"
+    _fields_ = [("count", c_int64 * NCM_COST_N_ITEMS), ("energy_pj", c_double * NCM_COST_N_ITEMS),
+                ("total_pj", c_double), ("cycles", c_int64), ("latency_ns", c_double)]
+
+
+@checked
+class CostReport(ctypes.Structure):
+    _c_name_ = "ncm_cost_report"
+    _fields_ = [("arch", c_int), ("name", ctypes.c_char * 64), ("n_layers", c_int),
+                ("layer", CostPart * NCM_MAX_LAYERS), ("total", CostPart), ("ops", c_int64)] + [
+        (f, c_double) for f in ("inferences_per_j", "tops_per_w", "throughput_per_s", "area_mm2",
+                                "area_cells_mm2", "area_periphery_mm2")] + [
+        ("program_sets", c_int64), ("program_resets", c_int64), ("program_pj", c_double),
+        ("program_ns", c_double)]
+
+
+@checked
+class CostStudy(ctypes.Structure):
+    _c_name_ = "ncm_cost_study"
+    _fields_ = [("tech", Tech), ("n_reports", c_int), ("report", POINTER(CostReport)),
+                ("n_chips", c_int)]
+
+
+STRUCTS = STRUCTS + (Tech, CostPart, CostReport, CostStudy)
+
+P_TECH = POINTER(Tech)
+P_COST_REPORT = POINTER(CostReport)
+P_COST_STUDY = POINTER(CostStudy)
+
+proto("ncm_tech_default", None, P_TECH)
+proto("ncm_tech_check", c_int, P_TECH, c_char_p, ERR)
+proto("ncm_tech_load", c_int, c_char_p, P_TECH, ERR)
+proto("ncm_tech_save", c_int, c_char_p, P_TECH, ERR)
+proto("ncm_cost_item_name", c_char_p, c_int)
+proto("ncm_cost_chip", c_int, P_MODEL, P_CHIP_CONFIG, P_TECH, P_COST_REPORT, ERR)
+proto("ncm_cost_processor", c_int, P_MODEL, c_int, P_TECH, P_COST_REPORT, ERR)
+proto("ncm_cost_study_new", P_COST_STUDY, P_MODEL, P_CHIP_CONFIG, c_int, P_TECH, ERR)
+proto("ncm_cost_study_free", None, P_COST_STUDY)
+proto("ncm_cost_study_print", c_int, P_COST_STUDY, c_void_p, ERR)  # FILE *
+proto("ncm_cost_study_save_json", c_int, P_COST_STUDY, c_char_p, c_char_p, ERR)
+
+# The C library's streams, for ncm_cost_study_print's FILE *: an in-memory stream
+# (open_memstream, POSIX 2008) whose buffer is released with the C library's free.
+libc = ctypes.CDLL(None)
+libc.open_memstream.restype = c_void_p
+libc.open_memstream.argtypes = [POINTER(c_void_p), POINTER(c_size_t)]
+libc.fclose.restype = c_int
+libc.fclose.argtypes = [c_void_p]
+libc.free.restype = None
+libc.free.argtypes = [c_void_p]

@@ -112,7 +112,7 @@ void ncm_tech_default(ncm_tech *t)
     t->e_fadd_pj = 0.9;
     t->clock_ghz = 1.0;
     t->sram_words_per_ns = 1.0;
-    t->dram_words_per_ns = 0.2;
+    t->dram_words_per_ns = 1.6;
 }
 
 ncm_status ncm_tech_check(const ncm_tech *t, const char *where, ncm_error *err)
