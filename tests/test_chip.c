@@ -683,6 +683,47 @@ static void inference_by_differences_gives_the_engines_predictions(void **state)
     ncm_model_free(m);
 }
 
+/* The first layer's lanes of 16 images use 16-bit sums of the misread weights' terms up to 255
+ * misread weights per neuron and the exact sums beyond: both give the engine's predictions, on
+ * a block count that is not a multiple of 16, with the AVX2 and the portable loops. */
+static void inference_by_differences_exact_with_many_first_layer_errors(void **state)
+{
+    (void)state;
+    ncm_model *m = random_model("mlp:40,20", 1, 20, 20, 21); /* fan-in 400 */
+    ncm_dataset *d = random_data(37, 1, 20, 20, 22);
+    ncm_error err;
+    const double rates[][3] = {{0.7, 0.0, 0.0}, {0.5, 0.01, 0.0}, {0.02, 0.0, 0.3}};
+    const ncm_kernel kernels[] = {NCM_KERNEL_AUTO, NCM_KERNEL_PORTABLE};
+    for (int kk = 0; kk < 2; kk++) {
+        ncm_imc_cache *k = NULL;
+        assert_int_equal(ncm_imc_cache_new(m, d, kernels[kk], &k, &err), NCM_OK);
+        assert_non_null(k);
+        int32_t p1[3 * 37], p2[3 * 37];
+        ncm_chip *ch[3];
+        const ncm_model *read[3];
+        for (int t = 0; t < 3; t++) {
+            ncm_chip_config c;
+            ncm_chip_config_default(&c);
+            c.rows = c.cols = 16;
+            c.faults.ber_layer = rates[t];
+            c.faults.n_ber_layer = 3;
+            ch[t] = ncm_chip_new(m, &c, 9, t, NCM_KERNEL_AUTO, &err);
+            assert_non_null(ch[t]);
+            assert_int_equal(ncm_chip_predict(ch[t], d, p1 + t * 37, NULL, &err), NCM_OK);
+            read[t] = ncm_chip_model(ch[t]);
+        }
+        /* chip 0 has first-layer neurons with more than 255 misread weights */
+        assert_true(ncm_chip_flips(ch[0], 0) > 255 * 40);
+        assert_int_equal(ncm_imc_cache_predict(k, read, 3, p2, &err), NCM_OK);
+        assert_memory_equal(p1, p2, sizeof p1);
+        for (int t = 0; t < 3; t++)
+            ncm_chip_free(ch[t]);
+        ncm_imc_cache_free(k);
+    }
+    ncm_dataset_free(d);
+    ncm_model_free(m);
+}
+
 static void dynamic_read_errors_are_reproducible_and_grow_with_the_rate(void **state)
 {
     (void)state;
@@ -799,6 +840,7 @@ int main(void)
         cmocka_unit_test(secded_corrects_most_raw_errors),
         cmocka_unit_test(the_monte_carlo_by_differences_equals_chips_run_one_by_one),
         cmocka_unit_test(inference_by_differences_gives_the_engines_predictions),
+        cmocka_unit_test(inference_by_differences_exact_with_many_first_layer_errors),
         cmocka_unit_test(dynamic_read_errors_are_reproducible_and_grow_with_the_rate),
         cmocka_unit_test(the_two_modes_agree_at_equal_bit_error_rate),
     };

@@ -14,7 +14,15 @@
  * a layer's changed inputs are many (more than fan_in / 8), its sums are computed directly from
  * the chip's weights instead, a popcount per neuron. Every sum is the integer the packed engine
  * computes (tests/test_chip.c checks the predictions bit for bit), at a cost proportional to the
- * errors rather than to the weights. */
+ * errors rather than to the weights.
+ *
+ * The terms of the misread weights are the same list for every image, so they are summed for
+ * blocks of B = 16 images at once, over lanes that hold one image each: the first layer's pixels
+ * and sums and every hidden layer's error-free outputs are kept transposed per block ([j][16]
+ * values, or one 16-bit mask per neuron), and a misread weight costs one 16-lane operation per
+ * block instead of one per image. The changed inputs (D) differ between images and are added per
+ * image, a column of 2 s_ij each. */
+#include <immintrin.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,15 +30,33 @@
 #include "imc/imc_internal.h"
 #include "nanocim/packed.h"
 
+/* Images per block of the misread weights' terms (one 16-bit mask per neuron). */
+enum { B = 16 };
+
 struct ncm_imc_cache {
     const ncm_model *m;
     int n_layers;
-    int64_t n;
-    const uint8_t *pixels;          /* the dataset's, [n][fan_in of layer 0] */
+    int64_t n, nb;                  /* images, blocks of B (the last one padded) */
     int32_t *sums[NCM_MAX_LAYERS];  /* [n][cout] error-free true sums */
     uint64_t *bits[NCM_MAX_LAYERS]; /* hidden layers: [n][words of cout] error-free outputs */
     int16_t *col2[NCM_MAX_LAYERS];  /* l >= 1: [fan_in][cout] 2 s_ij */
+    int16_t *px_t;                  /* [nb][fan_in of layer 0][B] pixel - 128 (0 for padding) */
+    int16_t *m0_t;                  /* [nb][cout of layer 0][B] the first layer's margins (below) */
+    uint16_t *h_t[NCM_MAX_LAYERS];  /* hidden layers: [nb][cout] outputs, bit i = image i */
+    int avx2;                       /* the AVX2 form of the block loops */
 };
+
+/* The first layer's margin of neuron c on an image with true sum S: a chip whose misread weights
+ * change the sum by 2 e fires when dir e >= ceil(dir (T - S) / 2), an integer clamped to
+ * +-MARGIN_MAX (the decision is kept for |e| <= MARGIN_MAX: at most FLIPS16 misread weights,
+ * |pixel - 128| <= 128). Stored minus one (what a greater-than comparison wants). */
+enum { MARGIN_MAX = 32700, FLIPS16 = 255 };
+static int16_t margin(const ncm_model_layer *L, int c, int32_t S)
+{
+    int64_t m = ((int64_t)(L->thresh[c] - S) * L->dir[c] + 1) >> 1; /* ceil of half */
+    m = m > MARGIN_MAX ? MARGIN_MAX : m < -MARGIN_MAX ? -MARGIN_MAX : m;
+    return (int16_t)(m - 1);
+}
 
 static int words_of(int bits)
 {
@@ -83,7 +109,10 @@ void ncm_imc_cache_free(ncm_imc_cache *k)
         free(k->sums[l]);
         free(k->bits[l]);
         free(k->col2[l]);
+        free(k->h_t[l]);
     }
+    free(k->px_t);
+    free(k->m0_t);
     free(k);
 }
 
@@ -98,7 +127,8 @@ ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kerne
          * sum's change within int16: at most 2 (n / 8) + 2 n */
         if (L->kind == NCM_LAYER_CONV || L->fan_in > 8192)
             return NCM_OK;
-        bytes += (int64_t)L->cout * d->n * 4 + (l ? (int64_t)L->fan_in * L->cout * 2 : 0);
+        bytes += (int64_t)L->cout * (d->n + B) * 4 + (int64_t)L->cout * (d->n + B) / 8 +
+                 (l ? (int64_t)L->fan_in * L->cout * 2 : (int64_t)L->fan_in * (d->n + B) * 2);
     }
     if (m->n_layers < 2 || bytes > CACHE_MAX)
         return NCM_OK;
@@ -110,7 +140,7 @@ ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kerne
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    k->m = m, k->n_layers = m->n_layers, k->n = d->n, k->pixels = d->pixels;
+    k->m = m, k->n_layers = m->n_layers, k->n = d->n, k->nb = (d->n + B - 1) / B;
     for (int l = 0; l < m->n_layers; l++) {
         const ncm_model_layer *L = &m->layer[l];
         if (!(k->sums[l] = malloc((size_t)d->n * (size_t)L->cout * 4)) ||
@@ -138,6 +168,38 @@ ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kerne
         for (int64_t i = 0; !L->last && i < d->n; i++)
             ncm_threshold_bits(L, k->sums[l] + i * L->cout, k->bits[l] + i * cw, cw);
     }
+    /* The blocks' transposed copies: pixels and sums of the first layer, hidden outputs. */
+    const ncm_model_layer *L0 = &m->layer[0];
+    const int64_t nb = k->nb;
+    if (!(k->px_t = calloc((size_t)(nb * L0->fan_in * B), sizeof *k->px_t)) ||
+        !(k->m0_t = calloc((size_t)(nb * L0->cout * B), sizeof *k->m0_t))) {
+        s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (int64_t i = 0; i < d->n; i++) {
+        const int64_t b = i / B, lane = i % B;
+        const uint8_t *px = d->pixels + i * L0->fan_in;
+        for (int j = 0; j < L0->fan_in; j++)
+            k->px_t[(b * L0->fan_in + j) * B + lane] = (int16_t)(px[j] - NCM_PIXEL_OFFSET);
+        for (int c = 0; c < L0->cout; c++)
+            k->m0_t[(b * L0->cout + c) * B + lane] = margin(L0, c, k->sums[0][i * L0->cout + c]);
+    }
+    k->avx2 = kernel != NCM_KERNEL_PORTABLE && ncm_kernel_supported(NCM_KERNEL_AVX2) &&
+              (kernel != NCM_KERNEL_AUTO || ncm_kernel_select(NULL) != NCM_KERNEL_PORTABLE);
+    for (int l = 0; l < m->n_layers; l++) {
+        const ncm_model_layer *L = &m->layer[l];
+        if (L->last)
+            continue;
+        const int cw = words_of(L->cout);
+        if (!(k->h_t[l] = calloc((size_t)(nb * L->cout), sizeof *k->h_t[l]))) {
+            s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+            goto fail;
+        }
+        for (int64_t i = 0; i < d->n; i++)
+            for (int c = 0; c < L->cout; c++)
+                if (ncm_imc_bit(k->bits[l] + i * cw, c))
+                    k->h_t[l][(i / B) * L->cout + c] |= (uint16_t)(1u << (i % B));
+    }
     ncm_packed_free(e);
     free(pred);
     *out = k;
@@ -159,6 +221,7 @@ typedef struct {
     int8_t *sign;
     int64_t n;
     int32_t *neurons;
+    int64_t *start; /* [n_neurons + 1]: neuron u's misread weights are start[u] .. start[u+1]-1 */
     int n_neurons;
 } flips;
 
@@ -168,6 +231,7 @@ static void flips_free(flips *f)
     free(f->j);
     free(f->sign);
     free(f->neurons);
+    free(f->start);
 }
 
 static ncm_status flips_build(flips *f, const ncm_model_layer *S, const ncm_model_layer *D,
@@ -180,9 +244,10 @@ static ncm_status flips_build(flips *f, const ncm_model_layer *S, const ncm_mode
     f->j = malloc((size_t)(n ? n : 1) * sizeof *f->j);
     f->sign = malloc((size_t)(n ? n : 1));
     f->neurons = malloc((size_t)S->cout * sizeof *f->neurons);
+    f->start = malloc((size_t)(S->cout + 1) * sizeof *f->start);
     f->n_neurons = 0;
     f->n = n;
-    if (!f->c || !f->j || !f->sign || !f->neurons)
+    if (!f->c || !f->j || !f->sign || !f->neurons || !f->start)
         return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
     int64_t k = 0;
     for (int c = 0; c < S->cout; c++) {
@@ -200,19 +265,186 @@ static ncm_status flips_build(flips *f, const ncm_model_layer *S, const ncm_mode
             }
         }
         if (k > k0)
-            f->neurons[f->n_neurons++] = c;
+            f->start[f->n_neurons] = k0, f->neurons[f->n_neurons++] = c;
     }
+    f->start[f->n_neurons] = k;
     return NCM_OK;
 }
 
-/* Work room of one chip's inference. */
+/* acc[i] += v (2 bit_i(x) - 1) over a block's lanes: the term of a misread weight of input
+ * mask x. */
+static inline void lanes_sign_add(int16_t *restrict acc, unsigned x, int v)
+{
+    for (int i = 0; i < B; i++)
+        acc[i] = (int16_t)(acc[i] + (((x >> i) & 1u) ? v : -v));
+}
+
+/* Work room of one chip's inference of a block: per layer the images' changed inputs (lists and
+ * transposed masks), the misread weights' terms per lane, a layer's sums and outputs. */
 typedef struct {
-    int32_t *changed;  /* inputs the chip computed differently */
-    int32_t *changed2; /* a layer's sums */
-    int16_t *acc;      /* per neuron: the change of its sum */
-    uint64_t *xin;     /* the chip's input bits of a layer */
-    uint64_t *words;   /* a layer\'s output bits */
+    int32_t *list[2];  /* [B][cmax] the inputs each image computes differently (two layers) */
+    int nd[2][B];      /* their counts */
+    uint16_t *chg[2];  /* [cmax] per input neuron, the lanes where it changed */
+    int16_t *term;     /* [B][cmax] the misread weights' terms of a layer, per image */
+    int16_t *acc;      /* [cmax] one image's change of each sum */
+    int32_t *a;        /* [cmax] one image's sums */
+    uint64_t *xin;     /* [wmax] one image's input bits */
+    uint64_t *words;   /* [wmax] one image's output bits */
 } room;
+
+static void room_free(room *r)
+{
+    free(r->list[0]), free(r->list[1]), free(r->chg[0]), free(r->chg[1]);
+    free(r->term), free(r->acc), free(r->a), free(r->xin), free(r->words);
+}
+
+/* The lanes where first-layer neuron u of chip f fires on block b, exactly: the cached true
+ * sums plus 2 s' (pixel - 128) per misread weight (any number of them). */
+static unsigned first_exact(const ncm_imc_cache *k, const flips *f, int u, int64_t b)
+{
+    const ncm_model_layer *L0 = &k->m->layer[0];
+    const int16_t *px = k->px_t + b * L0->fan_in * B;
+    const int c = f->neurons[u];
+    unsigned m = 0;
+    for (int i = 0; i < B && b * B + i < k->n; i++) {
+        int32_t a = k->sums[0][(b * B + i) * L0->cout + c];
+        for (int64_t t = f->start[u]; t < f->start[u + 1]; t++)
+            a += 2 * f->sign[t] * px[(int64_t)f->j[t] * B + i];
+        m |= (unsigned)ncm_fires(L0, c, a) << i;
+    }
+    return m;
+}
+
+/* Records that neuron c of the first layer changed on the lanes of x (slot 0). */
+static inline void first_changed(const ncm_imc_cache *k, room *r, int c, unsigned x)
+{
+    const int cout = k->m->layer[0].cout;
+    r->chg[0][c] = (uint16_t)x;
+    for (unsigned y = x; y; y &= y - 1) {
+        const int i = __builtin_ctz(y);
+        r->list[0][(int64_t)i * cout + r->nd[0][i]++] = c;
+    }
+}
+
+/* The first layer of one chip on block b: the neurons with misread weights only can change.
+ * Fills the changed lists and masks of slot 0. */
+static void block_first(const ncm_imc_cache *k, const flips *f, int64_t b, room *r)
+{
+    const ncm_model_layer *L0 = &k->m->layer[0];
+    const uint16_t *h0 = k->h_t[0] + b * L0->cout;
+    memset(r->chg[0], 0, (size_t)L0->cout * sizeof *r->chg[0]);
+    for (int i = 0; i < B; i++)
+        r->nd[0][i] = 0;
+    for (int u = 0; u < f->n_neurons; u++)
+        first_changed(k, r, f->neurons[u], first_exact(k, f, u, b) ^ h0[f->neurons[u]]);
+}
+
+/* The 16 lanes of a comparison's result (16-bit lanes, all ones or zeros) as a mask. */
+__attribute__((target("avx2"))) static inline unsigned lanes_mask(__m256i cmp)
+{
+    const __m128i lo = _mm256_castsi256_si128(cmp), hi = _mm256_extracti128_si256(cmp, 1);
+    return (unsigned)_mm_movemask_epi8(_mm_packs_epi16(lo, hi));
+}
+
+/* block_first with AVX2: each misread weight adds s' (pixel - 128) to 16 lanes of int16 at once,
+ * compared with the margins; a neuron with more than FLIPS16 of them goes the exact way. */
+__attribute__((target("avx2"))) static void block_first_avx2(const ncm_imc_cache *k,
+                                                             const flips *f, int64_t b, room *r)
+{
+    const ncm_model_layer *L0 = &k->m->layer[0];
+    const int16_t *px = k->px_t + b * L0->fan_in * B;
+    const int16_t *mg = k->m0_t + b * L0->cout * B;
+    const uint16_t *h0 = k->h_t[0] + b * L0->cout;
+    memset(r->chg[0], 0, (size_t)L0->cout * sizeof *r->chg[0]);
+    for (int i = 0; i < B; i++)
+        r->nd[0][i] = 0;
+    for (int u = 0; u < f->n_neurons; u++) {
+        const int c = f->neurons[u];
+        const int64_t t0 = f->start[u], t1 = f->start[u + 1];
+        unsigned fire;
+        if (t1 - t0 > FLIPS16) {
+            fire = first_exact(k, f, u, b);
+        } else {
+            __m256i d = _mm256_setzero_si256();
+            for (int64_t t = t0; t < t1; t++) {
+                const __m256i p = _mm256_loadu_si256((const __m256i *)(px + (int64_t)f->j[t] * B));
+                d = _mm256_add_epi16(d, _mm256_sign_epi16(p, _mm256_set1_epi16(f->sign[t])));
+            }
+            d = _mm256_sign_epi16(d, _mm256_set1_epi16(L0->dir[c]));
+            const __m256i m = _mm256_loadu_si256((const __m256i *)(mg + (int64_t)c * B));
+            fire = lanes_mask(_mm256_cmpgt_epi16(d, m));
+        }
+        first_changed(k, r, c, fire ^ h0[c]);
+    }
+}
+
+/* The misread weights' terms of binary layer l on block b, per lane: -2 s_ij x'_j with x' the
+ * chip's input (the error-free output of the layer below, flipped where it changed). */
+static void block_terms(const ncm_imc_cache *k, const flips *f, int l, int64_t b,
+                        const uint16_t *chg, int16_t *term_t)
+{
+    const int cin = k->m->layer[l - 1].cout, cout = k->m->layer[l].cout;
+    const uint16_t *h = k->h_t[l - 1] + b * cin;
+    memset(term_t, 0, (size_t)B * cout * sizeof *term_t);
+    for (int u = 0; u < f->n_neurons; u++) {
+        int16_t acc[B] = {0};
+        for (int64_t t = f->start[u]; t < f->start[u + 1]; t++) {
+            const int j = f->j[t];
+            lanes_sign_add(acc, (unsigned)(h[j] ^ chg[j]), -2 * f->sign[t]);
+        }
+        for (int i = 0; i < B; i++)
+            term_t[(int64_t)i * cout + f->neurons[u]] = acc[i];
+    }
+}
+
+/* One image's sums of a binary layer by differences: a = S + terms + the column of 2 s_ij of
+ * every changed input j, subtracted where the error-free input x_j was +1, added where -1. */
+NCM_TARGET_CLONES static void sums_by_difference(const int16_t *col2, const int16_t *terms,
+                                                 const uint64_t *x0, const int32_t *changed,
+                                                 int nd, const int32_t *S, int cout,
+                                                 int16_t *restrict acc, int32_t *restrict a)
+{
+    memcpy(acc, terms, (size_t)cout * sizeof *acc);
+    for (int u = 0; u < nd; u++) {
+        const int j = changed[u];
+        add_column(acc, col2 + (int64_t)j * cout, cout, ncm_imc_bit(x0, j) ? -1 : 1);
+    }
+    for (int c = 0; c < cout; c++)
+        a[c] = S[c] + acc[c];
+}
+
+/* block_terms with AVX2: per misread weight, its input's 16 lanes as a mask compared into
+ * 0 / -1 lanes; the terms are 2 sum s - 4 sum s bit (|4 sum| < 2^15 for fewer than 8192
+ * misread weights per neuron, more than any chip run by differences has). */
+__attribute__((target("avx2"))) static void block_terms_avx2(const ncm_imc_cache *k,
+                                                             const flips *f, int l, int64_t b,
+                                                             const uint16_t *chg,
+                                                             int16_t *term_t)
+{
+    const int cin = k->m->layer[l - 1].cout, cout = k->m->layer[l].cout;
+    memset(term_t, 0, (size_t)B * cout * sizeof *term_t);
+    const uint16_t *h = k->h_t[l - 1] + b * cin;
+    const __m256i bit = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096,
+                                          8192, 16384, (short)32768);
+    for (int u = 0; u < f->n_neurons; u++) {
+        __m256i acc = _mm256_setzero_si256();
+        int ssum = 0;
+        for (int64_t t = f->start[u]; t < f->start[u + 1]; t++) {
+            const int j = f->j[t];
+            const __m256i x = _mm256_set1_epi16((short)(h[j] ^ chg[j]));
+            const __m256i on = _mm256_cmpeq_epi16(_mm256_and_si256(x, bit), bit); /* -1 or 0 */
+            acc = _mm256_sub_epi16(acc, _mm256_sign_epi16(on, _mm256_set1_epi16(f->sign[t])));
+            ssum += f->sign[t];
+        }
+        const __m256i v = _mm256_sub_epi16(_mm256_set1_epi16((short)(2 * ssum)),
+                                           _mm256_slli_epi16(acc, 2));
+        int16_t lanes[B];
+        _mm256_storeu_si256((__m256i *)lanes, v);
+        int16_t *col = term_t + f->neurons[u];
+        for (int i = 0; i < B; i++)
+            col[(int64_t)i * cout] = lanes[i];
+    }
+}
 
 ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const *chips, int g,
                                  int32_t *pred, ncm_error *err)
@@ -226,84 +458,84 @@ ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const 
         wmax = m->layer[l].words > wmax ? m->layer[l].words : wmax;
         wmax = words_of(m->layer[l].cout) > wmax ? words_of(m->layer[l].cout) : wmax;
     }
-    room r = {malloc((size_t)cmax * 4), malloc((size_t)cmax * 4), malloc((size_t)cmax * 2),
-              malloc((size_t)wmax * 8), malloc((size_t)wmax * 8)};
+    room r = {{malloc((size_t)cmax * B * 4), malloc((size_t)cmax * B * 4)},
+              {{0}},
+              {malloc((size_t)cmax * 2), malloc((size_t)cmax * 2)},
+              malloc((size_t)cmax * B * 2),
+              malloc((size_t)cmax * 2),
+              malloc((size_t)cmax * 4),
+              malloc((size_t)wmax * 8),
+              malloc((size_t)wmax * 8)};
     ncm_status s = NCM_OK;
-    if (!ff || !r.changed || !r.changed2 || !r.acc || !r.xin || !r.words)
+    if (!ff || !r.list[0] || !r.list[1] || !r.chg[0] || !r.chg[1] || !r.term ||
+        !r.acc || !r.a || !r.xin || !r.words)
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
     for (int q = 0; q < g && !s; q++)
         for (int l = 0; l < L && !s; l++)
             s = flips_build(&ff[q * NCM_MAX_LAYERS + l], &m->layer[l], &chips[q]->layer[l], err);
-    const ncm_model_layer *L0 = &m->layer[0];
-    /* Image by image, every chip of the group: the image's cached sums are loaded once. */
-    for (int64_t im = 0; im < k->n && !s; im++)
+    /* Block by block, every chip of the group: the block's cached values are loaded once. */
+    for (int64_t b = 0; b < k->nb && !s; b++) {
+        const int nimg = (int)(k->n - b * B < B ? k->n - b * B : B);
         for (int q = 0; q < g; q++) {
             const flips *f = ff + q * NCM_MAX_LAYERS;
             const ncm_model *chip = chips[q];
-            /* layer 0: only the neurons with misread weights can change */
-            int nd = 0;
-            const uint8_t *px = k->pixels + im * L0->fan_in;
-            const int32_t *S0 = k->sums[0] + im * L0->cout;
-            const uint64_t *h0 = k->bits[0] + im * words_of(L0->cout);
-            int32_t *a0 = (int32_t *)r.changed2;
-            for (int u = 0; u < f[0].n_neurons; u++)
-                a0[f[0].neurons[u]] = S0[f[0].neurons[u]];
-            for (int64_t t = 0; t < f[0].n; t++)
-                a0[f[0].c[t]] += 2 * f[0].sign[t] * ((int32_t)px[f[0].j[t]] - NCM_PIXEL_OFFSET);
-            for (int u = 0; u < f[0].n_neurons; u++) {
-                const int c = f[0].neurons[u];
-                if (ncm_fires(L0, c, a0[c]) != ncm_imc_bit(h0, c))
-                    r.changed[nd++] = c;
-            }
+            if (k->avx2)
+                block_first_avx2(k, &f[0], b, &r);
+            else
+                block_first(k, &f[0], b, &r);
+            int cur = 0; /* slot of the changed inputs of layer l */
             for (int l = 1; l < L; l++) {
                 const ncm_model_layer *Ll = &m->layer[l];
                 const int n = Ll->fan_in, cout = Ll->cout, iw = words_of(n);
-                const uint64_t *x0 = k->bits[l - 1] + im * iw; /* error-free inputs */
-                memcpy(r.xin, x0, (size_t)iw * 8);
-                for (int u = 0; u < nd; u++)
-                    r.xin[r.changed[u] / 64] ^= 1ull << (r.changed[u] % 64);
-                const int32_t *Sl = k->sums[l] + im * cout;
-                int32_t *a = (int32_t *)r.changed2; /* reused below: sums first */
-                if (nd <= n / 8) {
-                    memset(r.acc, 0, (size_t)cout * 2);
-                    for (int u = 0; u < nd; u++) { /* x_j = +1: subtract 2 s_ij, -1: add it */
-                        const int j = r.changed[u];
-                        add_column(r.acc, k->col2[l] + (int64_t)j * cout, cout,
-                                   ncm_imc_bit(x0, j) ? -1 : 1);
+                const int nxt = 1 - cur;
+                if (k->avx2)
+                    block_terms_avx2(k, &f[l], l, b, r.chg[cur], r.term);
+                else
+                    block_terms(k, &f[l], l, b, r.chg[cur], r.term);
+                if (!Ll->last)
+                    memset(r.chg[nxt], 0, (size_t)cout * sizeof *r.chg[nxt]);
+                for (int i = 0; i < nimg; i++) {
+                    const int64_t im = b * B + i;
+                    const int nd = r.nd[cur][i];
+                    const int32_t *changed = r.list[cur] + (int64_t)i * m->layer[l - 1].cout;
+                    const uint64_t *x0 = k->bits[l - 1] + im * iw; /* error-free inputs */
+                    const int32_t *Sl = k->sums[l] + im * cout;
+                    if (nd <= n / 8) {
+                        /* the misread weights' terms, then a column per changed input */
+                        sums_by_difference(k->col2[l], r.term + (int64_t)i * cout, x0, changed,
+                                           nd, Sl, cout, r.acc, r.a);
+                    } else { /* many changed inputs: the chip's sums directly */
+                        memcpy(r.xin, x0, (size_t)iw * 8);
+                        for (int u = 0; u < nd; u++)
+                            r.xin[changed[u] / 64] ^= 1ull << (changed[u] % 64);
+                        const ncm_model_layer *Cl = &chip->layer[l];
+                        for (int c = 0; c < cout; c++) {
+                            const uint64_t *w = Cl->wbits + (int64_t)c * Cl->words;
+                            int p = 0;
+                            for (int u = 0; u < Cl->words; u++)
+                                p += __builtin_popcountll(w[u] ^ r.xin[u]);
+                            r.a[c] = n - 2 * p;
+                        }
                     }
-                    for (int64_t t = 0; t < f[l].n; t++) { /* -2 s_ij x'_j, x' = 2 bit - 1 */
-                        const int x = 2 * ncm_imc_bit(r.xin, f[l].j[t]) - 1;
-                        r.acc[f[l].c[t]] = (int16_t)(r.acc[f[l].c[t]] - 2 * f[l].sign[t] * x);
+                    if (Ll->last) {
+                        pred[q * k->n + im] = ncm_class_of(Ll, r.a, NULL);
+                        continue;
                     }
-                    for (int c = 0; c < cout; c++)
-                        a[c] = Sl[c] + r.acc[c];
-                } else { /* many changed inputs: the chip's sums directly */
-                    const ncm_model_layer *Cl = &chip->layer[l];
-                    for (int c = 0; c < cout; c++) {
-                        const uint64_t *w = Cl->wbits + (int64_t)c * Cl->words;
-                        int p = 0;
-                        for (int u = 0; u < Cl->words; u++)
-                            p += __builtin_popcountll(w[u] ^ r.xin[u]);
-                        a[c] = n - 2 * p;
-                    }
+                    /* the outputs that differ from the error-free ones: the next layer's D */
+                    int32_t *out = r.list[nxt] + (int64_t)i * cout;
+                    r.nd[nxt][i] = changed_outputs(Ll, r.a, k->bits[l] + im * words_of(cout),
+                                                   r.words, out);
+                    for (int u = 0; u < r.nd[nxt][i]; u++)
+                        r.chg[nxt][out[u]] |= (uint16_t)(1u << i);
                 }
-                if (Ll->last) {
-                    pred[q * k->n + im] = ncm_class_of(Ll, a, NULL);
-                    break;
-                }
-                /* the outputs that differ from the error-free ones are the next layer's D */
-                /* r.changed is free again: xin holds its effect */
-                nd = changed_outputs(Ll, a, k->bits[l] + im * words_of(cout), r.words, r.changed);
+                cur = nxt;
             }
         }
+    }
     for (int q = 0; ff && q < g; q++)
         for (int l = 0; l < L; l++)
             flips_free(&ff[q * NCM_MAX_LAYERS + l]);
     free(ff);
-    free(r.changed);
-    free(r.changed2);
-    free(r.acc);
-    free(r.xin);
-    free(r.words);
+    room_free(&r);
     return s;
 }

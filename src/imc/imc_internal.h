@@ -45,7 +45,7 @@ ncm_status ncm_imc_data_check(const ncm_model *m, const ncm_dataset *d, ncm_erro
 /* The error-free network's true sums of every layer and outputs of every hidden layer on every
  * image of a dataset, and each binary layer's weights as columns (delta.c), for the inference
  * of many chips by differences. *out NULL (and NCM_OK) when it does not apply: a network with a
- * convolution, or more than 1 GiB. The dataset must outlive the cache. */
+ * convolution, or more than 1 GiB. The cache keeps its own copies of what it needs. */
 typedef struct ncm_imc_cache ncm_imc_cache;
 ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kernel kernel,
                              ncm_imc_cache **out, ncm_error *err);
