@@ -33,6 +33,12 @@
 /* Images per block of the misread weights' terms (one 16-bit mask per neuron). */
 enum { B = 16 };
 
+/* Row length of the per-image terms of a layer of cout neurons: whole tiles of 16. */
+static inline int term_stride(int cout)
+{
+    return (cout + 15) / 16 * 16;
+}
+
 struct ncm_imc_cache {
     const ncm_model *m;
     int n_layers;
@@ -176,14 +182,18 @@ ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kerne
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    for (int64_t i = 0; i < d->n; i++) {
-        const int64_t b = i / B, lane = i % B;
-        const uint8_t *px = d->pixels + i * L0->fan_in;
-        for (int j = 0; j < L0->fan_in; j++)
-            k->px_t[(b * L0->fan_in + j) * B + lane] = (int16_t)(px[j] - NCM_PIXEL_OFFSET);
-        for (int c = 0; c < L0->cout; c++)
-            k->m0_t[(b * L0->cout + c) * B + lane] = margin(L0, c, k->sums[0][i * L0->cout + c]);
-    }
+    /* blocks on the threads: each block's lanes are written by one thread */
+#pragma omp parallel for schedule(static)
+    for (int64_t b = 0; b < nb; b++)
+        for (int64_t i = b * B; i < (b + 1) * B && i < d->n; i++) {
+            const int64_t lane = i % B;
+            const uint8_t *px = d->pixels + i * L0->fan_in;
+            for (int j = 0; j < L0->fan_in; j++)
+                k->px_t[(b * L0->fan_in + j) * B + lane] = (int16_t)(px[j] - NCM_PIXEL_OFFSET);
+            for (int c = 0; c < L0->cout; c++)
+                k->m0_t[(b * L0->cout + c) * B + lane] =
+                    margin(L0, c, k->sums[0][i * L0->cout + c]);
+        }
     k->avx2 = kernel != NCM_KERNEL_PORTABLE && ncm_kernel_supported(NCM_KERNEL_AVX2) &&
               (kernel != NCM_KERNEL_AUTO || ncm_kernel_select(NULL) != NCM_KERNEL_PORTABLE);
     for (int l = 0; l < m->n_layers; l++) {
@@ -195,10 +205,13 @@ ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kerne
             s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
             goto fail;
         }
-        for (int64_t i = 0; i < d->n; i++)
-            for (int c = 0; c < L->cout; c++)
-                if (ncm_imc_bit(k->bits[l] + i * cw, c))
-                    k->h_t[l][(i / B) * L->cout + c] |= (uint16_t)(1u << (i % B));
+        uint16_t *h = k->h_t[l];
+#pragma omp parallel for schedule(static)
+        for (int64_t b = 0; b < nb; b++)
+            for (int64_t i = b * B; i < (b + 1) * B && i < d->n; i++)
+                for (int c = 0; c < L->cout; c++)
+                    if (ncm_imc_bit(k->bits[l] + i * cw, c))
+                        h[b * L->cout + c] |= (uint16_t)(1u << (i % B));
     }
     ncm_packed_free(e);
     free(pred);
@@ -383,7 +396,7 @@ __attribute__((target("avx2"))) static void block_first_avx2(const ncm_imc_cache
 static void block_terms(const ncm_imc_cache *k, const flips *f, int l, int64_t b,
                         const uint16_t *chg, int16_t *term_t)
 {
-    const int cin = k->m->layer[l - 1].cout, cout = k->m->layer[l].cout;
+    const int cin = k->m->layer[l - 1].cout, cout = term_stride(k->m->layer[l].cout);
     const uint16_t *h = k->h_t[l - 1] + b * cin;
     memset(term_t, 0, (size_t)B * cout * sizeof *term_t);
     for (int u = 0; u < f->n_neurons; u++) {
@@ -413,36 +426,123 @@ NCM_TARGET_CLONES static void sums_by_difference(const int16_t *col2, const int1
         a[c] = S[c] + acc[c];
 }
 
+/* sums_by_difference with AVX2: 128 sums at a time in 8 registers while every changed input's
+ * column goes by (each accumulator read and written once, not once per column); the columns
+ * past the last multiple of 128 the portable way. */
+__attribute__((target("avx2"))) static void sums_by_difference_avx2(
+    const int16_t *col2, const int16_t *terms, const uint64_t *x0, const int32_t *changed, int nd,
+    const int32_t *S, int cout, int16_t *restrict acc, int32_t *restrict a)
+{
+    const int c1 = cout / 128 * 128;
+    for (int c0 = 0; c0 < c1; c0 += 128) {
+        __m256i v[8];
+        for (int r = 0; r < 8; r++)
+            v[r] = _mm256_loadu_si256((const __m256i *)(terms + c0 + 16 * r));
+        for (int u = 0; u < nd; u++) {
+            const int j = changed[u];
+            const int16_t *col = col2 + (int64_t)j * cout + c0;
+            if (ncm_imc_bit(x0, j)) /* x_j = +1: subtract 2 s_ij */
+                for (int r = 0; r < 8; r++)
+                    v[r] = _mm256_sub_epi16(v[r],
+                                            _mm256_loadu_si256((const __m256i *)(col + 16 * r)));
+            else
+                for (int r = 0; r < 8; r++)
+                    v[r] = _mm256_add_epi16(v[r],
+                                            _mm256_loadu_si256((const __m256i *)(col + 16 * r)));
+        }
+        for (int r = 0; r < 8; r++) {
+            const __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(v[r]));
+            const __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(v[r], 1));
+            const int32_t *s0 = S + c0 + 16 * r;
+            _mm256_storeu_si256((__m256i *)(a + c0 + 16 * r),
+                                _mm256_add_epi32(lo, _mm256_loadu_si256((const __m256i *)s0)));
+            _mm256_storeu_si256((__m256i *)(a + c0 + 16 * r + 8),
+                                _mm256_add_epi32(hi,
+                                                 _mm256_loadu_si256((const __m256i *)(s0 + 8))));
+        }
+    }
+    if (c1 < cout) {
+        const int n = cout - c1;
+        memcpy(acc, terms + c1, (size_t)n * sizeof *acc);
+        for (int u = 0; u < nd; u++) {
+            const int j = changed[u];
+            const int16_t *col = col2 + (int64_t)j * cout + c1;
+            const int sg = ncm_imc_bit(x0, j) ? -1 : 1;
+            for (int c = 0; c < n; c++)
+                acc[c] = (int16_t)(acc[c] + sg * col[c]);
+        }
+        for (int c = 0; c < n; c++)
+            a[c1 + c] = S[c1 + c] + acc[c];
+    }
+}
+
 /* block_terms with AVX2: per misread weight, its input's 16 lanes as a mask compared into
  * 0 / -1 lanes; the terms are 2 sum s - 4 sum s bit (|4 sum| < 2^15 for fewer than 8192
  * misread weights per neuron, more than any chip run by differences has). */
+/* r[k][m] = r[m][k]: a 16 x 16 transpose of 16-bit lanes (interleaves of 16, 32, 64 and 128
+ * bits). */
+__attribute__((target("avx2"))) static inline void transpose16(__m256i r[16])
+{
+    __m256i t[16], u[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm256_unpacklo_epi16(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_epi16(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        u[4 * i + 0] = _mm256_unpacklo_epi32(t[4 * i + 0], t[4 * i + 2]);
+        u[4 * i + 1] = _mm256_unpackhi_epi32(t[4 * i + 0], t[4 * i + 2]);
+        u[4 * i + 2] = _mm256_unpacklo_epi32(t[4 * i + 1], t[4 * i + 3]);
+        u[4 * i + 3] = _mm256_unpackhi_epi32(t[4 * i + 1], t[4 * i + 3]);
+    }
+    for (int i = 0; i < 2; i++)
+        for (int q = 0; q < 4; q++) {
+            t[8 * i + 2 * q] = _mm256_unpacklo_epi64(u[8 * i + q], u[8 * i + 4 + q]);
+            t[8 * i + 2 * q + 1] = _mm256_unpackhi_epi64(u[8 * i + q], u[8 * i + 4 + q]);
+        }
+    for (int q = 0; q < 8; q++) {
+        r[q] = _mm256_permute2x128_si256(t[q], t[8 + q], 0x20);
+        r[8 + q] = _mm256_permute2x128_si256(t[q], t[8 + q], 0x31);
+    }
+}
+
+/* block_terms with AVX2: per misread weight, its input's 16 lanes as a mask compared into
+ * 0 / -1 lanes; the terms are 2 sum s - 4 sum s bit (|4 sum| < 2^15 for fewer than 8192
+ * misread weights per neuron, more than any chip run by differences has). Neurons go by tiles
+ * of 16, whose 16 x 16 terms are transposed in registers into the images' rows. */
 __attribute__((target("avx2"))) static void block_terms_avx2(const ncm_imc_cache *k,
                                                              const flips *f, int l, int64_t b,
                                                              const uint16_t *chg,
                                                              int16_t *term_t)
 {
     const int cin = k->m->layer[l - 1].cout, cout = k->m->layer[l].cout;
-    memset(term_t, 0, (size_t)B * cout * sizeof *term_t);
+    const int stride = term_stride(cout);
     const uint16_t *h = k->h_t[l - 1] + b * cin;
     const __m256i bit = _mm256_setr_epi16(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096,
                                           8192, 16384, (short)32768);
-    for (int u = 0; u < f->n_neurons; u++) {
-        __m256i acc = _mm256_setzero_si256();
-        int ssum = 0;
-        for (int64_t t = f->start[u]; t < f->start[u + 1]; t++) {
-            const int j = f->j[t];
-            const __m256i x = _mm256_set1_epi16((short)(h[j] ^ chg[j]));
-            const __m256i on = _mm256_cmpeq_epi16(_mm256_and_si256(x, bit), bit); /* -1 or 0 */
-            acc = _mm256_sub_epi16(acc, _mm256_sign_epi16(on, _mm256_set1_epi16(f->sign[t])));
-            ssum += f->sign[t];
+    int u = 0;
+    for (int c0 = 0; c0 < cout; c0 += 16) {
+        __m256i r[16];
+        int any = 0;
+        for (int q = 0; q < 16; q++) {
+            r[q] = _mm256_setzero_si256();
+            if (u >= f->n_neurons || f->neurons[u] != c0 + q)
+                continue;
+            __m256i acc = _mm256_setzero_si256();
+            int ssum = 0;
+            for (int64_t t = f->start[u]; t < f->start[u + 1]; t++) {
+                const int j = f->j[t];
+                const __m256i x = _mm256_set1_epi16((short)(h[j] ^ chg[j]));
+                const __m256i on = _mm256_cmpeq_epi16(_mm256_and_si256(x, bit), bit);
+                acc = _mm256_sub_epi16(acc, _mm256_sign_epi16(on, _mm256_set1_epi16(f->sign[t])));
+                ssum += f->sign[t];
+            }
+            r[q] = _mm256_sub_epi16(_mm256_set1_epi16((short)(2 * ssum)), _mm256_slli_epi16(acc, 2));
+            any = 1, u++;
         }
-        const __m256i v = _mm256_sub_epi16(_mm256_set1_epi16((short)(2 * ssum)),
-                                           _mm256_slli_epi16(acc, 2));
-        int16_t lanes[B];
-        _mm256_storeu_si256((__m256i *)lanes, v);
-        int16_t *col = term_t + f->neurons[u];
+        if (any)
+            transpose16(r);
         for (int i = 0; i < B; i++)
-            col[(int64_t)i * cout] = lanes[i];
+            _mm256_storeu_si256((__m256i *)(term_t + (int64_t)i * stride + c0), r[i]);
     }
 }
 
@@ -461,7 +561,7 @@ ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const 
     room r = {{malloc((size_t)cmax * B * 4), malloc((size_t)cmax * B * 4)},
               {{0}},
               {malloc((size_t)cmax * 2), malloc((size_t)cmax * 2)},
-              malloc((size_t)cmax * B * 2),
+              malloc((size_t)term_stride(cmax) * B * 2),
               malloc((size_t)cmax * 2),
               malloc((size_t)cmax * 4),
               malloc((size_t)wmax * 8),
@@ -474,8 +574,17 @@ ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const 
         for (int l = 0; l < L && !s; l++)
             s = flips_build(&ff[q * NCM_MAX_LAYERS + l], &m->layer[l], &chips[q]->layer[l], err);
     /* Block by block, every chip of the group: the block's cached values are loaded once. */
+    const ncm_model_layer *L0 = &m->layer[0];
     for (int64_t b = 0; b < k->nb && !s; b++) {
         const int nimg = (int)(k->n - b * B < B ? k->n - b * B : B);
+        if (b + 1 < k->nb) { /* the next block's pixels and margins, read at random below */
+            const char *px = (const char *)(k->px_t + (b + 1) * L0->fan_in * B);
+            const char *mg = (const char *)(k->m0_t + (b + 1) * L0->cout * B);
+            for (int64_t o = 0; o < (int64_t)L0->fan_in * B * 2; o += 64)
+                __builtin_prefetch(px + o);
+            for (int64_t o = 0; o < (int64_t)L0->cout * B * 2; o += 64)
+                __builtin_prefetch(mg + o);
+        }
         for (int q = 0; q < g; q++) {
             const flips *f = ff + q * NCM_MAX_LAYERS;
             const ncm_model *chip = chips[q];
@@ -502,8 +611,13 @@ ncm_status ncm_imc_cache_predict(const ncm_imc_cache *k, const ncm_model *const 
                     const int32_t *Sl = k->sums[l] + im * cout;
                     if (nd <= n / 8) {
                         /* the misread weights' terms, then a column per changed input */
-                        sums_by_difference(k->col2[l], r.term + (int64_t)i * cout, x0, changed,
-                                           nd, Sl, cout, r.acc, r.a);
+                        if (k->avx2)
+                            sums_by_difference_avx2(k->col2[l],
+                                                    r.term + (int64_t)i * term_stride(cout), x0,
+                                                    changed, nd, Sl, cout, r.acc, r.a);
+                        else
+                            sums_by_difference(k->col2[l], r.term + (int64_t)i * term_stride(cout),
+                                               x0, changed, nd, Sl, cout, r.acc, r.a);
                     } else { /* many changed inputs: the chip's sums directly */
                         memcpy(r.xin, x0, (size_t)iw * 8);
                         for (int u = 0; u < nd; u++)
