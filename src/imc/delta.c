@@ -205,13 +205,13 @@ ncm_status ncm_imc_cache_new(const ncm_model *m, const ncm_dataset *d, ncm_kerne
             s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
             goto fail;
         }
-        uint16_t *h = k->h_t[l];
+        uint16_t *ht = k->h_t[l];
 #pragma omp parallel for schedule(static)
         for (int64_t b = 0; b < nb; b++)
             for (int64_t i = b * B; i < (b + 1) * B && i < d->n; i++)
                 for (int c = 0; c < L->cout; c++)
                     if (ncm_imc_bit(k->bits[l] + i * cw, c))
-                        h[b * L->cout + c] |= (uint16_t)(1u << (i % B));
+                        ht[b * L->cout + c] |= (uint16_t)(1u << (i % B));
     }
     ncm_packed_free(e);
     free(pred);
