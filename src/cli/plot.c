@@ -50,6 +50,32 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
     return cli_plot_bars(path, title, xlabel, ylabel, logx, logy, s, NULL, ns, err);
 }
 
+/* Opens the device for path's type on tmp (path + ".tmp"), a white page of width x 640 pixels
+ * cut into cols panels, black ink. */
+static void page_open(const char *dev, const char *tmp, int width, int cols)
+{
+    plsdev(dev);
+    plsfnam(tmp);
+    plscolbg(255, 255, 255);
+    plspage(0, 0, width, 640, 0, 0);
+    plssub(cols, 1);
+    plinit();
+    plscol0(0, 255, 255, 255); /* black on white: swap colours 0 and 15 */
+    plscol0(15, 0, 0, 0);
+    plcol0(15);
+}
+
+/* Ends the page and renames tmp over path (st not NCM_OK: removes tmp and returns st). */
+static ncm_status page_close(const char *tmp, const char *path, ncm_status st, ncm_error *err)
+{
+    plend();
+    if (st || rename(tmp, path) != 0) {
+        remove(tmp);
+        return st ? st : ncm_error_set(err, NCM_ERR_IO, "%s: cannot write the figure", path);
+    }
+    return NCM_OK;
+}
+
 /* Draws one panel (the page is set up); NCM_ERR_DATA when it has no point to draw. */
 static ncm_status draw_panel(const char *path, const cli_panel *pn, ncm_error *err)
 {
@@ -169,29 +195,13 @@ ncm_status cli_plot_panels(const char *path, const cli_panel *panels, int n_pane
     }
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    plsdev(dev);
-    plsfnam(tmp);
-    plscolbg(255, 255, 255);
-    plspage(0, 0, 900 * n_panels, 640, 0, 0);
-    plssub(n_panels, 1);
-    plinit();
-    plscol0(0, 255, 255, 255); /* black on white: swap colours 0 and 15 */
-    plscol0(15, 0, 0, 0);
+    page_open(dev, tmp, 900 * n_panels, n_panels);
     if (n_panels > 1)
         plschr(0, 0.8); /* the titles of narrower panels */
     ncm_status st = NCM_OK;
     for (int p = 0; p < n_panels && !st; p++)
         st = draw_panel(path, &panels[p], err);
-    plend();
-    if (st) {
-        remove(tmp);
-        return st;
-    }
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot write the figure", path);
-    }
-    return NCM_OK;
+    return page_close(tmp, path, st, err);
 }
 
 ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel,
@@ -224,14 +234,7 @@ ncm_status cli_plot_stacked(const char *path, const char *title, const char *yla
         return ncm_error_set(err, NCM_ERR_DATA, "%s: nothing to plot", path);
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    plsdev(dev);
-    plsfnam(tmp);
-    plscolbg(255, 255, 255);
-    plspage(0, 0, 900, 640, 0, 0);
-    plinit();
-    plscol0(0, 255, 255, 255);
-    plscol0(15, 0, 0, 0);
-    plcol0(15);
+    page_open(dev, tmp, 900, 1);
     /* vertical bar labels below the axis: a taller bottom margin */
     pladv(0);
     plvpor(0.1, 0.95, 0.32, 0.9);
@@ -275,10 +278,5 @@ ncm_status cli_plot_stacked(const char *path, const char *title, const char *yla
     pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_RIGHT,
              0.02, 0.0, 0.1, 0, 15, 1, 0, 0, nseg, opt, 1.0, 0.8, 2.0, 1.0, tc, seg_labels, fc,
              fs, fsc, flw, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-    plend();
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot write the figure", path);
-    }
-    return NCM_OK;
+    return page_close(tmp, path, NCM_OK, err);
 }
