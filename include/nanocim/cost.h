@@ -12,7 +12,8 @@
  *   column in use, check cells included): sense operations = K N b P without ECC, each with its
  *   precharge and bit-line drive; device reads = sense operations times the devices per cell;
  * - XNORs = popcount input bits = K N b P; partial-sum additions (row_tiles - 1) N b P plus
- *   (b - 1) N P to weigh the bit planes; threshold comparisons N P (hidden layers), N - 1 for
+ *   (b - 1) N P to weigh the bit planes, plus 2 N for the class layer's score affine (an offset
+ *   and a constant multiply per class); threshold comparisons N P (hidden layers), N - 1 for
  *   the class layer's argmax, 3 per pooled output for a 2x2 max-pool; activation bits written
  *   and moved to the next layer: the 8-bit input, and N ho wo per hidden layer;
  * - SECDED decodes: one per code word read;
@@ -167,7 +168,8 @@ typedef struct {
     int64_t ops;             /* 2 sum K N P: a multiply (XNOR) and an add per weight use */
     double inferences_per_j; /* 1e12 / total_pj */
     double tops_per_w;       /* ops / total_pj (1 op/pJ = 1 TOPS/W) */
-    double throughput_per_s; /* inferences per second, layers pipelined: 1e9 / slowest layer */
+    double throughput_per_s; /* inferences per second: the chip's layers pipelined (1e9 / its
+                              * slowest layer), a processor's in turn (1e9 / latency) */
     /* area, mm^2: chip arrays and periphery; processor: the weight SRAM's cells (0 for DRAM,
      * off chip); NaN where not modelled */
     double area_mm2;
@@ -196,8 +198,8 @@ typedef struct {
     int n_chips;
 } ncm_cost_study;
 
-/* Computes the comparison (configs[0..n_configs), n_configs >= 1). NULL (and err filled) on
- * failure. */
+/* Computes the comparison (configs[0..n_configs), 1 <= n_configs <= 64). NULL (and err
+ * filled) on failure. */
 NCM_API ncm_cost_study *ncm_cost_study_new(const ncm_model *m, const ncm_chip_config *configs,
                                            int n_configs, const ncm_tech *t, ncm_error *err);
 NCM_API void ncm_cost_study_free(ncm_cost_study *s);

@@ -30,6 +30,13 @@ populations of such chips and sweeps them over fault rates, conditions, arrays a
 
     cfg = nanocim.chip.Config(ber=1e-3)
     nanocim.chip.monte_carlo(model, test, cfg, chips=20).mean
+
+The cost model: the module nanocim.cost (cost.h) counts every operation of one inference on the
+chip and on four processor baselines (BNN and float32, weights in SRAM or DRAM) and prices them
+with an editable technology file: energy, area, latency.
+
+    nanocim.cost.chip(model, cfg).total_pj
+    print(nanocim.cost.compare(model, ["2t2r", "1t1r-secded"]).table())
 """
 
 import importlib.util as _importlib_util
@@ -52,7 +59,7 @@ from ._dataset import Dataset, read_idx
 from ._model import Layer, Model
 from ._network import Network, parse_arch
 from ._training import TrainResult, train
-from . import chip, rram, stno
+from . import chip, cost, rram, stno
 
 __version__ = version()
 
@@ -61,5 +68,5 @@ __all__ = [
     "library_path", "Dataset", "read_idx", "Model", "Layer", "Network", "parse_arch", "train",
     "TrainResult", "print_progress", "ProgressPrinter", "NanocimError", "ArgumentError",
     "FileError", "FormatError", "VersionError", "OutOfMemoryError", "DataError", "StateError",
-    "Cancelled", "rram", "stno", "chip",
+    "Cancelled", "rram", "stno", "chip", "cost",
 ]

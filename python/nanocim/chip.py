@@ -117,6 +117,15 @@ def _as_labelled(data):
     return data
 
 
+def _tech(tech):
+    """The nanocim.cost.Tech of a tech= argument (a Tech or a technology file path), or None
+    for the library's default."""
+    if tech is None:
+        return None
+    from .cost import as_tech  # nanocim.cost imports this module
+    return as_tech(tech)
+
+
 def _choice(name, value, choices):
     if isinstance(value, str) and value.lower() in choices:
         return value.lower()
@@ -505,12 +514,15 @@ class MonteCarloResult:
     ber_layer: float64 (layers,), the flip probability of each layer (fault mode);
     cond_layer: structured (layers,) of i_cc_ua, v_reset_v, t_p_ns, cycles (device mode).
     mean, sd (n - 1 denominator), min, max of the accuracies; ci95: (lo, hi), the 95 %
-    t-interval of the mean; ber_total (all layers); mapping (as :func:`map_model`); n_chips,
-    n_layers, first_chip, chip_indices, n_images, seed, config (the :class:`Config`), kernel,
+    t-interval of the mean; ber_total (all layers); mapping (as :func:`map_model`);
+    inference_energy_pj, inference_latency_ns: the energy and latency of one inference on this
+    configuration (the cost model, :func:`nanocim.cost.chip`, with the technology given as
+    ``tech``); n_chips, n_layers, first_chip, chip_indices, n_images, seed, config (the
+    :class:`Config`), tech (the :class:`nanocim.cost.Tech` given, None for the default), kernel,
     threads, seconds, images_per_s (wall time of programming and inference).
     save_json(path, model_name, data_name) and save_csv(path) write the library's files."""
 
-    def __init__(self, ptr, model, config, data_name):
+    def __init__(self, ptr, model, config, data_name, tech=None):
         self._h = _lib.Handle(ptr, lib.ncm_chip_mc_result_free, keep=(model._h,))
         self._p = ptr
         r = ptr.contents
@@ -532,6 +544,9 @@ class MonteCarloResult:
         self.min, self.max = float(r.min), float(r.max)
         self.ci95 = (float(r.ci_lo), float(r.ci_hi))
         self.ber_total = float(r.ber_total)
+        self.inference_energy_pj = float(r.inference_energy_pj)
+        self.inference_latency_ns = float(r.inference_latency_ns)
+        self.tech = tech
         self.mapping = _map_dict(r.map)
         self.kernel = _lib.text(r.kernel)
         self.threads = int(r.threads)
@@ -564,7 +579,7 @@ class MonteCarloResult:
 
 
 def monte_carlo(model, data, config=None, chips=20, seed=1, first_chip=0, threads=0,
-                kernel="auto", progress=None):
+                kernel="auto", progress=None, tech=None):
     """Draws chips first_chip .. first_chip + chips - 1 of generator ``seed`` for ``model`` as
     ``config`` says, runs each on the labelled :class:`nanocim.Dataset` ``data`` and scores it
     (``ncm_chip_mc``): returns a :class:`MonteCarloResult`. Chip i gives the accuracy
@@ -572,9 +587,11 @@ def monte_carlo(model, data, config=None, chips=20, seed=1, first_chip=0, thread
 
     threads: chips run concurrently, one per thread (0: the current setting; the results do
     not depend on it); kernel: the packed engine's; progress: callable progress(task, done,
-    total) (task "chips") returning true to cancel (Cancelled; Ctrl-C cancels too). Errors
-    name the field ("n_chips = 0: ...", "faults.ber_layer has 2 entries: expected one per
-    layer, 3") or the data ("dataset images are 1x8x8, the model expects 1x28x28")."""
+    total) (task "chips") returning true to cancel (Cancelled; Ctrl-C cancels too); tech: the
+    :class:`nanocim.cost.Tech` (or a technology file path) of the result's inference_energy_pj
+    and inference_latency_ns (None: the default technology). Errors name the field
+    ("n_chips = 0: ...", "faults.ber_layer has 2 entries: expected one per layer, 3") or the
+    data ("dataset images are 1x8x8, the model expects 1x28x28")."""
     m = _as_model(model)
     cfg = _as_config(config)
     d = _as_labelled(data)
@@ -586,10 +603,12 @@ def monte_carlo(model, data, config=None, chips=20, seed=1, first_chip=0, thread
     p.seed = as_int("seed", seed, 0, _U64_MAX)
     p.kernel = parse_kernel(kernel)
     p.threads = as_int("threads", threads)
+    t = _tech(tech)  # referenced until the call returns
+    p.tech = None if t is None else ctypes.addressof(t._s)
     err = _lib.Error()
     with Bridge(progress) as b:
         r = lib.ncm_chip_mc(m._p, d._ptr, ctypes.byref(p), b.pointer, ctypes.byref(err))
-    result = MonteCarloResult(r, m, cfg, d.name) if r else None
+    result = MonteCarloResult(r, m, cfg, d.name, t) if r else None
     b.reraise()
     if result is None:
         raise from_struct(err)
@@ -639,7 +658,7 @@ def _axes(axes, keep):
 
 
 def sweep(models, data, base_config=None, axes=(), chips=20, seed=1, threads=0, kernel="auto",
-          model_names=None, data_name=None, progress=None):
+          model_names=None, data_name=None, progress=None, tech=None):
     """The accuracy of one or more models over a grid of chip configurations
     (``ncm_sweep_run``, one process): returns a :class:`SweepTable`.
 
@@ -655,7 +674,9 @@ def sweep(models, data, base_config=None, axes=(), chips=20, seed=1, threads=0, 
     first_chip=p * chips)`` and the table depends on nothing else (not on threads).
     model_names: names for the tables (default "model0", ...); data_name: named in the JSON
     (default the dataset's name); progress: callable (task "sweep", in (point, chip) tasks)
-    returning true to cancel (Cancelled). Errors name the field and the point
+    returning true to cancel (Cancelled); tech: the :class:`nanocim.cost.Tech` (or a technology
+    file path) of the points' inference_energy_pj and inference_latency_ns (None: the
+    default). Errors name the field and the point
     ("point 1 (model 0 a): faults.ber = nan: ...", "axes[0] (icc): a programming axis needs
     the device-physics mode")."""
     ms = [models] if isinstance(models, Model) else list(models) \
@@ -695,6 +716,8 @@ def sweep(models, data, base_config=None, axes=(), chips=20, seed=1, threads=0, 
     p.seed = as_int("seed", seed, 0, _U64_MAX)
     p.kernel = parse_kernel(kernel)
     p.threads = as_int("threads", threads)
+    tk = _tech(tech)  # referenced until the call returns
+    p.tech = None if tk is None else ctypes.addressof(tk._s)
     err = _lib.Error()
     with Bridge(progress) as b:
         t = lib.ncm_sweep_run(ctypes.byref(p), d._ptr, None, b.pointer, ctypes.byref(err))
@@ -714,7 +737,8 @@ _POINT_COLUMNS = (  # after model, model_name and the axes: the CSV's columns
     ("ci95_lo", np.float64), ("ci95_hi", np.float64), ("ber_measured", np.float64),
     ("energy_pj", np.float64), ("energy_bit_pj", np.float64), ("arrays", np.int64),
     ("devices", np.int64), ("sense_amps", np.int64), ("decoders", np.int64),
-    ("decoder_gates", np.int64))
+    ("decoder_gates", np.int64), ("inference_energy_pj", np.float64),
+    ("inference_latency_ns", np.float64))
 
 
 def _storage_id(s):
@@ -735,7 +759,9 @@ class SweepTable:
     them, as in the CSV), chips, mean, sd, min, max, ci95_lo, ci95_hi (of the chips' accuracy;
     the CSV's accuracy_mean, ...), ber_measured, energy_pj, energy_bit_pj (programming energy
     of a chip and per weight bit; NaN in fault mode), arrays, devices, sense_amps, decoders,
-    decoder_gates (the mapping's totals). :meth:`rows` gives the same as dicts.
+    decoder_gates (the mapping's totals), inference_energy_pj, inference_latency_ns (one
+    inference on the point's configuration, the cost model with the sweep's technology; both
+    modes). :meth:`rows` gives the same as dicts.
     accuracy: float64 (points, chips); flips: int64 (points, chips, n_layers_max) (layers past
     a model's own are 0); energy_pj: float64 (points, chips): read-only views of the library's
     table. axis_index: int (points, axes).
@@ -798,7 +824,9 @@ class SweepTable:
                    "energy_pj": P.energy_pj if dev else nan,
                    "energy_bit_pj": P.energy_bit_pj if dev else nan, "arrays": T.arrays,
                    "devices": T.devices, "sense_amps": T.sense_amps, "decoders": T.decoders,
-                   "decoder_gates": T.decoder_gates}
+                   "decoder_gates": T.decoder_gates,
+                   "inference_energy_pj": P.inference_energy_pj,
+                   "inference_latency_ns": P.inference_latency_ns}
             for f in _COND_FIELDS:
                 row[f] = getattr(c.cond, f) if dev else nan
             for a, (name, vals) in enumerate(self.axes):
@@ -883,8 +911,9 @@ class SweepTable:
         """Writes the per-point table (CSV, atomically): model, one column per axis, mode,
         rows, cols, storage, i_cc_ua, v_reset_v, t_p_ns, cycles, ber, read_ber, chips,
         accuracy_mean, accuracy_sd, accuracy_min, accuracy_max, ci95_lo, ci95_hi, ber_measured,
-        energy_bit_pj, arrays, devices, sense_amps, decoders, decoder_gates. No timing: two
-        runs with the same parameters write the same bytes."""
+        energy_bit_pj, arrays, devices, sense_amps, decoders, decoder_gates,
+        inference_energy_pj, inference_latency_ns. No timing: two runs with the same parameters
+        write the same bytes."""
         call(lib.ncm_sweep_table_save_csv, self._p, as_path("path", path))
 
     def save_json(self, path, data_name=None):

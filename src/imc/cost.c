@@ -98,7 +98,9 @@ static void finish_report(const ncm_model *m, ncm_cost_report *r)
     }
     r->inferences_per_j = r->total.total_pj > 0 ? 1e12 / r->total.total_pj : INFINITY;
     r->tops_per_w = r->total.total_pj > 0 ? (double)r->ops / r->total.total_pj : INFINITY;
-    r->throughput_per_s = slowest > 0 ? 1e9 / slowest : INFINITY;
+    /* the chip's layers work as a pipeline (each its own arrays); a processor runs them in turn */
+    const double period = r->arch == NCM_ARCH_CHIP ? slowest : r->total.latency_ns;
+    r->throughput_per_s = period > 0 ? 1e9 / period : INFINITY;
 }
 
 /* ---- the chip -------------------------------------------------------------------------------- */

@@ -74,8 +74,16 @@ static void si(char *buf, size_t n, double v, const char *unit)
     snprintf(buf, n, "%.3g %s%s", v < 0 ? -a : a, P[e], unit);
 }
 
+/* a / b, or NaN when b is not positive (a technology whose energies are all 0) */
+static double ratio(double a, double b)
+{
+    return b > 0 ? a / b : NAN;
+}
+
 ncm_status ncm_cost_study_print(const ncm_cost_study *s, FILE *f, ncm_error *err)
 {
+    if (!s || !f)
+        return ncm_error_set(err, NCM_ERR_ARG, "study and stream: expected non-NULL");
     const ncm_cost_report *ref = &s->report[0];
     fprintf(f, "technology: %s (%g nm)\n\n", s->tech.name, s->tech.node_nm);
     fprintf(f, "%-22s %12s %14s %10s %11s %11s %13s %9s\n", "architecture", "energy/inf",
@@ -91,7 +99,7 @@ ncm_status ncm_cost_study_print(const ncm_cost_study *s, FILE *f, ncm_error *err
             snprintf(area, sizeof area, "off-chip");
         fprintf(f, "%-22s %12s %14.4g %10.4g %11s %11s %13.4g %9.3g\n", r->name, e,
                 r->inferences_per_j, r->tops_per_w, area, lat, r->throughput_per_s,
-                r->total.total_pj / ref->total.total_pj);
+                ratio(r->total.total_pj, ref->total.total_pj));
     }
     fprintf(f, "(x energy: energy per inference over %s's)\n", ref->name);
     for (int i = 0; i < s->n_chips; i++) {
@@ -105,7 +113,7 @@ ncm_status ncm_cost_study_print(const ncm_cost_study *s, FILE *f, ncm_error *err
             si(e, sizeof e, r->total.energy_pj[k] * 1e-12, "J");
             fprintf(f, "  %-13s %16lld %12s %6.1f%%\n", ncm_cost_item_name((ncm_cost_item)k),
                     (long long)r->total.count[k], e,
-                    100.0 * r->total.energy_pj[k] / r->total.total_pj);
+                    100.0 * ratio(r->total.energy_pj[k], r->total.total_pj));
         }
         fprintf(f, "  per layer:");
         for (int l = 0; l < r->n_layers; l++) {
@@ -210,6 +218,8 @@ static cJSON *report_json(const ncm_cost_report *r)
 ncm_status ncm_cost_study_save_json(const ncm_cost_study *s, const char *model_name,
                                     const char *path, ncm_error *err)
 {
+    if (!s || !path)
+        return ncm_error_set(err, NCM_ERR_ARG, "study and path: expected non-NULL");
     cJSON *root = cJSON_CreateObject();
     int ok = root != NULL;
     ok = ok && cJSON_AddStringToObject(root, "format", "nanocim-cost");
