@@ -24,7 +24,7 @@ check "a tiny model is trained" '[ -s "$TMP/M.ncm" ]'
 "$NANOCIM" chip cost "$TMP/M.ncm" --json "$TMP/cost.json" --plot "$TMP/cost.svg" \
     >"$TMP/out" 2>"$TMP/err"
 rc=$?
-check "chip cost succeeds" '[ $rc -eq 0 ] && [ ! -s "$TMP/err" ]'
+check "chip cost succeeds" '[ $rc -eq 0 ] && ! grep -q "^nanocim:" "$TMP/err"'
 for a in 2T2R 1T1R "1T1R+SECDED(39,32)" SRAM-BNN DRAM-BNN SRAM-float DRAM-float; do
     check "the table has $a" 'grep -qF -- "$a " "$TMP/out"'
 done
