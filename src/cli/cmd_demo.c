@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/progress_bar.h"
 #include "nanocim/config.h"
+#include "nanocim/cost.h"
 #include "nanocim/dataset.h"
 #include "nanocim/rram.h"
 #include "nanocim/storage.h"
@@ -56,10 +57,10 @@ static int demo_chip(const ncm_model *m, double error_free)
     printf("\nThe BNN on simulated chips (device physics, built-in HfO2 technology): %lld weights\n"
            "on %lld arrays of %d x %d cells, %d chips per condition, 10,000 test images each\n"
            "(error-free accuracy %.2f %%):\n"
-           "%-20s %7s %18s %11s %12s %10s %9s\n",
+           "%-20s %7s %18s %11s %12s %10s %9s %10s\n",
            (long long)mp->total.weights, (long long)mp->total.arrays, mp->rows, mp->cols,
            DEMO_CHIPS, 100 * error_free, "storage", "I_cc_uA", "accuracy %", "weight BER",
-           "E_prog/bit", "devices", "decoders");
+           "E_prog/bit", "devices", "decoders", "E_infer");
     for (int64_t i = 0; i < t->n_points; i++) {
         const ncm_sweep_point *P = &t->points[i];
         char name[64]; /* the words along a row of the arrays: (39,32) in rows of 32 cells */
@@ -67,11 +68,32 @@ static int demo_chip(const ncm_model *m, double error_free)
             snprintf(name, sizeof name, "1T1R+SECDED(%d,%d)", P->map.code_n, P->map.code_k);
         else
             ncm_storage_name(&P->config.storage, name, sizeof name);
-        printf("%-20s %7g %9.2f +- %5.2f %11.2e %9.1f pJ %10lld %9lld\n", name,
+        printf("%-20s %7g %9.2f +- %5.2f %11.2e %9.1f pJ %10lld %9lld %7.0f nJ\n", name,
                P->config.cond.i_cc_ua, 100 * P->mean, 100 * P->sd, P->ber_measured,
                P->energy_bit_pj, (long long)P->map.total.devices,
-               (long long)P->map.total.decoders);
+               (long long)P->map.total.decoders, 1e-3 * P->inference_energy_pj);
     }
+    /* The same network on a processor, counted the same way (cost.h). */
+    ncm_tech tech;
+    ncm_tech_default(&tech);
+    ncm_cost_study *cs = ncm_cost_study_new(m, &t->points[0].config, 1, &tech, &err);
+    if (!cs) {
+        ncm_sweep_table_free(t);
+        return cli_lib_error(&err, NULL);
+    }
+    char e[4][24];
+    for (int a = 0; a < 4; a++) {
+        const double pj = cs->report[1 + a].total.total_pj;
+        if (pj >= 1e9)
+            snprintf(e[a], sizeof e[a], "%.3g mJ", 1e-9 * pj);
+        else
+            snprintf(e[a], sizeof e[a], "%.3g uJ", 1e-6 * pj);
+    }
+    printf("One inference on a processor (45 nm, Horowitz's energies): the BNN %s with its\n"
+           "weights in SRAM, %s in DRAM; the float32 network %s (SRAM), %s (DRAM).\n"
+           "(the breakdown: nanocim chip cost MODEL)\n",
+           e[0], e[1], e[2], e[3]);
+    ncm_cost_study_free(cs);
     printf("(static errors: each chip misreads the same weights on every inference; 2T2R needs\n"
            "no decoder. Sweeps over conditions, ages and fault rates: nanocim sweep --help)\n");
     ncm_sweep_table_free(t);
