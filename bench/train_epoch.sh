@@ -3,7 +3,8 @@
 # images, no augmentation) in nanocim and in PyTorch (bench/torch_bnn_epoch.py), side by side, in
 # two configurations:
 #   default  each program as a fresh Debian user runs it (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset)
-#   fast     both on OpenBLAS's SkylakeX kernel (OPENBLAS_CORETYPE=SkylakeX)
+#   fast     both on the fastest OpenBLAS kernel this CPU can run: SkylakeX with AVX-512,
+#            Haswell with AVX2 only (OPENBLAS_CORETYPE; never a kernel the CPU lacks)
 # and prints seconds per epoch (median of --repeat runs), the ratio pytorch/nanocim (>1: nanocim
 # is faster) and the OpenBLAS kernel each program used.
 #
@@ -38,11 +39,20 @@ fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
+# The fastest OpenBLAS kernel this CPU can run (a kernel it lacks dies with SIGILL).
+if grep -qw avx512f /proc/cpuinfo; then FAST_CORE=SkylakeX
+elif grep -qw avx2 /proc/cpuinfo; then FAST_CORE=Haswell
+else FAST_CORE=""; fi
+
 # The environment of each configuration. NCM_BLAS_* are nanocim's internal re-exec markers.
 env_for() {
     case "$1" in
         default) echo "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u NCM_BLAS_STAGE" ;;
-        fast) echo "env -u OPENBLAS_L2_SIZE -u NCM_BLAS_STAGE OPENBLAS_CORETYPE=SkylakeX" ;;
+        fast) if [ -n "$FAST_CORE" ]; then
+                  echo "env -u OPENBLAS_L2_SIZE -u NCM_BLAS_STAGE OPENBLAS_CORETYPE=$FAST_CORE"
+              else
+                  echo "env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE -u NCM_BLAS_STAGE"
+              fi ;;
     esac
 }
 
@@ -51,7 +61,8 @@ json() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(s
 median() { "$PY" -c 'import statistics,sys; print("%.2f" % statistics.median(map(float, sys.argv[1:])))' "$@"; }
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'),"\
-     "load average $(cut -d' ' -f1-3 /proc/loadavg)"
+     "AVX-512 $(grep -qw avx512f /proc/cpuinfo && echo yes || echo no), AVX2 $(grep -qw avx2 /proc/cpuinfo && echo yes || echo no),"\
+     "load average $(cut -d' ' -f1-3 /proc/loadavg); fast configuration: ${FAST_CORE:-the default kernel}"
 echo "nanocim: $(git log -1 --format=%h 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' +local changes'),"\
      "PyTorch $("$PY" -c 'import torch; print(torch.__version__)'), $THREADS threads, median of $REPEAT run(s)"
 echo
