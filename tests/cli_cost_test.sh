@@ -91,6 +91,12 @@ if mknod "$TMP/null" c 1 3 2>/dev/null; then
     "$NANOCIM" chip cost "$TMP/M.ncm" --json "$TMP/null" -q >/dev/null 2>"$TMP/err"
     check "--json on a device node writes through and keeps the node" \
         '[ $? -eq 0 ] && [ -c "$TMP/null" ]'
+    if mknod "$TMP/full" c 1 7 2>/dev/null; then
+        "$NANOCIM" chip cost "$TMP/M.ncm" >"$TMP/full" 2>"$TMP/err"
+        rc=$?
+        check "a full standard output is an error with one line" \
+            '[ $rc -eq 1 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "^nanocim: " "$TMP/err"'
+    fi
 else
     echo "SKIP  device-node output (mknod not permitted)"
 fi
