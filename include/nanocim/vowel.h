@@ -9,6 +9,9 @@
  *   data), the default when no file is given;
  * - the selection of speaker groups, vowels and formants, and a train/test split by speaker (no
  *   speaker in both), seeded;
+ * - the encoding of a token's formants as the input frequencies of the oscillators (an affine
+ *   map per formant onto their band) and the read-out of a run: the synchronization pattern
+ *   (which oscillator is locked to which input) and the nearest target pattern;
  * - the software classifiers the oscillator network is compared with on the same features and
  *   split: nearest centroid, a Gaussian classifier (one full-covariance normal per class) and a
  *   small multilayer perceptron trained by the project.
@@ -140,6 +143,65 @@ NCM_API ncm_status ncm_vowel_split(const ncm_vowel_set *s, double train_frac, ui
                                    ncm_vowel_set **train, ncm_vowel_set **test, ncm_error *err);
 
 NCM_API void ncm_vowel_set_free(ncm_vowel_set *s);
+
+/* ---- encoding: formants as input frequencies ------------------------------------------------- */
+
+/* Feature k of a token becomes the frequency of input k: f_k = offset_mhz[k] + mhz_per_hz[k] F_k
+ * (an affine map per formant; mhz_per_hz may be negative). A plain value. */
+typedef struct {
+    int n_in;                                    /* inputs = features of the set */
+    double mhz_per_hz[NCM_VOWEL_MAX_FORMANTS];   /* != 0 */
+    double offset_mhz[NCM_VOWEL_MAX_FORMANTS];
+} ncm_vowel_encoding;
+
+/* Fits each feature's map to the training set's range: its minimum to f_lo_mhz + margin x
+ * (f_hi_mhz - f_lo_mhz) and its maximum to f_hi_mhz - margin x (f_hi_mhz - f_lo_mhz), margin in
+ * [0, 0.5). NCM_ERR_ARG for a band that is not 0 < f_lo < f_hi, finite, or a feature with no
+ * spread (minimum = maximum). */
+NCM_API ncm_status ncm_vowel_encoding_fit(const ncm_vowel_set *train, double f_lo_mhz,
+                                          double f_hi_mhz, double margin,
+                                          ncm_vowel_encoding *e, ncm_error *err);
+/* The input frequencies of a set: f_mhz[i * n_in + k] (n_in = s->n_features, as e's). Refused
+ * (NCM_ERR_ARG, naming the token, feature and frequency) when e does not match the set's
+ * features or a frequency is not finite and > 0, or leaves [f_lo_mhz, f_hi_mhz] when that band
+ * is given (f_hi_mhz > f_lo_mhz; 0, 0: no band check): a map that sends tokens outside the
+ * oscillators' band is a configuration error, not a sample to classify. */
+NCM_API ncm_status ncm_vowel_encode(const ncm_vowel_encoding *e, const ncm_vowel_set *s,
+                                    double f_lo_mhz, double f_hi_mhz, double *f_mhz,
+                                    ncm_error *err);
+
+/* ---- read-out: synchronization patterns -------------------------------------------------------- */
+
+/* A synchronization pattern of n_osc oscillators and n_in inputs: state[i] = the input that
+ * oscillator i is locked to (0 .. n_in - 1), or NCM_VOWEL_FREE when it is locked to none. There
+ * are (n_in + 1)^n_osc patterns. */
+enum { NCM_VOWEL_FREE = -1, NCM_VOWEL_MAX_OSC = 16, NCM_VOWEL_MAX_IN = NCM_VOWEL_MAX_FORMANTS };
+/* Undecided read-out: a tie between the nearest targets, or no oscillator locked when no
+ * target is all free (an error in the accuracy). */
+enum { NCM_VOWEL_UNDECIDED = -1 };
+
+/* The number of distinct patterns, (n_in + 1)^n_osc, or -1 beyond NCM_VOWEL_MAX_OSC or
+ * NCM_VOWEL_MAX_IN (or below 1). */
+NCM_API int64_t ncm_vowel_pattern_count(int n_osc, int n_in);
+
+/* The states of one run from its locking decisions locked[i * n_in + k] (1: oscillator i
+ * locked to input k, ncm_stno_obs.in_locked) and phase-locking values plv[i * n_in + k]
+ * (ncm_stno_obs.in_plv; NULL: take the lowest input): an oscillator locked to more than one
+ * input (two inputs within its range) takes the one with the higher phase-locking value. */
+NCM_API void ncm_vowel_states(const uint8_t *locked, const double *plv, int n_osc, int n_in,
+                              int8_t *state);
+
+/* Checks target patterns targets[c * n_osc + i] of n_classes classes: states in range, no two
+ * classes with the same pattern, and n_classes <= ncm_vowel_pattern_count (the message gives
+ * the count: "7 classes but 4 oscillators and 1 input have only 5 patterns"). */
+NCM_API ncm_status ncm_vowel_targets_check(const int8_t *targets, int n_classes, int n_osc,
+                                           int n_in, ncm_error *err);
+
+/* The class of a pattern: the target at the smallest Hamming distance (oscillators whose state
+ * differs), *distance set when not NULL. NCM_VOWEL_UNDECIDED for a tie between the nearest
+ * targets, and for a pattern with every oscillator free unless a target is that pattern. */
+NCM_API int ncm_vowel_classify(const int8_t *state, const int8_t *targets, int n_classes,
+                               int n_osc, int *distance);
 
 /* ---- software baselines ---------------------------------------------------------------------- */
 
