@@ -79,6 +79,10 @@ bad "a missing field" "array.t_cycle_ns" --tech "$TMP/miss.json"
 sed 's/"vdd_v": 0.9/"vdd_v": 0.9, "vth_v": 0.4/' "$SRC/data/tech_45nm.json" >"$TMP/unk.json"
 bad "an unknown field" "node.vth_v" --tech "$TMP/unk.json"
 bad "a missing technology file" "nope.json" --tech "$TMP/nope.json"
+sed 's/"vdd_v": 0.9/"vdd_v": 0.9, "vdd_v": 5/' "$SRC/data/tech_45nm.json" >"$TMP/dup.json"
+bad "a key given twice" "node.vdd_v" --tech "$TMP/dup.json"
+{ cat "$SRC/data/tech_45nm.json"; echo '{}'; } >"$TMP/trail.json"
+bad "data after the JSON document" "data after the JSON document" --tech "$TMP/trail.json"
 bad "a model that does not fit the arrays" "--rows" --rows 4096
 bad "an unknown cell" "--cell" --cell 2t2r,3t3r
 bad "an empty cell list" "--cell" --cell ,

@@ -379,6 +379,55 @@ static ncm_status load_altered(const char *group, const char *key, const char *v
     return s;
 }
 
+/* The shipped technology file with raw text spliced in after its first occurrence of `after`
+ * (or appended at the end when NULL), loaded. */
+static ncm_status load_spliced(const char *after, const char *text, ncm_error *err)
+{
+    ncm_tech q;
+    char base[4096];
+    snprintf(base, sizeof base, "%s", __FILE__);
+    char *slash = strrchr(base, '/');
+    assert_non_null(slash);
+    snprintf(slash, sizeof base - (size_t)(slash - base), "/../data/tech_45nm.json");
+    size_t n;
+    char *t = (char *)read_all(base, &n);
+    t[n] = 0;
+    char *out = malloc(n + strlen(text) + 1);
+    assert_non_null(out);
+    if (after) {
+        char *at = strstr(t, after);
+        assert_non_null(at);
+        at += strlen(after);
+        const size_t head = (size_t)(at - t);
+        memcpy(out, t, head);
+        strcpy(out + head, text);
+        strcat(out, at);
+    } else {
+        strcpy(out, t);
+        strcat(out, text);
+    }
+    const char *path = tpath("spliced.json");
+    write_raw(path, out, strlen(out));
+    free(out);
+    free(t);
+    return ncm_tech_load(path, &q, err);
+}
+
+/* One document, nothing after it, no key twice (the shared JSON reader of every parameter
+ * file). */
+static void test_tech_file_duplicate_keys_and_trailing_data_refused(void **state)
+{
+    (void)state;
+    ncm_error err = {0};
+    expect_refused(load_spliced("\"vdd_v\": 0.9", ", \"vdd_v\": 5", &err), NCM_ERR_FORMAT, &err,
+                   "key \"node.vdd_v\" appears twice");
+    expect_refused(load_spliced("\"format\": \"nanocim-tech\"", ", \"format\": \"x\"", &err),
+                   NCM_ERR_FORMAT, &err, "key \"format\" appears twice");
+    expect_refused(load_spliced(NULL, "{}\n", &err), NCM_ERR_FORMAT, &err,
+                   "data after the JSON document");
+    assert_int_equal(load_spliced(NULL, " \n\t\r\n", &err), NCM_OK); /* white space is fine */
+}
+
 static void test_tech_file_bad_fields_refused(void **state)
 {
     (void)state;
@@ -458,6 +507,7 @@ int main(void)
         cmocka_unit_test(test_model_that_does_not_fit_refused),
         cmocka_unit_test(test_shipped_tech_file_holds_the_defaults),
         cmocka_unit_test(test_tech_file_bad_fields_refused),
+        cmocka_unit_test(test_tech_file_duplicate_keys_and_trailing_data_refused),
         cmocka_unit_test(test_study_json),
     };
     return cmocka_run_group_tests(tests, setup, group_teardown);

@@ -9,6 +9,45 @@
 #include "nanocim/config.h"
 #include "util/io.h"
 
+/* Line and column (from 1) of byte off of text. */
+static void position(const char *text, size_t off, int *line, int *col)
+{
+    *line = 1, *col = 1;
+    for (size_t i = 0; i < off; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+}
+
+/* The first member name that repeats within one object of the tree under o, as a dotted path
+ * into buf ("node.vdd_v"); 0 when there is none. cJSON keeps every duplicate and finds the first,
+ * so a file with a repeated key would silently mean one of its values. */
+static int duplicate_key(const cJSON *o, const char *prefix, char *buf, size_t cap)
+{
+    for (const cJSON *a = o ? o->child : NULL; a; a = a->next) {
+        if (cJSON_IsObject(o) && a->string)
+            for (const cJSON *b = a->next; b; b = b->next)
+                if (b->string && strcmp(a->string, b->string) == 0) {
+                    snprintf(buf, cap, "%s%s%s", prefix, *prefix ? "." : "", a->string);
+                    return 1;
+                }
+        if (cJSON_IsObject(a) || cJSON_IsArray(a)) {
+            char sub[256];
+            if (cJSON_IsObject(o) && a->string)
+                snprintf(sub, sizeof sub, "%s%s%s", prefix, *prefix ? "." : "", a->string);
+            else
+                snprintf(sub, sizeof sub, "%s", prefix);
+            if (duplicate_key(a, sub, buf, cap))
+                return 1;
+        }
+    }
+    return 0;
+}
+
 ncm_status ncm_json_read(const char *path, cJSON **root, ncm_error *err)
 {
     char *text = NULL;
@@ -19,21 +58,33 @@ ncm_status ncm_json_read(const char *path, cJSON **root, ncm_error *err)
         return st;
     const char *end = NULL;
     *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    int line, col;
     if (!*root) {
         size_t off = end && end >= text ? (size_t)(end - text) : 0;
         if (off > len)
             off = len;
-        int line = 1, col = 1;
-        for (size_t i = 0; i < off; i++) {
-            if (text[i] == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
+        position(text, off, &line, &col);
         st = ncm_error_set(err, NCM_ERR_FORMAT, "%s: invalid JSON at byte %zu (line %d, column %d)",
                            path, off, line, col);
+    } else {
+        /* one document and nothing after it but white space */
+        size_t off = end && end >= text ? (size_t)(end - text) : len;
+        while (off < len && (text[off] == ' ' || text[off] == '\t' || text[off] == '\n' ||
+                             text[off] == '\r'))
+            off++;
+        char key[256];
+        if (off < len) {
+            position(text, off, &line, &col);
+            st = ncm_error_set(err, NCM_ERR_FORMAT,
+                               "%s: data after the JSON document at byte %zu (line %d, column %d)",
+                               path, off, line, col);
+        } else if (duplicate_key(*root, "", key, sizeof key)) {
+            st = ncm_error_set(err, NCM_ERR_FORMAT, "%s: key \"%s\" appears twice", path, key);
+        }
+        if (st) {
+            cJSON_Delete(*root);
+            *root = NULL;
+        }
     }
     free(text);
     return st;

@@ -12,7 +12,9 @@
 extern "C" {
 #endif
 
-/* Reads and parses a JSON file; on a syntax error the message gives the byte, line and column. */
+/* Reads and parses a JSON file: one document, nothing after it but white space, no key twice in
+ * an object. On a syntax error or trailing data the message gives the byte, line and column; a
+ * repeated key is named by its dotted path ("node.vdd_v"). NCM_ERR_FORMAT. */
 ncm_status ncm_json_read(const char *path, cJSON **root, ncm_error *err);
 
 /* Prints `root` (formatted, with a final newline) to `path` atomically. */
