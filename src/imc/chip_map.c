@@ -17,8 +17,7 @@
 #include "imc/imc_internal.h"
 #include "nanocim/ecc.h"
 
-/* Check bits and decoder gates of a SECDED word of k data bits. */
-static ncm_status word_cost(int k, int *r, int *gates, int *n, ncm_error *err)
+ncm_status ncm_imc_word_cost(int k, int *r, int *gates, int *n, ncm_error *err)
 {
     ncm_secded *c = ncm_secded_new(k, err);
     if (!c)
@@ -40,12 +39,12 @@ ncm_status ncm_imc_map(const ncm_model *m, const ncm_chip_config *cf, ncm_chip_m
     if (K) {
         const int k = K < C ? K : C, wpr = (C + k - 1) / k, klast = C - (wpr - 1) * k;
         int r = 0, g = 0, n = 0;
-        ncm_status s = word_cost(k, &r, &g, &n, err);
+        ncm_status s = ncm_imc_word_cost(k, &r, &g, &n, err);
         if (s)
             return s;
         out->words_per_row = wpr, out->code_n = n, out->code_k = k;
         check_row = (wpr - 1) * r, gates_row = (wpr - 1) * g;
-        if (klast != k && (s = word_cost(klast, &r, &g, &n, err)))
+        if (klast != k && (s = ncm_imc_word_cost(klast, &r, &g, &n, err)))
             return s;
         check_row += r, gates_row += g;
         out->check_per_row = check_row;

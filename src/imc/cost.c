@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "imc/imc_internal.h"
-#include "nanocim/ecc.h"
 
 static const char *const ITEM_NAMES[NCM_COST_N_ITEMS] = {
     "device_read", "sense",   "precharge", "word_line",  "bit_line",     "xnor",     "popcount",
@@ -113,27 +112,31 @@ typedef struct {
     int64_t cells_tile0; /* the first (fullest) column tile's cells per row */
 } row_cost;
 
-static ncm_status layer_row_cost(const ncm_model_layer *L, const ncm_chip_config *c,
-                                 const ncm_chip_map *map, row_cost *rc, ncm_error *err)
+/* The check bits and decoder gates of a row's full words and of its last one (ECC only). */
+typedef struct {
+    int r_full, g_full, r_last, g_last;
+} word_costs;
+
+static ncm_status row_words(const ncm_chip_map *map, int cols, word_costs *w, ncm_error *err)
+{
+    const int klast = cols - (map->words_per_row - 1) * map->code_k;
+    int n;
+    ncm_status s = ncm_imc_word_cost(map->code_k, &w->r_full, &w->g_full, &n, err);
+    return s ? s : ncm_imc_word_cost(klast, &w->r_last, &w->g_last, &n, err);
+}
+
+static void layer_row_cost(const ncm_model_layer *L, const ncm_chip_config *c,
+                           const ncm_chip_map *map, const word_costs *wc, row_cost *rc)
 {
     memset(rc, 0, sizeof *rc);
     const int C = c->cols, N = L->cout, ct = (N + C - 1) / C;
     if (!c->storage.ecc_k) {
         rc->cells = N;
         rc->cells_tile0 = N < C ? N : C;
-        return NCM_OK;
+        return;
     }
     const int k = map->code_k, wpr = map->words_per_row, klast = C - (wpr - 1) * k;
-    int r_full = 0, g_full = 0, r_last = 0, g_last = 0;
-    int sizes[2] = {k, klast}, *rs[2] = {&r_full, &r_last}, *gs[2] = {&g_full, &g_last};
-    for (int s = 0; s < 2; s++) {
-        ncm_secded *code = ncm_secded_new(sizes[s], err);
-        if (!code)
-            return err ? err->code : NCM_ERR_NOMEM;
-        *rs[s] = ncm_secded_r(code);
-        *gs[s] = ncm_secded_logic_estimate(code).decoder_total;
-        ncm_secded_free(code);
-    }
+    const int r_full = wc->r_full, g_full = wc->g_full, r_last = wc->r_last, g_last = wc->g_last;
     for (int j = 0; j < ct; j++) {
         const int used = N - j * C < C ? N - j * C : C, words = (used + k - 1) / k;
         int64_t cells = 0;
@@ -147,7 +150,6 @@ static ncm_status layer_row_cost(const ncm_model_layer *L, const ncm_chip_config
         if (j == 0)
             rc->cells_tile0 = cells;
     }
-    return NCM_OK;
 }
 
 ncm_status ncm_cost_chip(const ncm_model *m, const ncm_chip_config *c, const ncm_tech *t,
@@ -164,6 +166,9 @@ ncm_status ncm_cost_chip(const ncm_model *m, const ncm_chip_config *c, const ncm
     out->arch = NCM_ARCH_CHIP;
     ncm_storage_name(&c->storage, out->name, sizeof out->name);
     out->n_layers = m->n_layers;
+    word_costs wc = {0};
+    if (c->storage.ecc_k && (s = row_words(&map, c->cols, &wc, err)))
+        return s;
     const int two = c->storage.cell == NCM_CELL_2T2R;
     const int dev = two ? 2 : 1;
     double cells_um2 = 0.0, periph_um2 = 0.0;
@@ -171,8 +176,7 @@ ncm_status ncm_cost_chip(const ncm_model *m, const ncm_chip_config *c, const ncm
         const ncm_model_layer *L = &m->layer[l];
         ncm_cost_part *p = &out->layer[l];
         row_cost rc;
-        if ((s = layer_row_cost(L, c, &map, &rc, err)))
-            return s;
+        layer_row_cost(L, c, &map, &wc, &rc);
         const int64_t K = L->fan_in, N = L->cout, P = positions(L), b = planes(L);
         const int64_t rt = map.layer[l].row_tiles, ctiles = map.layer[l].col_tiles;
         const int64_t reads = K * b * P; /* row reads of one column tile */

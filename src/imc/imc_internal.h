@@ -26,6 +26,9 @@ static inline int ncm_imc_bit(const uint64_t *w, int64_t j)
 int64_t ncm_imc_fault_layer(uint64_t *wbits, int cout, int fan_in, int words, double p,
                             ncm_imc_fault_kind kind, ncm_rng *r);
 
+/* Check bits r, decoder gates and code length n of a SECDED word of k data bits. */
+ncm_status ncm_imc_word_cost(int k, int *r, int *gates, int *n, ncm_error *err);
+
 /* ncm_chip_map_model without the configuration check. */
 ncm_status ncm_imc_map(const ncm_model *m, const ncm_chip_config *c, ncm_chip_map *out,
                        ncm_error *err);
