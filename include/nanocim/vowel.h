@@ -26,8 +26,11 @@
 #include "nanocim/api.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "nanocim/error.h"
+#include "nanocim/progress.h"
+#include "nanocim/stno.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -203,6 +206,122 @@ NCM_API ncm_status ncm_vowel_targets_check(const int8_t *targets, int n_classes,
 NCM_API int ncm_vowel_classify(const int8_t *state, const int8_t *targets, int n_classes,
                                int n_osc, int *distance);
 
+/* ---- the oscillator network: configuration ----------------------------------------------------- */
+
+/* The recognizer of Romera et al. (2018) as simulated: n_osc oscillators of one device type in
+ * series (drawn once per chip with the device's spread), coupled all to all through their
+ * shared microwave current, driven by one microwave input per feature whose frequency encodes
+ * that feature (ncm_vowel_encoding); thermal noise at the device's temperature. Every field has
+ * a default (ncm_vowel_config_default); a plain value. */
+typedef struct {
+    /* the chip */
+    int n_osc;                 /* oscillators, 1 .. NCM_VOWEL_MAX_OSC (default 4) */
+    ncm_stno_params device;    /* the device type (default: ncm_stno_default, 300 K) */
+    int spread;                /* 1: devices drawn by ncm_stno_spread (default 1) */
+    uint64_t chip_seed;        /* Philox key of the draw: one simulated chip (default 1) */
+    double w_mhz;              /* all-to-all coupling W_ij / 2 pi, MHz, >= 0 (default 1) */
+    double beta_rad;           /* coupling phase (default 0) */
+    double amp_mhz[NCM_VOWEL_MAX_IN]; /* input k's amplitude F_k / 2 pi, MHz, > 0 (default: 2
+                                       * for the first input, 1 for the others) */
+    double i_min_ma, i_max_ma; /* the DC current range the loop may set, mA (default 5, 14) */
+
+    /* the encoding: each feature's training range onto [band_lo, band_hi] shrunk by margin */
+    double band_lo_mhz, band_hi_mhz; /* default 306, 334 */
+    double margin;                   /* default 0 */
+
+    /* the simulation of one sample */
+    double dt_ns;          /* step, ns; 0: automatic (default) */
+    double t_transient_ns; /* discarded before the window, ns (default 200) */
+    double t_window_ns;    /* read-out window, ns (default 1000) */
+    uint64_t noise_seed;   /* Philox key of the thermal noise (default 1) */
+
+    /* the design of the target patterns (software, before learning) */
+    int design_starts;     /* restarts of the coordinate search (default 8) */
+    uint64_t design_seed;  /* its Philox key (default 1) */
+
+    /* the learning rule (on-line, sample by sample) */
+    int epochs;            /* passes over the training set, 0 .. 10000 (default 20) */
+    double lr;             /* pull: a fraction of the detuning per step, (0, 1] (default 0.2) */
+    double push_mhz;       /* push: the step away from an unwanted lock at lr = 1, MHz, >= 0
+                            * (default 1) */
+    double lr_decay;       /* the rate at epoch e is lr / (1 + lr_decay e), >= 0 (default 0.2) */
+    uint64_t shuffle_seed; /* order of the samples in each epoch (default 1) */
+    int learn;             /* 0: no learning (the untrained network) (default 1) */
+} ncm_vowel_config;
+
+NCM_API void ncm_vowel_config_default(ncm_vowel_config *c);
+/* Checks every field; the message names it ("amp_mhz[1] = -1: ..."). */
+NCM_API ncm_status ncm_vowel_config_check(const ncm_vowel_config *c, ncm_error *err);
+
+/* ---- the trained network --------------------------------------------------------------------- */
+
+/* Everything eval needs: the configuration (the chip is drawn again from its seed), the
+ * encoding, the classes' target patterns and the learned DC currents. A plain value. */
+typedef struct {
+    ncm_vowel_config config;
+    ncm_vowel_select select;
+    ncm_vowel_encoding encoding;
+    int n_classes, n_osc, n_in;
+    int8_t targets[NCM_VOWEL_N * NCM_VOWEL_MAX_OSC]; /* [class * n_osc + i] */
+    double i_dc_ma[NCM_VOWEL_MAX_OSC];               /* the learned currents */
+    double i_init_ma[NCM_VOWEL_MAX_OSC];             /* before learning */
+    double f_free_mhz[NCM_VOWEL_MAX_OSC];            /* free-running frequencies at i_dc_ma */
+} ncm_vowel_model;
+
+/* Scores of a network on a set. */
+typedef struct {
+    int64_t n, correct, undecided;
+    double accuracy;
+    int n_classes;
+    int64_t confusion[NCM_VOWEL_N * NCM_VOWEL_N]; /* [true * n_classes + predicted] */
+} ncm_vowel_score;
+
+/* What training returns: the model, the scores on both sets before and after learning, and
+ * the learning curve. Allocated by ncm_vowel_train, released by ncm_vowel_train_free. */
+typedef struct {
+    ncm_vowel_model model;
+    ncm_vowel_score train, test;               /* the learned network */
+    ncm_vowel_score train_init, test_init;     /* the same network before learning */
+    int epochs;                                /* run (the curve's length) */
+    double *curve_train;                       /* [epochs] training accuracy after each epoch */
+    double *curve_mismatch;                    /* [epochs] fraction of on-line samples whose
+                                                * pattern missed its target, per epoch */
+    double design_train_accuracy;              /* the design's (analytic model) */
+    int64_t runs;                              /* simulated samples in all */
+    double osc_steps;                          /* oscillator-steps integrated */
+    double sim_ns_per_sample;                  /* transient + window */
+    double seconds;                            /* wall time */
+} ncm_vowel_training;
+
+/* Designs the target patterns, then learns the currents on `train` and scores the network on
+ * `train` and `test` (test may be NULL: its scores are zero). The result depends only on the
+ * sets and the configuration, never on the thread count. Progress: task "vowel train", in
+ * epochs. NULL (and err filled) on failure. */
+NCM_API ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_set *train,
+                                            const ncm_vowel_set *test, int threads,
+                                            const ncm_progress *progress, ncm_error *err);
+NCM_API void ncm_vowel_train_free(ncm_vowel_training *t);
+
+/* Scores a model on a set (its selection must be the model's). pred (when not NULL) receives
+ * [s->n] classes, NCM_VOWEL_UNDECIDED where undecided. */
+NCM_API ncm_status ncm_vowel_eval(const ncm_vowel_model *m, const ncm_vowel_set *s, int threads,
+                                  int32_t *pred, ncm_vowel_score *out, ncm_error *err);
+
+/* The synchronization map: the model's class at every point of an n1 x n2 grid of the formant
+ * plane (features 0 and 1, Hz), pred[j * n1 + i] at (f1[i], f2[j]), NCM_VOWEL_UNDECIDED where
+ * undecided. Other features (a third formant) are held at mid[] (Hz; NULL: the middle of the
+ * encoding's range). */
+NCM_API ncm_status ncm_vowel_map(const ncm_vowel_model *m, const double *f1_hz, int n1,
+                                 const double *f2_hz, int n2, const double *mid_hz, int threads,
+                                 int32_t *pred, ncm_error *err);
+
+/* The model as JSON (format "nanocim-vowel-model", version 1), atomically; and back. The reader
+ * also takes a study's result file ("nanocim-vowel-result", ncm_vowel_study_save_json) and reads
+ * its "model"; it checks every field (the message names the file and the field), the targets
+ * and the currents against the configuration's range. */
+NCM_API ncm_status ncm_vowel_model_save(const ncm_vowel_model *m, const char *path, ncm_error *err);
+NCM_API ncm_status ncm_vowel_model_load(const char *path, ncm_vowel_model *m, ncm_error *err);
+
 /* ---- software baselines ---------------------------------------------------------------------- */
 
 typedef enum {
@@ -241,6 +360,41 @@ NCM_API ncm_status ncm_vowel_baseline(ncm_vowel_baseline_kind kind, const ncm_vo
                                       const ncm_vowel_set *test,
                                       const ncm_vowel_baseline_params *p,
                                       ncm_vowel_baseline_result *out, ncm_error *err);
+
+/* ---- a study: the network beside its ablations and the software baselines ----------------------- */
+
+/* The configured network trained and scored on one split, beside the same network with coupling
+ * off (w_mhz = 0; NULL when the configuration is already uncoupled), its untrained scores (in
+ * net->train_init, test_init) and the three software baselines on the same features and split.
+ * Allocated by ncm_vowel_study_new, released by ncm_vowel_study_free (NULL accepted). */
+typedef struct {
+    ncm_vowel_training *net;
+    ncm_vowel_training *uncoupled;
+    int n_baselines;
+    ncm_vowel_baseline_result baseline[3]; /* centroid, Gaussian, MLP */
+    int64_t n_train, n_test;
+    int n_train_speakers, n_test_speakers;
+    char train_source[256], test_source[256];
+} ncm_vowel_study;
+
+/* Trains the network (and its uncoupled twin) and the baselines (bp NULL: their defaults) on
+ * train, scores all on train and test. Progress: the network's, then the twin's. */
+NCM_API ncm_vowel_study *ncm_vowel_study_new(const ncm_vowel_config *c,
+                                             const ncm_vowel_set *train,
+                                             const ncm_vowel_set *test,
+                                             const ncm_vowel_baseline_params *bp, int threads,
+                                             const ncm_progress *progress, ncm_error *err);
+NCM_API void ncm_vowel_study_free(ncm_vowel_study *s);
+/* The comparison table (train and test accuracy of every entry), the learned currents and
+ * frequencies, the targets, the network's test confusion matrix, and its timing. */
+NCM_API ncm_status ncm_vowel_study_print(const ncm_vowel_study *s, FILE *f, ncm_error *err);
+/* The study as JSON (format "nanocim-vowel-result", version 1), atomically: "model" (what
+ * ncm_vowel_model_load reads back), "train" and "test" (accuracy, undecided, confusion),
+ * "untrained", "uncoupled", "baselines", "curve" (per epoch: training accuracy, on-line
+ * mismatch), "data" (sources, tokens, speakers) and "timing" (seconds, runs, oscillator-steps,
+ * simulated ns per sample). */
+NCM_API ncm_status ncm_vowel_study_save_json(const ncm_vowel_study *s, const char *path,
+                                             ncm_error *err);
 
 #ifdef __cplusplus
 }
