@@ -302,6 +302,19 @@ NCM_API ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm
                                             const ncm_progress *progress, ncm_error *err);
 NCM_API void ncm_vowel_train_free(ncm_vowel_training *t);
 
+/* One step of the learning rule (docs/vowels.md, "Learning rule") for one sample: for every
+ * oscillator i whose state differs from its target, with f its free-running frequency at
+ * i_dc_ma[i] (device dev[i]; the loop's calibration),
+ *   target input k, not locked to it:  f += rate (f_k - f)                 pull towards input k
+ *   locked to input k, target not k:   f -= rate push_mhz sign(f_k - f)    push away from it
+ * and i_dc_ma[i] becomes the current at which dev[i] runs free at the new f, within
+ * [c->i_min_ma, c->i_max_ma]. f_in_mhz[k]: the sample's input frequencies. *moved (may be NULL):
+ * the oscillators changed. NCM_ERR_ARG for a bad rate (in (0, 1]), state or target. */
+NCM_API ncm_status ncm_vowel_learn_step(const ncm_vowel_config *c, const ncm_stno_params *dev,
+                                        int n_in, const double *f_in_mhz, const int8_t *state,
+                                        const int8_t *target, double rate, double *i_dc_ma,
+                                        int *moved, ncm_error *err);
+
 /* Scores a model on a set (its selection must be the model's). pred (when not NULL) receives
  * [s->n] classes, NCM_VOWEL_UNDECIDED where undecided. */
 NCM_API ncm_status ncm_vowel_eval(const ncm_vowel_model *m, const ncm_vowel_set *s, int threads,

@@ -554,6 +554,48 @@ static int learn_step(const chip *ch, const ncm_vowel_config *c, const double *f
     return moved;
 }
 
+ncm_status ncm_vowel_learn_step(const ncm_vowel_config *c, const ncm_stno_params *dev, int n_in,
+                                const double *f_in_mhz, const int8_t *state,
+                                const int8_t *target, double rate, double *i_dc_ma, int *moved,
+                                ncm_error *err)
+{
+    ncm_status st = ncm_vowel_config_check(c, err);
+    if (st)
+        return st;
+    if (!dev || !f_in_mhz || !state || !target || !i_dc_ma)
+        return ncm_error_set(err, NCM_ERR_ARG, "learning step: expected non-NULL arrays");
+    if (!(rate > 0 && rate <= 1))
+        return ncm_error_set(err, NCM_ERR_ARG, "rate = %g: expected a fraction in (0, 1]",
+                             rate);
+    if (n_in < 1 || n_in > NCM_VOWEL_MAX_IN)
+        return ncm_error_set(err, NCM_ERR_ARG, "n_in = %d: expected 1 to %d inputs", n_in,
+                             NCM_VOWEL_MAX_IN);
+    chip ch = {.n_osc = c->n_osc, .n_in = n_in};
+    for (int i = 0; i < c->n_osc; i++) {
+        if (state[i] < NCM_VOWEL_FREE || state[i] >= n_in || target[i] < NCM_VOWEL_FREE ||
+            target[i] >= n_in)
+            return ncm_error_set(err, NCM_ERR_ARG,
+                                 "oscillator %d: state %d, target %d: expected -1 (free) or an "
+                                 "input 0 to %d",
+                                 i, state[i], target[i], n_in - 1);
+        if ((st = ncm_stno_check(&dev[i], "dev", err)))
+            return st;
+        if (!(i_dc_ma[i] >= c->i_min_ma && i_dc_ma[i] <= c->i_max_ma))
+            return ncm_error_set(err, NCM_ERR_ARG,
+                                 "i_dc_ma[%d] = %g: outside [%g, %g] mA", i, i_dc_ma[i],
+                                 c->i_min_ma, c->i_max_ma);
+        ch.dev[i] = dev[i];
+    }
+    for (int k = 0; k < n_in; k++)
+        if (!(f_in_mhz[k] > 0) || !isfinite(f_in_mhz[k]))
+            return ncm_error_set(err, NCM_ERR_ARG, "f_in_mhz[%d] = %g: expected > 0", k,
+                                 f_in_mhz[k]);
+    const int m = learn_step(&ch, c, f_in_mhz, state, target, rate, i_dc_ma);
+    if (moved)
+        *moved = m;
+    return NCM_OK;
+}
+
 static ncm_status check_sets(const ncm_vowel_set *a, const ncm_vowel_set *b, ncm_error *err)
 {
     if (a->n_features != b->n_features || a->n_classes != b->n_classes ||
