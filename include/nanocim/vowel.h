@@ -219,14 +219,17 @@ typedef struct {
     ncm_stno_params device;    /* the device type (default: ncm_stno_default, 300 K) */
     int spread;                /* 1: devices drawn by ncm_stno_spread (default 1) */
     uint64_t chip_seed;        /* Philox key of the draw: one simulated chip (default 1) */
-    double w_mhz;              /* all-to-all coupling W_ij / 2 pi, MHz, >= 0 (default 1) */
+    double w_mhz;              /* all-to-all coupling W_ij / 2 pi, MHz, >= 0 (default 0.5) */
     double beta_rad;           /* coupling phase (default 0) */
-    double amp_mhz[NCM_VOWEL_MAX_IN]; /* input k's amplitude F_k / 2 pi, MHz, > 0 (default: 2
-                                       * for the first input, 1 for the others) */
+    double amp_mhz[NCM_VOWEL_MAX_IN]; /* input k's amplitude F_k / 2 pi, MHz, > 0 (default: 1.5
+                                       * for the first input, 0.8 for the others) */
+    double in_gain[NCM_VOWEL_MAX_OSC][NCM_VOWEL_MAX_IN]; /* g_ik: how strongly input k's
+                                * strip-line field drives oscillator i, in [0, 1] (default:
+                                * all 1, every oscillator under both lines) */
     double i_min_ma, i_max_ma; /* the DC current range the loop may set, mA (default 5, 14) */
 
     /* the encoding: each feature's training range onto [band_lo, band_hi] shrunk by margin */
-    double band_lo_mhz, band_hi_mhz; /* default 306, 334 */
+    double band_lo_mhz, band_hi_mhz; /* default 318, 330 */
     double margin;                   /* default 0 */
 
     /* the simulation of one sample */
@@ -241,9 +244,9 @@ typedef struct {
 
     /* the learning rule (on-line, sample by sample) */
     int epochs;            /* passes over the training set, 0 .. 10000 (default 20) */
-    double lr;             /* pull: a fraction of the detuning per step, (0, 1] (default 0.2) */
-    double push_mhz;       /* push: the step away from an unwanted lock at lr = 1, MHz, >= 0
-                            * (default 1) */
+    double lr;             /* the rate, (0, 1] (default 0.2) */
+    double push_mhz;       /* the frequency step of the rule at rate 1, MHz, >= 0 (default 2):
+                            * ncm_vowel_learn_step */
     double lr_decay;       /* the rate at epoch e is lr / (1 + lr_decay e), >= 0 (default 0.2) */
     uint64_t shuffle_seed; /* order of the samples in each epoch (default 1) */
     int learn;             /* 0: no learning (the untrained network) (default 1) */
@@ -305,8 +308,9 @@ NCM_API void ncm_vowel_train_free(ncm_vowel_training *t);
 /* One step of the learning rule (docs/vowels.md, "Learning rule") for one sample: for every
  * oscillator i whose state differs from its target, with f its free-running frequency at
  * i_dc_ma[i] (device dev[i]; the loop's calibration),
- *   target input k, not locked to it:  f += rate (f_k - f)                 pull towards input k
- *   locked to input k, target not k:   f -= rate push_mhz sign(f_k - f)    push away from it
+ *   target input k, not locked to it:  f += sign(f_k - f) min(s, |f_k - f|)   pull towards k
+ *   locked to input k, target not k:   f -= sign(f_k - f) s                    push away
+ * with s = rate push_mhz
  * and i_dc_ma[i] becomes the current at which dev[i] runs free at the new f, within
  * [c->i_min_ma, c->i_max_ma]. f_in_mhz[k]: the sample's input frequencies. *moved (may be NULL):
  * the oscillators changed. NCM_ERR_ARG for a bad rate (in (0, 1]), state or target. */

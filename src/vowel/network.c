@@ -16,6 +16,7 @@
  * function of what it is, never of the thread that ran it. */
 #define EVAL_STREAM (UINT64_C(1) << 40)
 #define MAP_STREAM (UINT64_C(1) << 41)
+#define DESIGN_STREAM (UINT64_C(1) << 42)
 
 void ncm_vowel_config_default(ncm_vowel_config *c)
 {
@@ -24,15 +25,18 @@ void ncm_vowel_config_default(ncm_vowel_config *c)
     ncm_stno_default(&c->device);
     c->spread = 1;
     c->chip_seed = 1;
-    c->w_mhz = 1;
+    c->w_mhz = 0.5;
     c->beta_rad = 0;
-    c->amp_mhz[0] = 2;
+    c->amp_mhz[0] = 1.5;
     for (int k = 1; k < NCM_VOWEL_MAX_IN; k++)
-        c->amp_mhz[k] = 1;
+        c->amp_mhz[k] = 0.8;
+    for (int i = 0; i < NCM_VOWEL_MAX_OSC; i++)
+        for (int k = 0; k < NCM_VOWEL_MAX_IN; k++)
+            c->in_gain[i][k] = 1;
     c->i_min_ma = 5;
     c->i_max_ma = 14;
-    c->band_lo_mhz = 306;
-    c->band_hi_mhz = 334;
+    c->band_lo_mhz = 318;
+    c->band_hi_mhz = 330;
     c->margin = 0;
     c->dt_ns = 0;
     c->t_transient_ns = 200;
@@ -42,7 +46,7 @@ void ncm_vowel_config_default(ncm_vowel_config *c)
     c->design_seed = 1;
     c->epochs = 20;
     c->lr = 0.2;
-    c->push_mhz = 1;
+    c->push_mhz = 2;
     c->lr_decay = 0.2;
     c->shuffle_seed = 1;
     c->learn = 1;
@@ -69,6 +73,12 @@ ncm_status ncm_vowel_config_check(const ncm_vowel_config *c, ncm_error *err)
             return ncm_error_set(err, NCM_ERR_ARG,
                                  "amp_mhz[%d] = %g: expected a finite amplitude > 0 MHz", k,
                                  c->amp_mhz[k]);
+    for (int i = 0; i < c->n_osc; i++)
+        for (int k = 0; k < NCM_VOWEL_MAX_IN; k++)
+            if (!(c->in_gain[i][k] >= 0 && c->in_gain[i][k] <= 1))
+                return ncm_error_set(err, NCM_ERR_ARG,
+                                     "in_gain[%d][%d] = %g: expected a gain in [0, 1]", i, k,
+                                     c->in_gain[i][k]);
     if (!(c->i_min_ma > c->device.i_th_ma) || !(c->i_max_ma > c->i_min_ma) ||
         !isfinite(c->i_max_ma))
         return ncm_error_set(err, NCM_ERR_ARG,
@@ -146,6 +156,7 @@ typedef struct {
     ncm_stno_params dev[NCM_VOWEL_MAX_OSC];
     int n_osc, n_in;
     double amp[NCM_VOWEL_MAX_IN];
+    double gain[NCM_VOWEL_MAX_OSC * NCM_VOWEL_MAX_IN]; /* [i * n_in + k] */
 } chip;
 
 static void chip_free(chip *ch)
@@ -164,6 +175,9 @@ static ncm_status chip_new(const ncm_vowel_config *c, int n_in, int coupled, chi
     ch->n_in = n_in;
     for (int k = 0; k < n_in; k++)
         ch->amp[k] = c->amp_mhz[k];
+    for (int i = 0; i < c->n_osc; i++)
+        for (int k = 0; k < n_in; k++)
+            ch->gain[i * n_in + k] = c->in_gain[i][k];
     ncm_status st = NCM_OK;
     if (c->spread)
         st = ncm_stno_spread(&c->device, c->n_osc, c->chip_seed, ch->dev, err);
@@ -204,9 +218,9 @@ static ncm_status chip_new(const ncm_vowel_config *c, int n_in, int coupled, chi
 
 /* Simulates n samples (input frequencies f[n * n_in]) at currents i_dc and writes their states
  * (state[n * n_osc]); runs r use noise stream stream0 + r. */
-static ncm_status chip_run(const chip *ch, const ncm_vowel_config *c, const double *i_dc,
-                           const double *f, int64_t n, uint64_t stream0, int threads,
-                           int8_t *state, ncm_error *err)
+static ncm_status chip_run_any(const chip *ch, const ncm_vowel_config *c, const double *i_dc,
+                               int per_run, const double *f, int64_t n, uint64_t stream0,
+                               int threads, int8_t *state, ncm_error *err)
 {
     const int no = ch->n_osc, ni = ch->n_in;
     double *amp = malloc(sizeof(double) * (size_t)(n * ni));
@@ -222,10 +236,10 @@ static ncm_status chip_run(const chip *ch, const ncm_vowel_config *c, const doub
         for (int k = 0; k < ni; k++)
             amp[r * ni + k] = ch->amp[k];
         for (int i = 0; i < no; i++)
-            cur[r * no + i] = i_dc[i];
+            cur[r * no + i] = per_run ? i_dc[r * no + i] : i_dc[i];
     }
     ncm_stno_batch b = {.n_runs = (int)n, .n_in = ni, .f_in_mhz = f, .amp_mhz = amp,
-                        .i_dc_ma = cur};
+                        .in_gain = ch->gain, .i_dc_ma = cur};
     ncm_stno_sim sim = {.dt_ns = c->dt_ns, .t_transient_ns = c->t_transient_ns,
                         .t_window_ns = c->t_window_ns, .seed = c->noise_seed,
                         .stream0 = stream0};
@@ -243,6 +257,21 @@ done:
     return st;
 }
 
+/* The same network state for every sample (i_dc[n_osc]), or one per run (i_dc[n * n_osc]). */
+static ncm_status chip_run(const chip *ch, const ncm_vowel_config *c, const double *i_dc,
+                           const double *f, int64_t n, uint64_t stream0, int threads,
+                           int8_t *state, ncm_error *err)
+{
+    return chip_run_any(ch, c, i_dc, 0, f, n, stream0, threads, state, err);
+}
+
+static ncm_status chip_run_currents(const chip *ch, const ncm_vowel_config *c,
+                                    const double *i_dc, const double *f, int64_t n,
+                                    uint64_t stream0, int threads, int8_t *state, ncm_error *err)
+{
+    return chip_run_any(ch, c, i_dc, 1, f, n, stream0, threads, state, err);
+}
+
 /* The number of oscillator-steps of n samples (for the report). */
 static double chip_steps(const chip *ch, const ncm_vowel_config *c, const double *i_dc,
                          const double *f, int64_t n)
@@ -251,7 +280,7 @@ static double chip_steps(const chip *ch, const ncm_vowel_config *c, const double
     for (int k = 0; k < ch->n_in; k++)
         amp[k] = ch->amp[k];
     ncm_stno_batch b = {.n_runs = 1, .n_in = ch->n_in, .f_in_mhz = f, .amp_mhz = amp,
-                        .i_dc_ma = i_dc};
+                        .in_gain = ch->gain, .i_dc_ma = i_dc};
     ncm_stno_sim sim = {.dt_ns = c->dt_ns};
     if (ncm_stno_sim_resolve(ch->net, &b, &sim, NULL))
         return 0;
@@ -307,10 +336,10 @@ typedef struct {
     const double *f;      /* [n * n_in] */
     const int32_t *label; /* [n] */
     int n_grid;
-    double *grid_f;  /* [n_grid] candidate frequencies */
-    double *grid_lo; /* [n_grid * n_in] locking edges relative to the frequency (lo < 0) */
-    double *grid_hi;
-    int8_t *states; /* [n * n_osc] scratch */
+    double *grid_i;  /* [n_grid] candidate currents of the mean device */
+    int8_t *table;   /* [n_osc][n_grid * n]: the state of one mean device with oscillator i's
+                      * input gains at current g for sample r */
+    int8_t *states;  /* [n * n_osc] scratch */
     int64_t *keys;  /* [n] */
     pat_count *pc;  /* [n] */
 } design;
@@ -318,21 +347,9 @@ typedef struct {
 static void design_states(const design *d, const int *pos, int8_t *states)
 {
     for (int64_t r = 0; r < d->n; r++)
-        for (int i = 0; i < d->n_osc; i++) {
-            const int g = pos[i];
-            int best = NCM_VOWEL_FREE;
-            double bestq = INFINITY;
-            for (int k = 0; k < d->n_in; k++) {
-                const double x = d->f[r * d->n_in + k] - d->grid_f[g];
-                const double lo = d->grid_lo[g * d->n_in + k], hi = d->grid_hi[g * d->n_in + k];
-                if (x < lo || x > hi)
-                    continue;
-                const double q = x < 0 ? x / lo : x / hi; /* 0 at the centre, 1 at an edge */
-                if (q < bestq)
-                    bestq = q, best = k;
-            }
-            states[r * d->n_osc + i] = (int8_t)best;
-        }
+        for (int i = 0; i < d->n_osc; i++)
+            states[r * d->n_osc + i] =
+                d->table[((int64_t)i * d->n_grid + pos[i]) * d->n + r];
 }
 
 static int64_t pattern_code(const int8_t *s, int n_osc, int n_in)
@@ -448,38 +465,60 @@ static double design_eval(design *d, const int *pos, int8_t *targets)
 
 /* Chooses targets and the oscillators' free-running frequencies (v[], MHz). */
 static ncm_status design_run(const ncm_vowel_config *c, const double *f, const int32_t *label,
-                             int64_t n, int n_in, int n_classes, int8_t *targets, double *v,
-                             double *train_acc, ncm_error *err)
+                             int64_t n, int n_in, int n_classes, int threads, int8_t *targets,
+                             double *v, double *train_acc, ncm_error *err)
 {
     design d = {.c = c, .n_osc = c->n_osc, .n_in = n_in, .n_classes = n_classes, .n = n,
                 .f = f, .label = label};
-    const double flo = free_freq(&c->device, c->i_min_ma), fhi = free_freq(&c->device,
-                                                                           c->i_max_ma);
+    const double flo = free_freq(&c->device, c->i_min_ma);
+    const double fhi = free_freq(&c->device, c->i_max_ma);
     d.n_grid = 96;
-    d.grid_f = malloc(sizeof(double) * (size_t)d.n_grid);
-    d.grid_lo = malloc(sizeof(double) * (size_t)(d.n_grid * n_in));
-    d.grid_hi = malloc(sizeof(double) * (size_t)(d.n_grid * n_in));
+    d.grid_i = malloc(sizeof(double) * (size_t)d.n_grid);
+    d.table = malloc((size_t)(c->n_osc * d.n_grid * n));
     d.states = malloc((size_t)(n * c->n_osc));
     d.keys = malloc(sizeof(int64_t) * (size_t)n);
     d.pc = malloc(sizeof(pat_count) * (size_t)n);
     ncm_status st = NCM_OK;
-    if (!d.grid_f || !d.grid_lo || !d.grid_hi || !d.states || !d.keys || !d.pc) {
+    chip one = {0};
+    double *fg = malloc(sizeof(double) * (size_t)(d.n_grid * n * n_in));
+    double *ig = malloc(sizeof(double) * (size_t)(d.n_grid * n));
+    if (!d.grid_i || !d.table || !d.states || !d.keys || !d.pc || !fg || !ig) {
         st = ncm_error_set(err, NCM_ERR_NOMEM, "vowel design: out of memory");
         goto done;
     }
-    for (int g = 0; g < d.n_grid; g++) {
-        const double fv = flo + (fhi - flo) * (g + 0.5) / d.n_grid;
-        const double i = current_for(&c->device, fv, c->i_min_ma, c->i_max_ma);
-        d.grid_f[g] = free_freq(&c->device, i);
-        for (int k = 0; k < n_in; k++) {
-            double lo, hi;
-            if (ncm_stno_lock_edges(&c->device, i, c->amp_mhz[k], &lo, &hi, NULL))
-                /* an input strong enough to quench the oscillation: no locking range, so the
-                 * search avoids the current */
-                lo = d.grid_f[g] + 1, hi = d.grid_f[g] - 1;
-            d.grid_lo[g * n_in + k] = lo - d.grid_f[g];
-            d.grid_hi[g * n_in + k] = hi - d.grid_f[g];
+    /* candidate currents: evenly spaced in frequency over the current range */
+    for (int g = 0; g < d.n_grid; g++)
+        d.grid_i[g] = current_for(&c->device, flo + (fhi - flo) * (g + 0.5) / d.n_grid,
+                                  c->i_min_ma, c->i_max_ma);
+    /* the table: one uncoupled mean device at every candidate current, driven by every
+     * training sample (a batch of n_grid x n runs of one oscillator, noise included), once per
+     * distinct row of input gains */
+    for (int i = 0; i < c->n_osc; i++) {
+        int same = -1;
+        for (int j = 0; j < i && same < 0; j++)
+            if (!memcmp(c->in_gain[i], c->in_gain[j], sizeof c->in_gain[i]))
+                same = j;
+        int8_t *ti = d.table + (int64_t)i * d.n_grid * n;
+        if (same >= 0) {
+            memcpy(ti, d.table + (int64_t)same * d.n_grid * n, (size_t)(d.n_grid * n));
+            continue;
         }
+        ncm_vowel_config one_c = *c;
+        one_c.n_osc = 1;
+        one_c.spread = 0;
+        memcpy(one_c.in_gain[0], c->in_gain[i], sizeof c->in_gain[i]);
+        chip_free(&one);
+        if ((st = chip_new(&one_c, n_in, 0, &one, err)))
+            goto done;
+        for (int g = 0; g < d.n_grid; g++)
+            for (int64_t r = 0; r < n; r++) {
+                memcpy(fg + ((int64_t)g * n + r) * n_in, f + r * n_in,
+                       sizeof(double) * (size_t)n_in);
+                ig[(int64_t)g * n + r] = d.grid_i[g];
+            }
+        if ((st = chip_run_currents(&one, c, ig, fg, (int64_t)d.n_grid * n, DESIGN_STREAM,
+                                    threads, ti, err)))
+            goto done;
     }
     ncm_rng rng;
     ncm_rng_init(&rng, c->design_seed, 0);
@@ -515,11 +554,13 @@ static ncm_status design_run(const ncm_vowel_config *c, const double *f, const i
     }
     *train_acc = design_eval(&d, best_pos, targets);
     for (int i = 0; i < c->n_osc; i++)
-        v[i] = d.grid_f[best_pos[i]];
+        v[i] = free_freq(&c->device, d.grid_i[best_pos[i]]);
 done:
-    free(d.grid_f);
-    free(d.grid_lo);
-    free(d.grid_hi);
+    chip_free(&one);
+    free(fg);
+    free(ig);
+    free(d.grid_i);
+    free(d.table);
     free(d.states);
     free(d.keys);
     free(d.pc);
@@ -529,9 +570,12 @@ done:
 /* ---- learning ----------------------------------------------------------------------------------- */
 
 /* One step of the rule for one sample (docs/vowels.md, "Learning rule"): for every oscillator
- * whose state differs from its target, in the frequency the loop measures at its current,
- *   target input k, not locked to it:  f += rate (f_k - f)            (pull towards the input)
- *   locked to input k, target not k:   f -= rate push sign(f_k - f)   (push away from it)
+ * whose state differs from its target, in the frequency the loop measures at its current, with
+ * the step s = rate push_mhz,
+ *   target input k, not locked to it:  f += sign(f_k - f) min(s, |f_k - f|)   (pull towards k)
+ *   locked to input k, target not k:   f -= sign(f_k - f) s                    (push away)
+ * Fixed steps rather than steps proportional to the detuning: a far outlier of a class pulls no
+ * harder than a near one, so the stripes settle where misses and false locks balance.
  * and the current becomes the one at which that oscillator runs free at the new frequency
  * (its calibration), within [i_min, i_max]. Returns the number of oscillators moved. */
 static int learn_step(const chip *ch, const ncm_vowel_config *c, const double *fin,
@@ -542,11 +586,14 @@ static int learn_step(const chip *ch, const ncm_vowel_config *c, const double *f
         if (state[i] == target[i])
             continue;
         double fr = free_freq(&ch->dev[i], i_dc[i]);
-        if (target[i] >= 0)
-            fr += rate * (fin[target[i]] - fr);
+        const double step = rate * c->push_mhz;
+        if (target[i] >= 0) {
+            const double dx = fin[target[i]] - fr;
+            fr += fabs(dx) < step ? dx : (dx >= 0 ? step : -step);
+        }
         if (state[i] >= 0) {
             const double dx = fin[state[i]] - fr;
-            fr -= rate * c->push_mhz * (dx >= 0 ? 1 : -1);
+            fr -= dx >= 0 ? step : -step;
         }
         i_dc[i] = current_for(&ch->dev[i], fr, c->i_min_ma, c->i_max_ma);
         moved++;
@@ -680,7 +727,7 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
     /* design: targets and nominal frequencies; the untrained currents are those the mean
      * device would need for them (programmed open loop, without knowing the drawn devices) */
     double v[NCM_VOWEL_MAX_OSC];
-    if ((st = design_run(c, ftr, train->label, n, ni, nc, m->targets, v,
+    if ((st = design_run(c, ftr, train->label, n, ni, nc, threads, m->targets, v,
                          &t->design_train_accuracy, err)))
         goto fail;
     for (int i = 0; i < no; i++)
