@@ -219,7 +219,7 @@ typedef struct {
     ncm_stno_params device;    /* the device type (default: ncm_stno_default, 300 K) */
     int spread;                /* 1: devices drawn by ncm_stno_spread (default 1) */
     uint64_t chip_seed;        /* Philox key of the draw: one simulated chip (default 1) */
-    double w_mhz;              /* all-to-all coupling W_ij / 2 pi, MHz, >= 0 (default 0.5) */
+    double w_mhz;              /* all-to-all coupling W_ij / 2 pi, MHz, >= 0 (default 0.2) */
     double beta_rad;           /* coupling phase (default 0) */
     double amp_mhz[NCM_VOWEL_MAX_IN]; /* input k's amplitude F_k / 2 pi, MHz, > 0 (default: 1.5
                                        * for the first input, 0.8 for the others) */
@@ -245,7 +245,7 @@ typedef struct {
     /* the learning rule (on-line, sample by sample) */
     int epochs;            /* passes over the training set, 0 .. 10000 (default 20) */
     double lr;             /* the rate, (0, 1] (default 0.2) */
-    double push_mhz;       /* the frequency step of the rule at rate 1, MHz, >= 0 (default 2):
+    double push_mhz;       /* the frequency step of the rule at rate 1, MHz, >= 0 (default 0.5):
                             * ncm_vowel_learn_step */
     double lr_decay;       /* the rate at epoch e is lr / (1 + lr_decay e), >= 0 (default 0.2) */
     uint64_t shuffle_seed; /* order of the samples in each epoch (default 1) */
@@ -294,6 +294,9 @@ typedef struct {
     double osc_steps;                          /* oscillator-steps integrated */
     double sim_ns_per_sample;                  /* transient + window */
     double seconds;                            /* wall time */
+    /* the learned network's first step alone: every oscillator set to its designed frequency
+     * through its own calibration, before the on-line epochs (zero when learn is 0) */
+    ncm_vowel_score train_design, test_design;
 } ncm_vowel_training;
 
 /* Designs the target patterns, then learns the currents on `train` and scores the network on

@@ -25,7 +25,7 @@ void ncm_vowel_config_default(ncm_vowel_config *c)
     ncm_stno_default(&c->device);
     c->spread = 1;
     c->chip_seed = 1;
-    c->w_mhz = 0.5;
+    c->w_mhz = 0.2;
     c->beta_rad = 0;
     c->amp_mhz[0] = 1.5;
     for (int k = 1; k < NCM_VOWEL_MAX_IN; k++)
@@ -46,7 +46,7 @@ void ncm_vowel_config_default(ncm_vowel_config *c)
     c->design_seed = 1;
     c->epochs = 20;
     c->lr = 0.2;
-    c->push_mhz = 2;
+    c->push_mhz = 0.5;
     c->lr_decay = 0.2;
     c->shuffle_seed = 1;
     c->learn = 1;
@@ -747,7 +747,23 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
         t->runs += nt;
     }
 
-    /* on-line learning */
+    /* learning: the loop first sets every oscillator to its designed frequency through its own
+     * calibration (the drawn device's f(I), which it measures), then runs the on-line rule */
+    if (c->learn)
+        for (int i = 0; i < no; i++)
+            m->i_dc_ma[i] = current_for(&ch.dev[i], v[i], c->i_min_ma, c->i_max_ma);
+    if (c->learn) {
+        if ((st = chip_run(&ch, c, m->i_dc_ma, ftr, n, EVAL_STREAM, threads, states, err)))
+            goto fail;
+        score(states, train->label, n, m->targets, nc, no, NULL, &t->train_design);
+        t->runs += n;
+        if (test) {
+            if ((st = chip_run(&ch, c, m->i_dc_ma, fte, nt, EVAL_STREAM, threads, states, err)))
+                goto fail;
+            score(states, test->label, nt, m->targets, nc, no, NULL, &t->test_design);
+            t->runs += nt;
+        }
+    }
     const int epochs = c->learn ? c->epochs : 0;
     if ((st = ncm_progress_report(progress, "vowel train", 0, epochs, err)))
         goto fail;
