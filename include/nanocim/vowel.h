@@ -416,6 +416,42 @@ NCM_API ncm_status ncm_vowel_study_print(const ncm_vowel_study *s, FILE *f, ncm_
 NCM_API ncm_status ncm_vowel_study_save_json(const ncm_vowel_study *s, const char *path,
                                              ncm_error *err);
 
+/* ---- robustness: accuracy against temperature and device spread --------------------------------- */
+
+typedef enum {
+    NCM_VOWEL_SWEEP_TEMPERATURE = 0, /* the device's temperature_k, K (>= 0) */
+    NCM_VOWEL_SWEEP_SPREAD = 1       /* a factor on the device's three spread sigmas (>= 0) */
+} ncm_vowel_sweep_kind;
+
+/* "temperature_k", "spread_scale"; NULL out of range. */
+NCM_API const char *ncm_vowel_sweep_name(ncm_vowel_sweep_kind k);
+
+/* One training per value (design, calibration and on-line learning redone at that condition,
+ * the same chip seed): read-only fields. */
+typedef struct {
+    ncm_vowel_sweep_kind kind;
+    int n;
+    double *value;          /* [n] */
+    double *train_accuracy; /* [n] the learned network */
+    double *test_accuracy;  /* [n] */
+    double *untrained_test_accuracy; /* [n] at the nominal currents */
+    double seconds;
+} ncm_vowel_sweep;
+
+/* NULL (and err filled) on failure: a value out of range (naming it), 1 to 1000 values. Progress:
+ * task "vowel sweep", in points. Results do not depend on the thread count. */
+NCM_API ncm_vowel_sweep *ncm_vowel_sweep_new(const ncm_vowel_config *c, const ncm_vowel_set *train,
+                                             const ncm_vowel_set *test, ncm_vowel_sweep_kind kind,
+                                             const double *values, int n, int threads,
+                                             const ncm_progress *progress, ncm_error *err);
+NCM_API void ncm_vowel_sweep_free(ncm_vowel_sweep *s);
+/* A table: the value, train and test accuracy (%), untrained test accuracy (%). */
+NCM_API ncm_status ncm_vowel_sweep_print(const ncm_vowel_sweep *s, FILE *f, ncm_error *err);
+/* The same as CSV, atomically: header "<name>,train_accuracy,test_accuracy,
+ * untrained_test_accuracy", fractions in [0, 1]. */
+NCM_API ncm_status ncm_vowel_sweep_save_csv(const ncm_vowel_sweep *s, const char *path,
+                                            ncm_error *err);
+
 #ifdef __cplusplus
 }
 #endif
