@@ -322,7 +322,7 @@ NCM_API ncm_status ncm_vowel_learn_step(const ncm_vowel_config *c, const ncm_stn
                                         const int8_t *target, double rate, double *i_dc_ma,
                                         int *moved, ncm_error *err);
 
-/* Scores a model on a set (its selection must be the model's). pred (when not NULL) receives
+/* Scores a model on a set (the model's vowels and formants, in order; the groups may differ). pred (when not NULL) receives
  * [s->n] classes, NCM_VOWEL_UNDECIDED where undecided. */
 NCM_API ncm_status ncm_vowel_eval(const ncm_vowel_model *m, const ncm_vowel_set *s, int threads,
                                   int32_t *pred, ncm_vowel_score *out, ncm_error *err);
@@ -338,7 +338,9 @@ NCM_API ncm_status ncm_vowel_map(const ncm_vowel_model *m, const double *f1_hz, 
 /* The model as JSON (format "nanocim-vowel-model", version 1), atomically; and back. The reader
  * also takes a study's result file ("nanocim-vowel-result", ncm_vowel_study_save_json) and reads
  * its "model"; it checks every field (the message names the file and the field), the targets
- * and the currents against the configuration's range. */
+ * and the currents against the configuration's range. Load errors: NCM_ERR_FORMAT (NCM_ERR_VERSION
+ * for a newer version, NCM_ERR_IO), *m then zeroed; save refuses (NCM_ERR_ARG) a model load would.
+ * Seeds above 2^53 are written as decimal strings (a JSON number is exact only up to 2^53). */
 NCM_API ncm_status ncm_vowel_model_save(const ncm_vowel_model *m, const char *path, ncm_error *err);
 NCM_API ncm_status ncm_vowel_model_load(const char *path, ncm_vowel_model *m, ncm_error *err);
 

@@ -862,9 +862,17 @@ ncm_status ncm_vowel_eval(const ncm_vowel_model *m, const ncm_vowel_set *s, int 
         return st;
     if (!s || !out)
         return ncm_error_set(err, NCM_ERR_ARG, "set and score: expected non-NULL");
-    if (memcmp(&s->select, &m->select, sizeof s->select) || s->n_features != m->n_in)
+    /* the speaker groups may differ (a network trained on women, scored on men) */
+    int same = s->n_features == m->n_in && s->n_classes == m->n_classes &&
+               s->select.n_vowels == m->select.n_vowels &&
+               s->select.n_formants == m->select.n_formants;
+    for (int k = 0; same && k < m->select.n_vowels; k++)
+        same = s->select.vowels[k] == m->select.vowels[k];
+    for (int k = 0; same && k < m->select.n_formants; k++)
+        same = s->select.formants[k] == m->select.formants[k];
+    if (!same)
         return ncm_error_set(err, NCM_ERR_ARG,
-                             "set: its selection (groups, vowels, formants) is not the model's");
+                             "set: its vowels or formants (in order) are not the model's");
     double *f = malloc(sizeof(double) * (size_t)(s->n * m->n_in));
     int8_t *states = malloc((size_t)(s->n * m->n_osc));
     chip ch = {0};
