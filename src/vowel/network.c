@@ -114,6 +114,8 @@ ncm_status ncm_vowel_config_check(const ncm_vowel_config *c, ncm_error *err)
     if (!(c->lr_decay >= 0) || !isfinite(c->lr_decay))
         return ncm_error_set(err, NCM_ERR_ARG, "lr_decay = %g: expected a finite rate >= 0",
                              c->lr_decay);
+    if (c->spread != 0 && c->spread != 1)
+        return ncm_error_set(err, NCM_ERR_ARG, "spread = %d: expected 0 or 1", c->spread);
     if (c->learn != 0 && c->learn != 1)
         return ncm_error_set(err, NCM_ERR_ARG, "learn = %d: expected 0 or 1", c->learn);
     return NCM_OK;
@@ -643,13 +645,25 @@ ncm_status ncm_vowel_learn_step(const ncm_vowel_config *c, const ncm_stno_params
     return NCM_OK;
 }
 
+/* The same classes and features, in order (the unused tail of the selection's arrays and the
+ * speaker groups do not matter). */
+static int same_task(const ncm_vowel_set *s, int n_classes, int n_features,
+                     const ncm_vowel_select *sel)
+{
+    int same = s->n_features == n_features && s->n_classes == n_classes &&
+               s->select.n_vowels == sel->n_vowels && s->select.n_formants == sel->n_formants;
+    for (int k = 0; same && k < sel->n_vowels; k++)
+        same = s->select.vowels[k] == sel->vowels[k];
+    for (int k = 0; same && k < sel->n_formants; k++)
+        same = s->select.formants[k] == sel->formants[k];
+    return same;
+}
+
 static ncm_status check_sets(const ncm_vowel_set *a, const ncm_vowel_set *b, ncm_error *err)
 {
-    if (a->n_features != b->n_features || a->n_classes != b->n_classes ||
-        memcmp(&a->select, &b->select, sizeof a->select))
+    if (!same_task(b, a->n_classes, a->n_features, &a->select))
         return ncm_error_set(err, NCM_ERR_ARG,
-                             "training and test sets: different selections (classes or "
-                             "features)");
+                             "training and test sets: different vowels or formants");
     return NCM_OK;
 }
 
@@ -863,14 +877,7 @@ ncm_status ncm_vowel_eval(const ncm_vowel_model *m, const ncm_vowel_set *s, int 
     if (!s || !out)
         return ncm_error_set(err, NCM_ERR_ARG, "set and score: expected non-NULL");
     /* the speaker groups may differ (a network trained on women, scored on men) */
-    int same = s->n_features == m->n_in && s->n_classes == m->n_classes &&
-               s->select.n_vowels == m->select.n_vowels &&
-               s->select.n_formants == m->select.n_formants;
-    for (int k = 0; same && k < m->select.n_vowels; k++)
-        same = s->select.vowels[k] == m->select.vowels[k];
-    for (int k = 0; same && k < m->select.n_formants; k++)
-        same = s->select.formants[k] == m->select.formants[k];
-    if (!same)
+    if (!same_task(s, m->n_classes, m->n_in, &m->select))
         return ncm_error_set(err, NCM_ERR_ARG,
                              "set: its vowels or formants (in order) are not the model's");
     double *f = malloc(sizeof(double) * (size_t)(s->n * m->n_in));
