@@ -62,6 +62,7 @@ int cmd_sweep(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_rram(int argc, char **argv);
 int cmd_stno(int argc, char **argv);
+int cmd_vowels(int argc, char **argv);
 /* The demo's oscillator part (cmd_stno.c). */
 int stno_demo(void);
 

@@ -21,6 +21,7 @@ static const char *USAGE =
     "  sweep     accuracy of models on chips over fault rates, conditions, arrays (MPI)\n"
     "  rram      HfO2 RRAM devices and cells: bit error rates, energy, calibration\n"
     "  stno      spin-torque nano-oscillators: time traces, locking maps\n"
+    "  vowels    vowel recognition with coupled oscillators (Romera et al. 2018): train, eval\n"
     "  version   print the version and the OpenBLAS kernel in use\n";
 
 int main(int argc, char **argv)
@@ -57,6 +58,8 @@ int main(int argc, char **argv)
         return cmd_stno(argc - 1, argv + 1);
     if (!strcmp(cmd, "rram"))
         return cmd_rram(argc - 1, argv + 1);
+    if (!strcmp(cmd, "vowels"))
+        return cmd_vowels(argc - 1, argv + 1);
     if (!strcmp(cmd, "demo"))
         return cmd_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {

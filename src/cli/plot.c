@@ -1,4 +1,5 @@
-/* Line plots with PLplot (see plot.h), with optional vertical error bars (plerry). */
+/* Line plots with PLplot (see plot.h), with optional vertical error bars (plerry); stacked bars;
+ * class maps. */
 #include "cli/plot.h"
 
 #include <float.h>
@@ -278,5 +279,120 @@ ncm_status cli_plot_stacked(const char *path, const char *title, const char *yla
     pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_RIGHT,
              0.02, 0.0, 0.1, 0, 15, 1, 0, 0, nseg, opt, 1.0, 0.8, 2.0, 1.0, tc, seg_labels, fc,
              fs, fsc, flw, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    return page_close(tmp, path, NCM_OK, err);
+}
+
+/* Class colours for cli_plot_classmap: strong for the points, pale (the same hue mixed 60 %
+ * with white) for the regions; colours 16 .. 31 and 32 .. 47 of cmap0, grey at 48. */
+static const unsigned char CLASS_RGB[16][3] = {
+    {31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},  {148, 103, 189},
+    {140, 86, 75},  {227, 119, 194}, {188, 189, 34}, {23, 190, 207}, {0, 0, 128},
+    {128, 128, 0},  {0, 128, 128},  {255, 215, 0},  {128, 0, 0},    {0, 255, 127},
+    {255, 0, 255}};
+enum { STRONG0 = 16, PALE0 = 32, GREY = 48 };
+
+ncm_status cli_plot_classmap(const char *path, const cli_classmap *m, ncm_error *err)
+{
+    const char *dev = device_for(path);
+    if (!dev)
+        return cli_plot_check_path(path, err);
+    if (m->nx < 2 || m->ny < 2 || m->n_classes < 1 || m->n_classes > 16)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "%s: a %d x %d grid of %d classes: expected at least 2 x 2 cells "
+                             "and 1 to 16 classes",
+                             path, m->nx, m->ny, m->n_classes);
+    const double dx = (m->x[m->nx - 1] - m->x[0]) / (m->nx - 1);
+    const double dy = (m->y[m->ny - 1] - m->y[0]) / (m->ny - 1);
+    if (!(dx > 0) || !(dy > 0) || !isfinite(dx) || !isfinite(dy))
+        return ncm_error_set(err, NCM_ERR_ARG, "%s: the grid must increase along both axes",
+                             path);
+    const double x0 = m->x[0] - 0.5 * dx, x1 = m->x[m->nx - 1] + 0.5 * dx;
+    const double y0 = m->y[0] - 0.5 * dy, y1 = m->y[m->ny - 1] + 0.5 * dy;
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    page_open(dev, tmp, 900, 1);
+    plscmap0n(GREY + 1);
+    plscol0(0, 255, 255, 255); /* plscmap0n may reset the first colours */
+    plscol0(15, 0, 0, 0);
+    for (int c = 0; c < 16; c++) {
+        const unsigned char *k = CLASS_RGB[c];
+        plscol0(STRONG0 + c, k[0], k[1], k[2]);
+        plscol0(PALE0 + c, (PLINT)(255 - 0.4 * (255 - k[0])), (PLINT)(255 - 0.4 * (255 - k[1])),
+                (PLINT)(255 - 0.4 * (255 - k[2])));
+    }
+    plscol0(GREY, 200, 200, 200);
+    plcol0(15);
+    pladv(0);
+    plvpor(0.11, 0.80, 0.11, 0.91); /* room at the right for the legend */
+    plwind(x0, x1, y0, y1);
+    /* the regions: one rectangle per run of equal cells along a row */
+    int undecided = 0;
+    for (int j = 0; j < m->ny; j++)
+        for (int i = 0; i < m->nx;) {
+            const int32_t c = m->cls[(int64_t)j * m->nx + i];
+            int e = i + 1;
+            while (e < m->nx && m->cls[(int64_t)j * m->nx + e] == c)
+                e++;
+            const int known = c >= 0 && c < m->n_classes;
+            undecided |= !known;
+            PLFLT rx[4] = {m->x[i] - 0.5 * dx, m->x[e - 1] + 0.5 * dx, m->x[e - 1] + 0.5 * dx,
+                           m->x[i] - 0.5 * dx};
+            /* a hair taller than the cell, so that no seam shows between rows */
+            PLFLT ry[4] = {m->y[j] - 0.51 * dy, m->y[j] - 0.51 * dy, m->y[j] + 0.51 * dy,
+                           m->y[j] + 0.51 * dy};
+            plcol0(known ? PALE0 + c : GREY);
+            plfill(4, rx, ry);
+            i = e;
+        }
+    /* the points: a black disc under a smaller coloured one */
+    PLFLT *qx = malloc(sizeof(PLFLT) * (size_t)(m->np + 1));
+    PLFLT *qy = malloc(sizeof(PLFLT) * (size_t)(m->np + 1));
+    if (!qx || !qy) {
+        free(qx), free(qy);
+        return page_close(tmp, path, ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", path),
+                          err);
+    }
+    for (int c = 0; c < m->n_classes; c++) {
+        int n = 0;
+        for (int k = 0; k < m->np; k++)
+            if (m->pcls[k] == c && isfinite(m->px[k]) && isfinite(m->py[k]))
+                qx[n] = m->px[k], qy[n] = m->py[k], n++;
+        if (!n)
+            continue;
+        plcol0(15);
+        plssym(0, 1.5);
+        plpoin(n, qx, qy, 17);
+        plcol0(STRONG0 + c);
+        plssym(0, 1.0);
+        plpoin(n, qx, qy, 17);
+    }
+    free(qx), free(qy);
+    plssym(0, 1.0);
+    plcol0(15);
+    plbox("bcnst", 0.0, 0, "bcnstv", 0.0, 0);
+    pllab(m->xlabel, m->ylabel, m->title);
+    /* the legend: each class's region colour with its point colour */
+    PLINT opt[17], bc[17], bp[17], tc[17], sc[17], sn[17];
+    PLFLT bs[17], bw[17], ss[17];
+    const char *text[17], *sym[17];
+    int nl = 0;
+    for (int c = 0; c < m->n_classes; c++, nl++) {
+        opt[nl] = PL_LEGEND_COLOR_BOX | PL_LEGEND_SYMBOL;
+        bc[nl] = PALE0 + c, bp[nl] = 0, bs[nl] = 1.0, bw[nl] = 1.0;
+        sc[nl] = STRONG0 + c, ss[nl] = 1.0, sn[nl] = 1, sym[nl] = "#[0x25cf]"; /* a disc */
+        tc[nl] = 15;
+        text[nl] = m->labels[c];
+    }
+    if (undecided) {
+        opt[nl] = PL_LEGEND_COLOR_BOX;
+        bc[nl] = GREY, bp[nl] = 0, bs[nl] = 1.0, bw[nl] = 1.0;
+        sc[nl] = 15, ss[nl] = 1.0, sn[nl] = 1, sym[nl] = "";
+        tc[nl] = 15;
+        text[nl++] = "undecided";
+    }
+    PLFLT lw_out, lh_out;
+    pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
+             PL_POSITION_RIGHT | PL_POSITION_OUTSIDE, 0.01, 0.0, 0.04, 0, 15, 1, 0, 0, nl, opt,
+             0.8, 0.8, 2.0, 0.0, tc, text, bc, bp, bs, bw, NULL, NULL, NULL, sc, ss, sn, sym);
     return page_close(tmp, path, NCM_OK, err);
 }

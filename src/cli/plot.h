@@ -1,7 +1,10 @@
 /* Line plots for result files (PLplot, cairo devices): PNG, SVG or PDF by the file's extension,
- * written to a temporary file and renamed; optionally with a vertical error bar at each point. */
+ * written to a temporary file and renamed; optionally with a vertical error bar at each point.
+ * Also stacked bars and class maps. */
 #ifndef NCM_CLI_PLOT_H
 #define NCM_CLI_PLOT_H
+
+#include <stdint.h>
 
 #include "nanocim/error.h"
 
@@ -41,6 +44,23 @@ ncm_status cli_plot_panels(const char *path, const cli_panel *panels, int n_pane
 ncm_status cli_plot_stacked(const char *path, const char *title, const char *ylabel,
                             const char *const *bar_labels, int nb, const char *const *seg_labels,
                             int nseg, const double *v, ncm_error *err);
+/* A map of classes over a plane, with points on it (the vowel command's synchronization map):
+ * the cells of an nx x ny grid, cell (i, j) centred at (x[i], y[j]) (increasing, evenly spaced),
+ * filled in a pale colour of class cls[j * nx + i] (0 .. n_classes - 1; < 0: grey, "undecided"),
+ * then the points (px[k], py[k]) in the strong colour of class pcls[k], outlined in black; a
+ * legend at the right with labels[c] (n_classes <= 16) and "undecided" when a cell is. */
+typedef struct {
+    const char *title, *xlabel, *ylabel;
+    const double *x, *y;
+    int nx, ny;
+    const int32_t *cls;
+    int n_classes;
+    const char *const *labels;
+    const double *px, *py;
+    const int32_t *pcls;
+    int np;
+} cli_classmap;
+ncm_status cli_plot_classmap(const char *path, const cli_classmap *m, ncm_error *err);
 /* NCM_OK when path ends in .png, .svg or .pdf (what cli_plot writes), else NCM_ERR_ARG with
  * "PATH: figure type unknown (use .png, .svg or .pdf)". For checking before a long run. */
 ncm_status cli_plot_check_path(const char *path, ncm_error *err);
