@@ -327,6 +327,14 @@ NCM_API ncm_status ncm_vowel_learn_step(const ncm_vowel_config *c, const ncm_stn
 NCM_API ncm_status ncm_vowel_eval(const ncm_vowel_model *m, const ncm_vowel_set *s, int threads,
                                   int32_t *pred, ncm_vowel_score *out, ncm_error *err);
 
+/* A score as JSON (format "nanocim-vowel-eval", version 1), atomically: "model" (model_path),
+ * "data" (the set's source), "split", "classes" (vowel codes), "n", "correct", "undecided",
+ * "accuracy" and "confusion" (rows: true class). */
+NCM_API ncm_status ncm_vowel_score_save_json(const ncm_vowel_score *sc, const ncm_vowel_model *m,
+                                            const char *model_path, const char *data_source,
+                                            const char *split, const char *path,
+                                            ncm_error *err);
+
 /* The synchronization map: the model's class at every point of an n1 x n2 grid of the formant
  * plane (features 0 and 1, Hz), pred[j * n1 + i] at (f1[i], f2[j]), NCM_VOWEL_UNDECIDED where
  * undecided. Other features (a third formant) are held at mid[] (Hz; NULL: the middle of the

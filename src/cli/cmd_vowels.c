@@ -10,7 +10,7 @@
  * The options fill the library's plain values (ncm_vowel_select, ncm_vowel_config); the library
  * checks them, trains, scores and writes the result file; this file parses, prints and plots, and
  * names its options in the messages about the fields they set. The one file format written here
- * is eval's small --json score (save_eval_json below): pure formatting of an ncm_vowel_score. */
+ * is nothing: eval's --json score is ncm_vowel_score_save_json. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -24,7 +24,6 @@
 #include "cli/progress_bar.h"
 #include "nanocim/stno.h"
 #include "nanocim/vowel.h"
-#include "util/json.h"
 
 /* The map's grid (points per axis) and its margin around the data (a fraction of the range). */
 enum { MAP_N = 120 };
@@ -689,40 +688,6 @@ static const char *EVAL_USAGE =
     "  --json FILE        the score (JSON: accuracy, correct, undecided, n, confusion)\n"
     "  -q                 quiet: prints only the accuracy, %\n";
 
-/* The score as JSON ("nanocim-vowel-eval", version 1), atomically. A CLI-side writer: pure
- * formatting of the library's ncm_vowel_score, its model and data named. */
-static ncm_status save_eval_json(const char *path, const char *model_path, const ncm_vowel_model *m,
-                                 const ncm_vowel_set *set, const char *split,
-                                 const ncm_vowel_score *sc, ncm_error *err)
-{
-    cJSON *o = cJSON_CreateObject();
-    int ok = o && cJSON_AddStringToObject(o, "format", "nanocim-vowel-eval") &&
-             cJSON_AddNumberToObject(o, "version", 1) && ncm_json_add_producer(o) &&
-             cJSON_AddStringToObject(o, "model", model_path) &&
-             cJSON_AddStringToObject(o, "data", set->source) &&
-             cJSON_AddStringToObject(o, "split", split);
-    cJSON *classes = ok ? cJSON_AddArrayToObject(o, "classes") : NULL;
-    for (int c = 0; classes && c < m->n_classes; c++)
-        ok &=
-            cJSON_AddItemToArray(classes, cJSON_CreateString(ncm_vowel_code(m->select.vowels[c])));
-    ok = ok && classes && cJSON_AddNumberToObject(o, "n", (double)sc->n) &&
-         cJSON_AddNumberToObject(o, "correct", (double)sc->correct) &&
-         cJSON_AddNumberToObject(o, "undecided", (double)sc->undecided) &&
-         ncm_json_add_number_exact(o, "accuracy", sc->accuracy);
-    cJSON *conf = ok ? cJSON_AddArrayToObject(o, "confusion") : NULL;
-    for (int t = 0; conf && t < sc->n_classes; t++) {
-        cJSON *row = cJSON_CreateArray();
-        ok &= row && cJSON_AddItemToArray(conf, row);
-        for (int p = 0; ok && p < sc->n_classes; p++)
-            ok &= cJSON_AddItemToArray(
-                row, cJSON_CreateNumber((double)sc->confusion[t * sc->n_classes + p]));
-    }
-    ncm_status st = ok && conf ? ncm_json_write(path, o, err)
-                               : ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", path);
-    cJSON_Delete(o);
-    return st;
-}
-
 static int cmd_vowels_eval(int argc, char **argv)
 {
     data_opts d;
@@ -820,7 +785,7 @@ static int cmd_vowels_eval(int argc, char **argv)
     }
     if (!stdout_ok())
         goto done;
-    if (json && save_eval_json(json, model_path, &m, set, split, &sc, &err)) {
+    if (json && ncm_vowel_score_save_json(&sc, &m, model_path, set->source, split, json, &err)) {
         cli_error("--json %s", err.msg);
         goto done;
     }

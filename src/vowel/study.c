@@ -1137,3 +1137,37 @@ ncm_status ncm_vowel_study_save_json(const ncm_vowel_study *s, const char *path,
     put(&d, root, "timing", tm);
     return finish(&d, root, path, err);
 }
+
+ncm_status ncm_vowel_score_save_json(const ncm_vowel_score *sc, const ncm_vowel_model *m,
+                                    const char *model_path, const char *data_source,
+                                    const char *split, const char *path, ncm_error *err)
+{
+    if (!sc || !m || !model_path || !data_source || !split || !path)
+        return ncm_error_set(err, NCM_ERR_ARG, "score JSON: expected non-NULL arguments");
+    cJSON *o = cJSON_CreateObject();
+    int ok = o && cJSON_AddStringToObject(o, "format", "nanocim-vowel-eval") &&
+             cJSON_AddNumberToObject(o, "version", 1) && ncm_json_add_producer(o) &&
+             cJSON_AddStringToObject(o, "model", model_path) &&
+             cJSON_AddStringToObject(o, "data", data_source) &&
+             cJSON_AddStringToObject(o, "split", split);
+    cJSON *classes = ok ? cJSON_AddArrayToObject(o, "classes") : NULL;
+    for (int c = 0; classes && c < m->n_classes; c++)
+        ok &=
+            cJSON_AddItemToArray(classes, cJSON_CreateString(ncm_vowel_code(m->select.vowels[c])));
+    ok = ok && classes && cJSON_AddNumberToObject(o, "n", (double)sc->n) &&
+         cJSON_AddNumberToObject(o, "correct", (double)sc->correct) &&
+         cJSON_AddNumberToObject(o, "undecided", (double)sc->undecided) &&
+         ncm_json_add_number_exact(o, "accuracy", sc->accuracy);
+    cJSON *conf = ok ? cJSON_AddArrayToObject(o, "confusion") : NULL;
+    for (int t = 0; conf && t < sc->n_classes; t++) {
+        cJSON *row = cJSON_CreateArray();
+        ok &= row && cJSON_AddItemToArray(conf, row);
+        for (int p = 0; ok && p < sc->n_classes; p++)
+            ok &= cJSON_AddItemToArray(
+                row, cJSON_CreateNumber((double)sc->confusion[t * sc->n_classes + p]));
+    }
+    ncm_status st = ok && conf ? ncm_json_write(path, o, err)
+                               : ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", path);
+    cJSON_Delete(o);
+    return st;
+}
