@@ -288,6 +288,34 @@ check "the train help gives the defaults" \
     'grep -q "default 48" "$TMP/ht" && grep -q "default ae,ah,aw,eh,er,ih,iy" "$TMP/ht" && grep -q "default 4)" "$TMP/ht"'
 check "the top-level usage lists vowels" '"$NANOCIM" --help | grep -q "^  vowels "'
 
+# ---- sweep: accuracy against temperature and device spread ------------------------------------
+"$NANOCIM" vowels sweep --temperature-list 0,300 "${SYN[@]}" "${FAST[@]}" --csv "$TMP/sw.csv" \
+    >"$TMP/swout" 2>"$TMP/err"
+check "sweep over temperatures succeeds" '[ $? -eq 0 ] && ! grep -q "^nanocim:" "$TMP/err"'
+check "sweep prints one row per temperature" \
+    '[ "$(grep -cE "^ +(0|300) +[0-9.]+ +[0-9.]+ +[0-9.]+$" "$TMP/swout")" -eq 2 ]'
+check "sweep CSV has its header and a row per value" \
+    '[ "$(head -1 "$TMP/sw.csv")" = "temperature_k,train_accuracy,test_accuracy,untrained_test_accuracy" ] && [ "$(wc -l <"$TMP/sw.csv")" -eq 3 ]'
+t300=$("$NANOCIM" vowels train "${SYN[@]}" "${FAST[@]}" -q)
+s300=$("$NANOCIM" vowels sweep --temperature-list 300 "${SYN[@]}" "${FAST[@]}" -q)
+check "sweep at 300 K equals train at the default temperature" '[ -n "$t300" ] && [ "$t300" = "$s300" ]'
+"$NANOCIM" vowels sweep --spread-list 0,1 "${SYN[@]}" "${FAST[@]}" -q >"$TMP/sp" 2>"$TMP/err"
+check "sweep over spread factors prints one accuracy per value" '[ $? -eq 0 ] && [ "$(wc -l <"$TMP/sp")" -eq 2 ]'
+s1=$("$NANOCIM" vowels sweep --spread-list 1 "${SYN[@]}" "${FAST[@]}" -q --threads 1)
+s2=$("$NANOCIM" vowels sweep --spread-list 1 "${SYN[@]}" "${FAST[@]}" -q --threads 2)
+check "sweep gives the same accuracy with 1 and 2 threads" '[ -n "$s1" ] && [ "$s1" = "$s2" ]'
+for bad in "" "--spread-list 0,-1" "--temperature-list 1e5" "--temperature-list abc" \
+           "--spread-list 1 --temperature-list 300" "--temperature-list 300 --temperature 10" \
+           "--spread-list 1 -o $TMP/x.json" "--spread-list 1 --map $TMP/x.png"; do
+    rm -f "$TMP/x.json" "$TMP/x.png"
+    "$NANOCIM" vowels sweep $bad "${SYN[@]}" "${FAST[@]}" >"$TMP/o" 2>"$TMP/err"
+    rc=$?
+    check "sweep $bad: usage error in one line" '[ $rc -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "^nanocim: " "$TMP/err" && [ ! -e "$TMP/x.json" ] && [ ! -e "$TMP/x.png" ]'
+done
+mkdir -p "$TMP/csvdir"
+"$NANOCIM" vowels sweep --spread-list 1 "${SYN[@]}" "${FAST[@]}" --csv "$TMP/csvdir" >"$TMP/o" 2>"$TMP/err"
+check "sweep --csv on a folder fails at once, naming the option" '[ $? -ne 0 ] && grep -q "^nanocim: --csv" "$TMP/err" && [ "$(wc -l <"$TMP/err")" -eq 1 ]'
+
 # ---- Hillenbrand's data, when present ---------------------------------------------------------
 REAL=${NCM_VOWEL_DATA:-/work/shared/data/vowels/hillenbrand1995_vowdata.dat}
 if [ -f "$REAL" ]; then

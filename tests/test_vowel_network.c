@@ -541,6 +541,44 @@ static void test_map_gives_classes_in_range_or_undecided(void **state)
         assert_true(pred[p] == NCM_VOWEL_UNDECIDED || (pred[p] >= 0 && pred[p] < m->n_classes));
 }
 
+/* A sweep point is a training at that condition: the spread factor 1 reproduces the configured
+ * network exactly, and a value out of range is refused naming it. */
+static void test_sweep_point_equals_a_training_at_that_condition(void **state)
+{
+    (void)state;
+    ncm_vowel_config c = cheap();
+    ncm_error err = {0};
+    const double v[2] = {1, 0};
+    ncm_vowel_sweep *sw =
+        ncm_vowel_sweep_new(&c, g_train, g_test, NCM_VOWEL_SWEEP_SPREAD, v, 2, 0, NULL, &err);
+    assert_non_null(sw);
+    assert_int_equal(sw->n, 2);
+    ncm_vowel_training *t = ncm_vowel_train(&c, g_train, g_test, 0, NULL, &err);
+    assert_non_null(t);
+    assert_true(sw->test_accuracy[0] == t->test.accuracy);
+    assert_true(sw->train_accuracy[0] == t->train.accuracy);
+    assert_true(sw->untrained_test_accuracy[0] == t->test_init.accuracy);
+    c.spread = 0; /* factor 0: identical devices, as without spread */
+    ncm_vowel_training *t0 = ncm_vowel_train(&c, g_train, g_test, 0, NULL, &err);
+    assert_non_null(t0);
+    assert_true(sw->test_accuracy[1] == t0->test.accuracy);
+    ncm_vowel_train_free(t);
+    ncm_vowel_train_free(t0);
+    ncm_vowel_sweep_free(sw);
+}
+
+static void test_sweep_refuses_a_value_out_of_range(void **state)
+{
+    (void)state;
+    ncm_vowel_config c = cheap();
+    ncm_error err = {0};
+    const double v[2] = {300, -1};
+    assert_null(ncm_vowel_sweep_new(&c, g_train, g_test, NCM_VOWEL_SWEEP_TEMPERATURE, v, 2, 0,
+                                    NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_ARG);
+    assert_non_null(strstr(err.msg, "temperature_k[1] = -1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +600,8 @@ int main(void)
         cmocka_unit_test(test_study_print_writes_every_row),
         cmocka_unit_test(test_study_result_file_holds_every_block),
         cmocka_unit_test(test_map_gives_classes_in_range_or_undecided),
+        cmocka_unit_test(test_sweep_point_equals_a_training_at_that_condition),
+        cmocka_unit_test(test_sweep_refuses_a_value_out_of_range),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

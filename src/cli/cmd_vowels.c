@@ -10,7 +10,8 @@
  * The options fill the library's plain values (ncm_vowel_select, ncm_vowel_config); the library
  * checks them, trains, scores and writes the result file; this file parses, prints and plots, and
  * names its options in the messages about the fields they set. The one file format written here
- * is nothing: eval's --json score is ncm_vowel_score_save_json. */
+ * is none: eval's --json score is ncm_vowel_score_save_json. vowels sweep retrains the network
+ * at each temperature or spread level (ncm_vowel_sweep_new) and prints its table. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -377,7 +378,18 @@ static ncm_status curve_plot(const char *path, const ncm_vowel_training *t, ncm_
     return st;
 }
 
-static int cmd_vowels_train(int argc, char **argv)
+static const char *SWEEP_USAGE =
+    "usage: nanocim vowels sweep (--temperature-list LIST | --spread-list LIST) [options]\n"
+    "Trains the oscillator network again at each temperature or device-spread level (the same\n"
+    "split and chip seed) and tabulates its train and test accuracy and the untrained one.\n"
+    "  --temperature-list LIST  temperatures, K, 0..1e4 (\"0,100,300,600\" or START:STOP:STEP)\n"
+    "  --spread-list LIST       factors on the device's three spread sigmas, 0..100 (1: as is)\n"
+    "  --csv FILE               the table as CSV (fractions)\n"
+    "  -q                       quiet: prints only the test accuracies, %, one per value\n"
+    "and every data, chip, simulation and learning option of nanocim vowels train (--help there);\n"
+    "not -o, --map or --curve.\n";
+
+static int cmd_vowels_train_or_sweep(int argc, char **argv, int sweep)
 {
     data_opts d;
     data_default(&d);
@@ -387,6 +399,8 @@ static int cmd_vowels_train(int argc, char **argv)
     ncm_vowel_config_default(&cfg);
     const char *groups_s = NULL, *vowels_s = NULL, *formants_s = NULL, *device = NULL;
     const char *out = NULL, *map = NULL, *curve = NULL, *v;
+    const char *sw_list = NULL, *sw_opt = NULL, *csv = NULL;
+    ncm_vowel_sweep_kind sw_kind = NCM_VOWEL_SWEEP_TEMPERATURE;
     double temperature = -1;
     vowel_field fields[F_N] = {
         [F_OSC] = {"--osc", "n_osc", NULL},
@@ -406,12 +420,29 @@ static int cmd_vowels_train(int argc, char **argv)
     int r, nl;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv, i, "-h") || cli_flag(argv, i, "--help")) {
-            fputs(TRAIN_USAGE, stdout);
+            fputs(sweep ? SWEEP_USAGE : TRAIN_USAGE, stdout);
             return 0;
         }
         if ((r = parse_data_opt(argc, argv, &i, &d))) {
             if (r < 0)
                 return CLI_USAGE;
+        } else if (sweep && ((r = cli_opt(argc, argv, &i, "--temperature-list", &v)) ||
+                             (r = cli_opt(argc, argv, &i, "--spread-list", &v)))) {
+            if (r < 0)
+                return CLI_USAGE;
+            const int is_t = !strncmp(argv[i - (argv[i] == v)], "--temperature-list", 18);
+            if (sw_list) {
+                cli_error("%s: give one of --temperature-list and --spread-list, once",
+                          is_t ? "--temperature-list" : "--spread-list");
+                return CLI_USAGE;
+            }
+            sw_list = v;
+            sw_opt = is_t ? "--temperature-list" : "--spread-list";
+            sw_kind = is_t ? NCM_VOWEL_SWEEP_TEMPERATURE : NCM_VOWEL_SWEEP_SPREAD;
+        } else if (sweep && (r = cli_opt(argc, argv, &i, "--csv", &v))) {
+            if (r < 0)
+                return CLI_USAGE;
+            csv = v;
         } else if (cli_flag(argv, i, "--no-spread")) {
             cfg.spread = 0;
         } else if ((r = cli_opt(argc, argv, &i, "--groups", &v))) {
@@ -499,20 +530,20 @@ static int cmd_vowels_train(int argc, char **argv)
             if (r < 0)
                 return CLI_USAGE;
             device = fields[F_DEVICE].given = v;
-        } else if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
+        } else if (!sweep && (r = cli_opt(argc, argv, &i, "-o", &v))) {
             if (r < 0)
                 return CLI_USAGE;
             out = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--map", &v))) {
+        } else if (!sweep && (r = cli_opt(argc, argv, &i, "--map", &v))) {
             if (r < 0)
                 return CLI_USAGE;
             map = v;
-        } else if ((r = cli_opt(argc, argv, &i, "--curve", &v))) {
+        } else if (!sweep && (r = cli_opt(argc, argv, &i, "--curve", &v))) {
             if (r < 0)
                 return CLI_USAGE;
             curve = v;
         } else {
-            return cli_unknown("vowels train", argv[i]);
+            return cli_unknown(sweep ? "vowels sweep" : "vowels train", argv[i]);
         }
     }
     int rc = data_opts_check(&d);
@@ -577,15 +608,40 @@ static int cmd_vowels_train(int argc, char **argv)
         return CLI_USAGE;
     }
     if ((rc = cli_check_output("-o", out, 0)) || (rc = cli_check_output("--map", map, 1)) ||
-        (rc = cli_check_output("--curve", curve, 1)))
+        (rc = cli_check_output("--curve", curve, 1)) || (rc = cli_check_output("--csv", csv, 0)))
         return rc;
 
+    double *sw_values = NULL;
+    int sw_n = 0;
+    if (sweep) {
+        if (!sw_list) {
+            cli_error("vowels sweep: needs --temperature-list LIST or --spread-list LIST");
+            return CLI_USAGE;
+        }
+        if (cli_range(sw_opt, sw_list, 0, sw_kind == NCM_VOWEL_SWEEP_TEMPERATURE ? 1e4 : 100,
+                      &sw_values, &sw_n)) {
+            free(sw_values);
+            return CLI_USAGE;
+        }
+        if (sw_n > 1000) {
+            cli_error("%s %s: %d values, at most 1000", sw_opt, sw_list, sw_n);
+            free(sw_values);
+            return CLI_USAGE;
+        }
+        if (temperature >= 0 && sw_kind == NCM_VOWEL_SWEEP_TEMPERATURE) {
+            cli_error("--temperature with --temperature-list: give one of them");
+            free(sw_values);
+            return CLI_USAGE;
+        }
+    }
     /* the data */
     ncm_vowel_set *all = data_build(&d, &sel, &rc), *train = NULL, *test = NULL;
     ncm_vowel_study *s = NULL;
     vowel_map vm = {.pred = NULL};
-    if (!all)
+    if (!all) {
+        free(sw_values);
         return rc;
+    }
     if ((rc = data_split(&d, all, &train, &test)))
         goto done;
     rc = CLI_FAIL;
@@ -602,9 +658,37 @@ static int cmd_vowels_train(int argc, char **argv)
         printf("\n");
     }
 
-    /* the study, then the map (both before anything is written) */
     cli_bar bar;
     cli_bar_start(&bar, d.quiet);
+    if (sweep) { /* the robustness sweep: its table, then its CSV */
+        ncm_vowel_sweep *sw = ncm_vowel_sweep_new(&cfg, train, test, sw_kind, sw_values, sw_n,
+                                                  (int)d.threads, &bar.progress, &err);
+        cli_bar_finish(&bar);
+        if (!sw) {
+            rc = config_error(&err, fields);
+            goto done;
+        }
+        int ok = 1;
+        if (d.quiet)
+            for (int p = 0; p < sw->n; p++)
+                printf("%.2f\n", 100.0 * sw->test_accuracy[p]);
+        else if (ncm_vowel_sweep_print(sw, stdout, &err))
+            cli_error("%s", err.msg), ok = 0;
+        ok = ok && stdout_ok(); /* a table that cannot be printed leaves no CSV behind */
+        if (ok && csv && ncm_vowel_sweep_save_csv(sw, csv, &err))
+            cli_error("--csv %s", err.msg), ok = 0;
+        if (ok && !d.quiet && csv)
+            printf("table %s\n", csv);
+        if (ok && !stdout_ok()) {
+            remove_output(csv);
+            ok = 0;
+        }
+        rc = ok ? 0 : CLI_FAIL;
+        ncm_vowel_sweep_free(sw);
+        goto done;
+    }
+
+    /* the study, then the map (both before anything is written) */
     s = ncm_vowel_study_new(&cfg, train, test, NULL, (int)d.threads, &bar.progress, &err);
     if (s && map) {
         cli_bar_draw(&bar, "vowel map", 0, 1); /* the map reports no progress: a 0 % bar */
@@ -664,6 +748,7 @@ static int cmd_vowels_train(int argc, char **argv)
     }
     rc = 0;
 done:
+    free(sw_values);
     free(vm.pred);
     ncm_vowel_study_free(s);
     ncm_vowel_set_free(train);
@@ -801,10 +886,11 @@ done:
 /* ---- the command ----------------------------------------------------------------------------- */
 
 static const char *VOWELS_USAGE =
-    "usage: nanocim vowels train|eval [options]   (nanocim vowels train --help, ...)\n"
+    "usage: nanocim vowels train|eval|sweep [options]   (nanocim vowels train --help, ...)\n"
     "  train   train the oscillator network on vowel formants, beside its ablations and\n"
     "          software baselines; the result file, the synchronization map, the learning curve\n"
-    "  eval    score a trained network (a result file) on the data\n";
+    "  eval    score a trained network (a result file) on the data\n"
+    "  sweep   accuracy against temperature or device spread (the network retrained at each)\n";
 
 int cmd_vowels(int argc, char **argv)
 {
@@ -813,9 +899,11 @@ int cmd_vowels(int argc, char **argv)
         return argc < 2 ? CLI_USAGE : 0;
     }
     if (!strcmp(argv[1], "train"))
-        return cmd_vowels_train(argc - 1, argv + 1);
+        return cmd_vowels_train_or_sweep(argc - 1, argv + 1, 0);
+    if (!strcmp(argv[1], "sweep"))
+        return cmd_vowels_train_or_sweep(argc - 1, argv + 1, 1);
     if (!strcmp(argv[1], "eval"))
         return cmd_vowels_eval(argc - 1, argv + 1);
-    cli_error("vowels: unknown subcommand '%s' (expected train or eval)", argv[1]);
+    cli_error("vowels: unknown subcommand '%s' (expected train, eval or sweep)", argv[1]);
     return CLI_USAGE;
 }
