@@ -420,7 +420,8 @@ NCM_API void ncm_vowel_study_free(ncm_vowel_study *s);
 NCM_API ncm_status ncm_vowel_study_print(const ncm_vowel_study *s, FILE *f, ncm_error *err);
 /* The study as JSON (format "nanocim-vowel-result", version 1), atomically: "model" (what
  * ncm_vowel_model_load reads back), "train" and "test" (accuracy, undecided, confusion),
- * "untrained", "uncoupled", "baselines", "curve" (per epoch: training accuracy, on-line
+ * "untrained" and "calibrated" (the calibration step alone; null without learning), "uncoupled",
+ * "baselines", "curve" (per epoch: training accuracy, on-line
  * mismatch), "data" (sources, tokens, speakers) and "timing" (seconds, runs, oscillator-steps,
  * simulated ns per sample). */
 NCM_API ncm_status ncm_vowel_study_save_json(const ncm_vowel_study *s, const char *path,

@@ -980,11 +980,13 @@ ncm_status ncm_vowel_study_print(const ncm_vowel_study *s, FILE *f, ncm_error *e
     const struct {
         const char *name;
         const ncm_vowel_score *train, *test;
-    } rows[3] = {{"oscillators (learned)", &t->train, &t->test},
+    } rows[4] = {{"oscillators (learned)", &t->train, &t->test},
+                 {"oscillators (calibrated, no on-line)",
+                  t->model.config.learn ? &t->train_design : NULL, &t->test_design},
                  {"oscillators (untrained)", &t->train_init, &t->test_init},
                  {"oscillators (uncoupled, learned)", s->uncoupled ? &s->uncoupled->train : NULL,
                   s->uncoupled ? &s->uncoupled->test : NULL}};
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < 4; r++)
         if (rows[r].train)
             fprintf(f, "%-34s %8.1f %8.1f %17lld\n", rows[r].name, 100 * rows[r].train->accuracy,
                     100 * rows[r].test->accuracy, (long long)rows[r].test->undecided);
@@ -993,7 +995,7 @@ ncm_status ncm_vowel_study_print(const ncm_vowel_study *s, FILE *f, ncm_error *e
         fprintf(f, "%-34s %8.1f %8.1f %17s\n", name ? name : "?",
                 100 * s->baseline[b].train_accuracy, 100 * s->baseline[b].test_accuracy, "-");
     }
-    fprintf(f, "(design on the analytic model: %.1f %% of the training set)\n\n",
+    fprintf(f, "(design on the simulated single-device response: %.1f %% of the training set)\n\n",
             100 * t->design_train_accuracy);
 
     fprintf(f, "%-10s %14s %14s %14s\n", "oscillator", "I_init (mA)", "I_dc (mA)", "f_free (MHz)");
@@ -1071,6 +1073,14 @@ static void scores_json(doc *d, cJSON *o, const ncm_vowel_training *t)
     put(d, u, "train", score_json(d, &t->train_init));
     put(d, u, "test", score_json(d, &t->test_init));
     put(d, o, "untrained", u);
+    if (t->model.config.learn) { /* the calibration step alone, before the on-line epochs */
+        cJSON *c = j_obj(d);
+        put(d, c, "train", score_json(d, &t->train_design));
+        put(d, c, "test", score_json(d, &t->test_design));
+        put(d, o, "calibrated", c);
+    } else {
+        put(d, o, "calibrated", d->ok ? mark(d, cJSON_CreateNull()) : NULL);
+    }
 }
 
 static cJSON *data_json(doc *d, const char *source, int64_t n, int speakers)
