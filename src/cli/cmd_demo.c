@@ -72,8 +72,8 @@ static int demo_chip(const ncm_model *m, double error_free)
             ncm_storage_name(&P->config.storage, name, sizeof name);
         printf("%-20s %7g %9.2f +- %5.2f %11.2e %9.1f pJ %10lld %9lld %7.0f nJ\n", name,
                P->config.cond.i_cc_ua, 100 * P->mean, 100 * P->sd, P->ber_measured,
-               P->energy_bit_pj, (long long)P->map.total.devices,
-               (long long)P->map.total.decoders, 1e-3 * P->inference_energy_pj);
+               P->energy_bit_pj, (long long)P->map.total.devices, (long long)P->map.total.decoders,
+               1e-3 * P->inference_energy_pj);
     }
     /* The same network on a processor, counted the same way (cost.h). */
     ncm_tech tech;
@@ -221,8 +221,9 @@ int cmd_demo(int argc, char **argv)
     double acc = 0;
     const int chip = !part || !strcmp(part, "chip");
     if (!part || !strcmp(part, "bnn") || chip) {
-        printf("nanocim demo: a binarized neural network (BinaryNet) on Fashion-MNIST, folded into\n"
-               "popcount(XNOR(x, w)) >= T neurons as an in-memory chip computes them.\n");
+        printf(
+            "nanocim demo: a binarized neural network (BinaryNet) on Fashion-MNIST, folded into\n"
+            "popcount(XNOR(x, w)) >= T neurons as an in-memory chip computes them.\n");
         rc = cli_run_training_model(&cfg, quiet, &acc, chip ? &model : NULL);
         if (rc == 0)
             printf("demo: BNN %s, %d epochs: test accuracy %.2f %% (full run: nanocim train "

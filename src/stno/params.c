@@ -56,6 +56,11 @@ static const ncm_field_table TABLE = {FORMAT_NAME,
                                       offsetof(ncm_stno_params, name),
                                       sizeof(((ncm_stno_params *)0)->name)};
 
+const ncm_field_table *ncm_stno_device_table(void)
+{
+    return &TABLE;
+}
+
 void ncm_stno_default(ncm_stno_params *p)
 {
     /* Values and sources: docs/stno.md, "Default device". */

@@ -9,6 +9,11 @@
 
 #include "nanocim/rng.h"
 #include "nanocim/stno.h"
+#include "util/fieldfile.h"
+
+/* The device file's field table (params.c), for writers that embed a device object in their own
+ * documents and read it back (the vowel model file). */
+const ncm_field_table *ncm_stno_device_table(void);
 
 /* Rates are stored as f = w / 2 pi in MHz; the integrator works in rad/ns. */
 #define NCM_STNO_RADNS_PER_MHZ (2.0 * M_PI * 1e-3)

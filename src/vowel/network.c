@@ -57,8 +57,8 @@ ncm_status ncm_vowel_config_check(const ncm_vowel_config *c, ncm_error *err)
     if (!c)
         return ncm_error_set(err, NCM_ERR_ARG, "configuration: expected non-NULL");
     if (c->n_osc < 1 || c->n_osc > NCM_VOWEL_MAX_OSC)
-        return ncm_error_set(err, NCM_ERR_ARG, "n_osc = %d: expected 1 to %d oscillators",
-                             c->n_osc, NCM_VOWEL_MAX_OSC);
+        return ncm_error_set(err, NCM_ERR_ARG, "n_osc = %d: expected 1 to %d oscillators", c->n_osc,
+                             NCM_VOWEL_MAX_OSC);
     ncm_status st = ncm_stno_check(&c->device, "device", err);
     if (st)
         return st;
@@ -96,8 +96,8 @@ ncm_status ncm_vowel_config_check(const ncm_vowel_config *c, ncm_error *err)
         return ncm_error_set(err, NCM_ERR_ARG, "dt_ns = %g: expected >= 0 (0: automatic)",
                              c->dt_ns);
     if (!(c->t_transient_ns >= 0) || !(c->t_transient_ns <= 1e6))
-        return ncm_error_set(err, NCM_ERR_ARG,
-                             "t_transient_ns = %g: expected 0 to 1e6 ns", c->t_transient_ns);
+        return ncm_error_set(err, NCM_ERR_ARG, "t_transient_ns = %g: expected 0 to 1e6 ns",
+                             c->t_transient_ns);
     if (!(c->t_window_ns > 0) || !(c->t_window_ns <= 1e6))
         return ncm_error_set(err, NCM_ERR_ARG, "t_window_ns = %g: expected (0, 1e6] ns",
                              c->t_window_ns);
@@ -121,7 +121,8 @@ ncm_status ncm_vowel_config_check(const ncm_vowel_config *c, ncm_error *err)
     return NCM_OK;
 }
 
-/* ---- the chip ---------------------------------------------------------------------------------- */
+/* ---- the chip ----------------------------------------------------------------------------------
+ */
 
 /* The frequency of a device's free-running oscillation at a current (the calibration the loop
  * measures once per chip; the analytic operating point is what that measurement converges to). */
@@ -191,8 +192,8 @@ static ncm_status chip_new(const ncm_vowel_config *c, int n_in, int coupled, chi
     for (int i = 0; i < c->n_osc; i++) {
         double prev = -INFINITY;
         for (int s = 0; s <= 64; s++) {
-            const double f = free_freq(&ch->dev[i], c->i_min_ma + (c->i_max_ma - c->i_min_ma) *
-                                                                      s / 64.0);
+            const double f =
+                free_freq(&ch->dev[i], c->i_min_ma + (c->i_max_ma - c->i_min_ma) * s / 64.0);
             if (!(f > prev))
                 return ncm_error_set(err, NCM_ERR_ARG,
                                      "device of oscillator %d: its free-running frequency does "
@@ -240,10 +241,16 @@ static ncm_status chip_run_any(const chip *ch, const ncm_vowel_config *c, const 
         for (int i = 0; i < no; i++)
             cur[r * no + i] = per_run ? i_dc[r * no + i] : i_dc[i];
     }
-    ncm_stno_batch b = {.n_runs = (int)n, .n_in = ni, .f_in_mhz = f, .amp_mhz = amp,
-                        .in_gain = ch->gain, .i_dc_ma = cur};
-    ncm_stno_sim sim = {.dt_ns = c->dt_ns, .t_transient_ns = c->t_transient_ns,
-                        .t_window_ns = c->t_window_ns, .seed = c->noise_seed,
+    ncm_stno_batch b = {.n_runs = (int)n,
+                        .n_in = ni,
+                        .f_in_mhz = f,
+                        .amp_mhz = amp,
+                        .in_gain = ch->gain,
+                        .i_dc_ma = cur};
+    ncm_stno_sim sim = {.dt_ns = c->dt_ns,
+                        .t_transient_ns = c->t_transient_ns,
+                        .t_window_ns = c->t_window_ns,
+                        .seed = c->noise_seed,
                         .stream0 = stream0};
     st = ncm_stno_sim_resolve(ch->net, &b, &sim, err);
     if (!st)
@@ -261,15 +268,15 @@ done:
 
 /* The same network state for every sample (i_dc[n_osc]), or one per run (i_dc[n * n_osc]). */
 static ncm_status chip_run(const chip *ch, const ncm_vowel_config *c, const double *i_dc,
-                           const double *f, int64_t n, uint64_t stream0, int threads,
-                           int8_t *state, ncm_error *err)
+                           const double *f, int64_t n, uint64_t stream0, int threads, int8_t *state,
+                           ncm_error *err)
 {
     return chip_run_any(ch, c, i_dc, 0, f, n, stream0, threads, state, err);
 }
 
-static ncm_status chip_run_currents(const chip *ch, const ncm_vowel_config *c,
-                                    const double *i_dc, const double *f, int64_t n,
-                                    uint64_t stream0, int threads, int8_t *state, ncm_error *err)
+static ncm_status chip_run_currents(const chip *ch, const ncm_vowel_config *c, const double *i_dc,
+                                    const double *f, int64_t n, uint64_t stream0, int threads,
+                                    int8_t *state, ncm_error *err)
 {
     return chip_run_any(ch, c, i_dc, 1, f, n, stream0, threads, state, err);
 }
@@ -281,15 +288,20 @@ static double chip_steps(const chip *ch, const ncm_vowel_config *c, const double
     double amp[NCM_VOWEL_MAX_IN];
     for (int k = 0; k < ch->n_in; k++)
         amp[k] = ch->amp[k];
-    ncm_stno_batch b = {.n_runs = 1, .n_in = ch->n_in, .f_in_mhz = f, .amp_mhz = amp,
-                        .in_gain = ch->gain, .i_dc_ma = i_dc};
+    ncm_stno_batch b = {.n_runs = 1,
+                        .n_in = ch->n_in,
+                        .f_in_mhz = f,
+                        .amp_mhz = amp,
+                        .in_gain = ch->gain,
+                        .i_dc_ma = i_dc};
     ncm_stno_sim sim = {.dt_ns = c->dt_ns};
     if (ncm_stno_sim_resolve(ch->net, &b, &sim, NULL))
         return 0;
     return (double)n * ch->n_osc * ceil((c->t_transient_ns + c->t_window_ns) / sim.dt_ns);
 }
 
-/* ---- read-out ---------------------------------------------------------------------------------- */
+/* ---- read-out ----------------------------------------------------------------------------------
+ */
 
 static int classify(const int8_t *state, const int8_t *targets, int n_classes, int n_osc)
 {
@@ -315,7 +327,8 @@ static void score(const int8_t *states, const int32_t *label, int64_t n, const i
     out->accuracy = n ? (double)out->correct / (double)n : 0;
 }
 
-/* ---- design of the target patterns -------------------------------------------------------------- */
+/* ---- design of the target patterns --------------------------------------------------------------
+ */
 
 /* The design works on the mean device with the analytic locking ranges (ncm_stno_lock_edges)
  * and no noise: oscillator i at free-running frequency v_i locks to input k when f_k lies
@@ -338,10 +351,10 @@ typedef struct {
     const double *f;      /* [n * n_in] */
     const int32_t *label; /* [n] */
     int n_grid;
-    double *grid_i;  /* [n_grid] candidate currents of the mean device */
-    int8_t *table;   /* [n_osc][n_grid * n]: the state of one mean device with oscillator i's
-                      * input gains at current g for sample r */
-    int8_t *states;  /* [n * n_osc] scratch */
+    double *grid_i; /* [n_grid] candidate currents of the mean device */
+    int8_t *table;  /* [n_osc][n_grid * n]: the state of one mean device with oscillator i's
+                     * input gains at current g for sample r */
+    int8_t *states; /* [n * n_osc] scratch */
     int64_t *keys;  /* [n] */
     pat_count *pc;  /* [n] */
 } design;
@@ -350,8 +363,7 @@ static void design_states(const design *d, const int *pos, int8_t *states)
 {
     for (int64_t r = 0; r < d->n; r++)
         for (int i = 0; i < d->n_osc; i++)
-            states[r * d->n_osc + i] =
-                d->table[((int64_t)i * d->n_grid + pos[i]) * d->n + r];
+            states[r * d->n_osc + i] = d->table[((int64_t)i * d->n_grid + pos[i]) * d->n + r];
 }
 
 static int64_t pattern_code(const int8_t *s, int n_osc, int n_in)
@@ -390,8 +402,7 @@ static int cmp_count(const void *a, const void *b)
 }
 
 static void majority_targets(const int8_t *states, const int32_t *label, int64_t n, int n_osc,
-                             int n_in, int n_classes, int64_t *keys, pat_count *pc,
-                             int8_t *targets)
+                             int n_in, int n_classes, int64_t *keys, pat_count *pc, int8_t *targets)
 {
     for (int64_t r = 0; r < n; r++)
         keys[r] = pattern_code(states + r * n_osc, n_osc, n_in) * n_classes + label[r];
@@ -470,8 +481,13 @@ static ncm_status design_run(const ncm_vowel_config *c, const double *f, const i
                              int64_t n, int n_in, int n_classes, int threads, int8_t *targets,
                              double *v, double *train_acc, ncm_error *err)
 {
-    design d = {.c = c, .n_osc = c->n_osc, .n_in = n_in, .n_classes = n_classes, .n = n,
-                .f = f, .label = label};
+    design d = {.c = c,
+                .n_osc = c->n_osc,
+                .n_in = n_in,
+                .n_classes = n_classes,
+                .n = n,
+                .f = f,
+                .label = label};
     const double flo = free_freq(&c->device, c->i_min_ma);
     const double fhi = free_freq(&c->device, c->i_max_ma);
     d.n_grid = 96;
@@ -490,8 +506,8 @@ static ncm_status design_run(const ncm_vowel_config *c, const double *f, const i
     }
     /* candidate currents: evenly spaced in frequency over the current range */
     for (int g = 0; g < d.n_grid; g++)
-        d.grid_i[g] = current_for(&c->device, flo + (fhi - flo) * (g + 0.5) / d.n_grid,
-                                  c->i_min_ma, c->i_max_ma);
+        d.grid_i[g] = current_for(&c->device, flo + (fhi - flo) * (g + 0.5) / d.n_grid, c->i_min_ma,
+                                  c->i_max_ma);
     /* the table: one uncoupled mean device at every candidate current, driven by every
      * training sample (a batch of n_grid x n runs of one oscillator, noise included), once per
      * distinct row of input gains */
@@ -518,8 +534,8 @@ static ncm_status design_run(const ncm_vowel_config *c, const double *f, const i
                        sizeof(double) * (size_t)n_in);
                 ig[(int64_t)g * n + r] = d.grid_i[g];
             }
-        if ((st = chip_run_currents(&one, c, ig, fg, (int64_t)d.n_grid * n, DESIGN_STREAM,
-                                    threads, ti, err)))
+        if ((st = chip_run_currents(&one, c, ig, fg, (int64_t)d.n_grid * n, DESIGN_STREAM, threads,
+                                    ti, err)))
             goto done;
     }
     ncm_rng rng;
@@ -569,7 +585,8 @@ done:
     return st;
 }
 
-/* ---- learning ----------------------------------------------------------------------------------- */
+/* ---- learning -----------------------------------------------------------------------------------
+ */
 
 /* One step of the rule for one sample (docs/vowels.md, "Learning rule"): for every oscillator
  * whose state differs from its target, in the frequency the loop measures at its current, with
@@ -604,9 +621,8 @@ static int learn_step(const chip *ch, const ncm_vowel_config *c, const double *f
 }
 
 ncm_status ncm_vowel_learn_step(const ncm_vowel_config *c, const ncm_stno_params *dev, int n_in,
-                                const double *f_in_mhz, const int8_t *state,
-                                const int8_t *target, double rate, double *i_dc_ma, int *moved,
-                                ncm_error *err)
+                                const double *f_in_mhz, const int8_t *state, const int8_t *target,
+                                double rate, double *i_dc_ma, int *moved, ncm_error *err)
 {
     ncm_status st = ncm_vowel_config_check(c, err);
     if (st)
@@ -614,8 +630,7 @@ ncm_status ncm_vowel_learn_step(const ncm_vowel_config *c, const ncm_stno_params
     if (!dev || !f_in_mhz || !state || !target || !i_dc_ma)
         return ncm_error_set(err, NCM_ERR_ARG, "learning step: expected non-NULL arrays");
     if (!(rate > 0 && rate <= 1))
-        return ncm_error_set(err, NCM_ERR_ARG, "rate = %g: expected a fraction in (0, 1]",
-                             rate);
+        return ncm_error_set(err, NCM_ERR_ARG, "rate = %g: expected a fraction in (0, 1]", rate);
     if (n_in < 1 || n_in > NCM_VOWEL_MAX_IN)
         return ncm_error_set(err, NCM_ERR_ARG, "n_in = %d: expected 1 to %d inputs", n_in,
                              NCM_VOWEL_MAX_IN);
@@ -630,9 +645,8 @@ ncm_status ncm_vowel_learn_step(const ncm_vowel_config *c, const ncm_stno_params
         if ((st = ncm_stno_check(&dev[i], "dev", err)))
             return st;
         if (!(i_dc_ma[i] >= c->i_min_ma && i_dc_ma[i] <= c->i_max_ma))
-            return ncm_error_set(err, NCM_ERR_ARG,
-                                 "i_dc_ma[%d] = %g: outside [%g, %g] mA", i, i_dc_ma[i],
-                                 c->i_min_ma, c->i_max_ma);
+            return ncm_error_set(err, NCM_ERR_ARG, "i_dc_ma[%d] = %g: outside [%g, %g] mA", i,
+                                 i_dc_ma[i], c->i_min_ma, c->i_max_ma);
         ch.dev[i] = dev[i];
     }
     for (int k = 0; k < n_in; k++)
@@ -695,8 +709,8 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
     }
     const int no = c->n_osc, ni = train->n_features, nc = train->n_classes;
     if (ni > NCM_VOWEL_MAX_IN || nc < 1 || nc > NCM_VOWEL_N || train->n < 1) {
-        ncm_error_set(err, NCM_ERR_ARG, "training set: %d features, %d classes, %lld tokens",
-                      ni, nc, (long long)train->n);
+        ncm_error_set(err, NCM_ERR_ARG, "training set: %d features, %d classes, %lld tokens", ni,
+                      nc, (long long)train->n);
         return NULL;
     }
     if (nc > ncm_vowel_pattern_count(no, ni)) {
@@ -728,8 +742,8 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
     m->select = train->select;
     m->n_classes = nc, m->n_osc = no, m->n_in = ni;
     /* the encoding: the training range onto the band */
-    if ((st = ncm_vowel_encoding_fit(train, c->band_lo_mhz, c->band_hi_mhz, c->margin,
-                                     &m->encoding, err)))
+    if ((st = ncm_vowel_encoding_fit(train, c->band_lo_mhz, c->band_hi_mhz, c->margin, &m->encoding,
+                                     err)))
         goto fail;
     if ((st = ncm_vowel_encode(&m->encoding, train, 0, 0, ftr, err)))
         goto fail;
@@ -745,8 +759,7 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
                          &t->design_train_accuracy, err)))
         goto fail;
     for (int i = 0; i < no; i++)
-        m->i_init_ma[i] = m->i_dc_ma[i] =
-            current_for(&c->device, v[i], c->i_min_ma, c->i_max_ma);
+        m->i_init_ma[i] = m->i_dc_ma[i] = current_for(&c->device, v[i], c->i_min_ma, c->i_max_ma);
     t->sim_ns_per_sample = c->t_transient_ns + c->t_window_ns;
 
     /* before learning */
@@ -792,8 +805,8 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
         for (int64_t q = 0; q < n; q++) {
             const int64_t j = order[q];
             int8_t s[NCM_VOWEL_MAX_OSC];
-            if ((st = chip_run(&ch, c, m->i_dc_ma, ftr + j * ni, 1, 1 + (uint64_t)e *
-                                   (uint64_t)n + (uint64_t)j, 1, s, err)))
+            if ((st = chip_run(&ch, c, m->i_dc_ma, ftr + j * ni, 1,
+                               1 + (uint64_t)e * (uint64_t)n + (uint64_t)j, 1, s, err)))
                 goto fail;
             const int8_t *tg = m->targets + train->label[j] * no;
             missed += memcmp(s, tg, (size_t)no) != 0;
@@ -843,7 +856,8 @@ fail:
     return NULL;
 }
 
-/* ---- evaluation and the map --------------------------------------------------------------------- */
+/* ---- evaluation and the map ---------------------------------------------------------------------
+ */
 
 static ncm_status model_check(const ncm_vowel_model *m, ncm_error *err)
 {
@@ -901,17 +915,16 @@ done:
     return st;
 }
 
-ncm_status ncm_vowel_map(const ncm_vowel_model *m, const double *f1_hz, int n1,
-                         const double *f2_hz, int n2, const double *mid_hz, int threads,
-                         int32_t *pred, ncm_error *err)
+ncm_status ncm_vowel_map(const ncm_vowel_model *m, const double *f1_hz, int n1, const double *f2_hz,
+                         int n2, const double *mid_hz, int threads, int32_t *pred, ncm_error *err)
 {
     ncm_status st = model_check(m, err);
     if (st)
         return st;
     if (!f1_hz || !f2_hz || !pred || n1 < 1 || n2 < 1 || (int64_t)n1 * n2 > 4000000)
         return ncm_error_set(err, NCM_ERR_ARG,
-                             "map grid %d x %d: expected 1 to 4e6 points and non-NULL arrays",
-                             n1, n2);
+                             "map grid %d x %d: expected 1 to 4e6 points and non-NULL arrays", n1,
+                             n2);
     if (m->n_in < 2)
         return ncm_error_set(err, NCM_ERR_ARG, "map: the model has %d input; a map needs 2",
                              m->n_in);
@@ -937,7 +950,8 @@ ncm_status ncm_vowel_map(const ncm_vowel_model *m, const double *f1_hz, int n1,
                 else
                     hz = mid_hz ? mid_hz[k]
                                 : (0.5 * (m->config.band_lo_mhz + m->config.band_hi_mhz) -
-                                   e->offset_mhz[k]) / e->mhz_per_hz[k];
+                                   e->offset_mhz[k]) /
+                                      e->mhz_per_hz[k];
                 fp[k] = e->offset_mhz[k] + e->mhz_per_hz[k] * hz;
                 if (!(fp[k] > 0) || !isfinite(fp[k])) {
                     st = ncm_error_set(err, NCM_ERR_ARG,

@@ -24,6 +24,8 @@
 
 #include "nanocim/vowel.h"
 #include "util/fieldfile.h"
+#include "stno/stno_internal.h"
+#include "util/jdoc.h"
 #include "util/json.h"
 
 #define MODEL_FORMAT "nanocim-vowel-model"
@@ -31,247 +33,119 @@
 enum { MODEL_VERSION = 1, RESULT_VERSION = 1 };
 #define SEED_EXACT (UINT64_C(1) << 53) /* the largest seed a JSON number carries exactly */
 
-/* ---- the device, as in its own file ----------------------------------------------------------- */
+/* ---- the device, as in its own file -----------------------------------------------------------
+ */
 
-/* The configuration's "device" is a device file's object (src/stno/params.c, format
- * "nanocim-stno-device": name and grouped fields), so that it can be cut out into a file that
- * ncm_stno_load reads. The stno layer keeps its field table to itself; this one names the same
- * members, and its ranges are left to ncm_stno_check (called by ncm_vowel_config_check). The
- * assertion below stops the build when a field is added to ncm_stno_params without being added
- * here. */
-#define F(g, k, m)                                                                                 \
-    {                                                                                              \
-        g, k, offsetof(ncm_stno_params, m), NCM_RANGE_ANY                                          \
-    }
-static const ncm_field DEVICE_FIELDS[] = {
-    F("frequency", "f0_mhz", f0_mhz),
-    F("frequency", "n_mhz", n_mhz),
-    F("frequency", "df_di_mhz_per_ma", df_di_mhz_per_ma),
-    F("frequency", "i_ref_ma", i_ref_ma),
-    F("damping", "gamma_g_mhz", gamma_g_mhz),
-    F("damping", "q", q),
-    F("spin_torque", "i_th_ma", i_th_ma),
-    F("thermal", "temperature_k", temperature_k),
-    F("thermal", "e0_ev", e0_ev),
-    F("output", "dr_ohm", dr_ohm),
-    F("spread", "f0_sigma_mhz", f0_sigma_mhz),
-    F("spread", "i_th_rel_sigma", i_th_rel_sigma),
-    F("spread", "gamma_g_rel_sigma", gamma_g_rel_sigma),
-};
-#undef F
-enum { N_DEVICE_FIELDS = sizeof DEVICE_FIELDS / sizeof DEVICE_FIELDS[0] };
-static const char *const DEVICE_GROUPS[] = {"frequency", "damping", "spin_torque",
-                                            "thermal",   "output",  "spread"};
-static const ncm_field_table DEVICE = {"nanocim-stno-device",
-                                       1,
-                                       "device",
-                                       DEVICE_FIELDS,
-                                       N_DEVICE_FIELDS,
-                                       DEVICE_GROUPS,
-                                       (int)(sizeof DEVICE_GROUPS / sizeof DEVICE_GROUPS[0]),
-                                       NULL,
-                                       offsetof(ncm_stno_params, name),
-                                       sizeof(((ncm_stno_params *)0)->name)};
-_Static_assert(sizeof(ncm_stno_params) ==
-                   sizeof(((ncm_stno_params *)0)->name) + N_DEVICE_FIELDS * sizeof(double),
-               "ncm_stno_params has a field that DEVICE_FIELDS does not list");
+/* The configuration's "device" is a device file's object (format "nanocim-stno-device": name and
+ * grouped fields), written and read with the stno layer's own field table, so that it can be cut
+ * out into a file that ncm_stno_load reads. */
+#define DEVICE (*ncm_stno_device_table())
 
 static const char *const FORMANT_NAMES[NCM_VOWEL_MAX_FORMANTS] = {"f1", "f2", "f3"};
 
-/* ---- JSON building ---------------------------------------------------------------------------- */
-
-/* A document under construction: `ok` drops to 0 at the first failed allocation, and the helpers
- * then do nothing, so the writer checks once at the end. */
-typedef struct {
-    int ok;
-} doc;
-
-static cJSON *mark(doc *d, cJSON *it)
-{
-    if (!it)
-        d->ok = 0;
-    return it;
-}
-
-/* v with the fewest digits that read back exactly; null when not finite (JSON has no NaN). */
-static cJSON *j_num(doc *d, double v)
-{
-    if (!d->ok)
-        return NULL;
-    if (!isfinite(v))
-        return mark(d, cJSON_CreateNull());
-    char buf[32];
-    for (int digits = 15; digits <= 17; digits++) {
-        snprintf(buf, sizeof buf, "%.*g", digits, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    return mark(d, cJSON_CreateRaw(buf));
-}
-
-static cJSON *j_int(doc *d, int64_t v)
-{
-    if (!d->ok)
-        return NULL;
-    char buf[32];
-    snprintf(buf, sizeof buf, "%lld", (long long)v);
-    return mark(d, cJSON_CreateRaw(buf));
-}
+/* ---- JSON building ----------------------------------------------------------------------------
+ */
 
 /* A number up to 2^53, a decimal string above (see the top of the file). */
-static cJSON *j_seed(doc *d, uint64_t v)
+static cJSON *j_seed(ncm_jdoc *d, uint64_t v)
 {
     if (!d->ok)
         return NULL;
     char buf[32];
     snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
-    return mark(d, v <= SEED_EXACT ? cJSON_CreateRaw(buf) : cJSON_CreateString(buf));
+    return ncm_jdoc_mark(d, v <= SEED_EXACT ? cJSON_CreateRaw(buf) : cJSON_CreateString(buf));
 }
 
-static cJSON *j_str(doc *d, const char *s)
-{
-    return d->ok ? mark(d, cJSON_CreateString(s)) : NULL;
-}
+/* ---- the model object -------------------------------------------------------------------------
+ */
 
-static cJSON *j_obj(doc *d)
+static cJSON *config_json(ncm_jdoc *d, const ncm_vowel_config *c)
 {
-    return d->ok ? mark(d, cJSON_CreateObject()) : NULL;
-}
-
-static cJSON *j_arr(doc *d)
-{
-    return d->ok ? mark(d, cJSON_CreateArray()) : NULL;
-}
-
-/* Adds item to o under key (or to the array o when key is NULL); frees item when that fails. */
-static void put(doc *d, cJSON *o, const char *key, cJSON *item)
-{
-    if (!d->ok || !o || !item) {
-        cJSON_Delete(item);
-        d->ok = 0;
-        return;
-    }
-    if (!(key ? cJSON_AddItemToObject(o, key, item) : cJSON_AddItemToArray(o, item))) {
-        cJSON_Delete(item);
-        d->ok = 0;
-    }
-}
-
-static cJSON *j_nums(doc *d, const double *v, int n)
-{
-    cJSON *a = j_arr(d);
-    for (int k = 0; k < n && d->ok; k++)
-        put(d, a, NULL, j_num(d, v[k]));
-    return a;
-}
-
-/* The document's head: format, version and producer. */
-static cJSON *head(doc *d, const char *format, int version)
-{
-    cJSON *root = j_obj(d);
-    put(d, root, "format", j_str(d, format));
-    put(d, root, "version", j_int(d, version));
-    d->ok = d->ok && root && ncm_json_add_producer(root);
-    return root;
-}
-
-/* Writes the document (and frees it); NCM_ERR_NOMEM when it could not be built. */
-static ncm_status finish(doc *d, cJSON *root, const char *path, ncm_error *err)
-{
-    ncm_status st =
-        d->ok && root ? ncm_json_write(path, root, err)
-                      : ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory while encoding", path);
-    cJSON_Delete(root);
-    return st;
-}
-
-/* ---- the model object ------------------------------------------------------------------------- */
-
-static cJSON *config_json(doc *d, const ncm_vowel_config *c)
-{
-    cJSON *o = j_obj(d);
-    put(d, o, "n_osc", j_int(d, c->n_osc));
-    put(d, o, "device", d->ok ? mark(d, ncm_fields_to_json(&DEVICE, &c->device)) : NULL);
-    put(d, o, "spread", j_int(d, c->spread));
-    put(d, o, "chip_seed", j_seed(d, c->chip_seed));
-    put(d, o, "w_mhz", j_num(d, c->w_mhz));
-    put(d, o, "beta_rad", j_num(d, c->beta_rad));
-    put(d, o, "amp_mhz", j_nums(d, c->amp_mhz, NCM_VOWEL_MAX_IN));
-    cJSON *g = j_arr(d); /* the rows of the chip's oscillators (the others are unused) */
+    cJSON *o = ncm_jdoc_obj(d);
+    ncm_jdoc_put(d, o, "n_osc", ncm_jdoc_int(d, c->n_osc));
+    ncm_jdoc_put(d, o, "device",
+                 d->ok ? ncm_jdoc_mark(d, ncm_fields_to_json(&DEVICE, &c->device)) : NULL);
+    ncm_jdoc_put(d, o, "spread", ncm_jdoc_int(d, c->spread));
+    ncm_jdoc_put(d, o, "chip_seed", j_seed(d, c->chip_seed));
+    ncm_jdoc_put(d, o, "w_mhz", ncm_jdoc_num(d, c->w_mhz));
+    ncm_jdoc_put(d, o, "beta_rad", ncm_jdoc_num(d, c->beta_rad));
+    ncm_jdoc_put(d, o, "amp_mhz", ncm_jdoc_nums(d, c->amp_mhz, NCM_VOWEL_MAX_IN));
+    cJSON *g = ncm_jdoc_arr(d); /* the rows of the chip's oscillators (the others are unused) */
     for (int i = 0; i < c->n_osc && d->ok; i++)
-        put(d, g, NULL, j_nums(d, c->in_gain[i], NCM_VOWEL_MAX_IN));
-    put(d, o, "in_gain", g);
-    put(d, o, "i_min_ma", j_num(d, c->i_min_ma));
-    put(d, o, "i_max_ma", j_num(d, c->i_max_ma));
-    put(d, o, "band_lo_mhz", j_num(d, c->band_lo_mhz));
-    put(d, o, "band_hi_mhz", j_num(d, c->band_hi_mhz));
-    put(d, o, "margin", j_num(d, c->margin));
-    put(d, o, "dt_ns", j_num(d, c->dt_ns));
-    put(d, o, "t_transient_ns", j_num(d, c->t_transient_ns));
-    put(d, o, "t_window_ns", j_num(d, c->t_window_ns));
-    put(d, o, "noise_seed", j_seed(d, c->noise_seed));
-    put(d, o, "design_starts", j_int(d, c->design_starts));
-    put(d, o, "design_seed", j_seed(d, c->design_seed));
-    put(d, o, "epochs", j_int(d, c->epochs));
-    put(d, o, "lr", j_num(d, c->lr));
-    put(d, o, "push_mhz", j_num(d, c->push_mhz));
-    put(d, o, "lr_decay", j_num(d, c->lr_decay));
-    put(d, o, "shuffle_seed", j_seed(d, c->shuffle_seed));
-    put(d, o, "learn", j_int(d, c->learn));
+        ncm_jdoc_put(d, g, NULL, ncm_jdoc_nums(d, c->in_gain[i], NCM_VOWEL_MAX_IN));
+    ncm_jdoc_put(d, o, "in_gain", g);
+    ncm_jdoc_put(d, o, "i_min_ma", ncm_jdoc_num(d, c->i_min_ma));
+    ncm_jdoc_put(d, o, "i_max_ma", ncm_jdoc_num(d, c->i_max_ma));
+    ncm_jdoc_put(d, o, "band_lo_mhz", ncm_jdoc_num(d, c->band_lo_mhz));
+    ncm_jdoc_put(d, o, "band_hi_mhz", ncm_jdoc_num(d, c->band_hi_mhz));
+    ncm_jdoc_put(d, o, "margin", ncm_jdoc_num(d, c->margin));
+    ncm_jdoc_put(d, o, "dt_ns", ncm_jdoc_num(d, c->dt_ns));
+    ncm_jdoc_put(d, o, "t_transient_ns", ncm_jdoc_num(d, c->t_transient_ns));
+    ncm_jdoc_put(d, o, "t_window_ns", ncm_jdoc_num(d, c->t_window_ns));
+    ncm_jdoc_put(d, o, "noise_seed", j_seed(d, c->noise_seed));
+    ncm_jdoc_put(d, o, "design_starts", ncm_jdoc_int(d, c->design_starts));
+    ncm_jdoc_put(d, o, "design_seed", j_seed(d, c->design_seed));
+    ncm_jdoc_put(d, o, "epochs", ncm_jdoc_int(d, c->epochs));
+    ncm_jdoc_put(d, o, "lr", ncm_jdoc_num(d, c->lr));
+    ncm_jdoc_put(d, o, "push_mhz", ncm_jdoc_num(d, c->push_mhz));
+    ncm_jdoc_put(d, o, "lr_decay", ncm_jdoc_num(d, c->lr_decay));
+    ncm_jdoc_put(d, o, "shuffle_seed", j_seed(d, c->shuffle_seed));
+    ncm_jdoc_put(d, o, "learn", ncm_jdoc_int(d, c->learn));
     return o;
 }
 
 /* groups as "w" (the group characters in the order m, w, b, g), vowels as codes, formants as
  * "f1" .. "f3". */
-static cJSON *select_json(doc *d, const ncm_vowel_select *s)
+static cJSON *select_json(ncm_jdoc *d, const ncm_vowel_select *s)
 {
-    cJSON *o = j_obj(d);
+    cJSON *o = ncm_jdoc_obj(d);
     char g[NCM_VOWEL_N_GROUPS + 1];
     int n = 0;
     for (int i = 0; i < NCM_VOWEL_N_GROUPS; i++)
         if (s->groups & (1u << i))
             g[n++] = ncm_vowel_group_char(i);
     g[n] = 0;
-    put(d, o, "groups", j_str(d, g));
-    cJSON *v = j_arr(d);
+    ncm_jdoc_put(d, o, "groups", ncm_jdoc_str(d, g));
+    cJSON *v = ncm_jdoc_arr(d);
     for (int k = 0; k < s->n_vowels && d->ok; k++)
-        put(d, v, NULL, j_str(d, ncm_vowel_code(s->vowels[k])));
-    put(d, o, "vowels", v);
-    cJSON *f = j_arr(d);
+        ncm_jdoc_put(d, v, NULL, ncm_jdoc_str(d, ncm_vowel_code(s->vowels[k])));
+    ncm_jdoc_put(d, o, "vowels", v);
+    cJSON *f = ncm_jdoc_arr(d);
     for (int k = 0; k < s->n_formants && d->ok; k++)
-        put(d, f, NULL, j_str(d, FORMANT_NAMES[s->formants[k]]));
-    put(d, o, "formants", f);
+        ncm_jdoc_put(d, f, NULL, ncm_jdoc_str(d, FORMANT_NAMES[s->formants[k]]));
+    ncm_jdoc_put(d, o, "formants", f);
     return o;
 }
 
-static cJSON *model_json(doc *d, const ncm_vowel_model *m)
+static cJSON *model_json(ncm_jdoc *d, const ncm_vowel_model *m)
 {
-    cJSON *o = j_obj(d);
-    put(d, o, "config", config_json(d, &m->config));
-    put(d, o, "select", select_json(d, &m->select));
-    cJSON *e = j_obj(d);
-    put(d, e, "n_in", j_int(d, m->encoding.n_in));
-    put(d, e, "mhz_per_hz", j_nums(d, m->encoding.mhz_per_hz, m->encoding.n_in));
-    put(d, e, "offset_mhz", j_nums(d, m->encoding.offset_mhz, m->encoding.n_in));
-    put(d, o, "encoding", e);
-    put(d, o, "n_classes", j_int(d, m->n_classes));
-    put(d, o, "n_osc", j_int(d, m->n_osc));
-    put(d, o, "n_in", j_int(d, m->n_in));
-    cJSON *t = j_arr(d);
+    cJSON *o = ncm_jdoc_obj(d);
+    ncm_jdoc_put(d, o, "config", config_json(d, &m->config));
+    ncm_jdoc_put(d, o, "select", select_json(d, &m->select));
+    cJSON *e = ncm_jdoc_obj(d);
+    ncm_jdoc_put(d, e, "n_in", ncm_jdoc_int(d, m->encoding.n_in));
+    ncm_jdoc_put(d, e, "mhz_per_hz", ncm_jdoc_nums(d, m->encoding.mhz_per_hz, m->encoding.n_in));
+    ncm_jdoc_put(d, e, "offset_mhz", ncm_jdoc_nums(d, m->encoding.offset_mhz, m->encoding.n_in));
+    ncm_jdoc_put(d, o, "encoding", e);
+    ncm_jdoc_put(d, o, "n_classes", ncm_jdoc_int(d, m->n_classes));
+    ncm_jdoc_put(d, o, "n_osc", ncm_jdoc_int(d, m->n_osc));
+    ncm_jdoc_put(d, o, "n_in", ncm_jdoc_int(d, m->n_in));
+    cJSON *t = ncm_jdoc_arr(d);
     for (int c = 0; c < m->n_classes && d->ok; c++) {
-        cJSON *row = j_arr(d);
+        cJSON *row = ncm_jdoc_arr(d);
         for (int i = 0; i < m->n_osc && d->ok; i++)
-            put(d, row, NULL, j_int(d, m->targets[c * m->n_osc + i]));
-        put(d, t, NULL, row);
+            ncm_jdoc_put(d, row, NULL, ncm_jdoc_int(d, m->targets[c * m->n_osc + i]));
+        ncm_jdoc_put(d, t, NULL, row);
     }
-    put(d, o, "targets", t);
-    put(d, o, "i_dc_ma", j_nums(d, m->i_dc_ma, m->n_osc));
-    put(d, o, "i_init_ma", j_nums(d, m->i_init_ma, m->n_osc));
-    put(d, o, "f_free_mhz", j_nums(d, m->f_free_mhz, m->n_osc));
+    ncm_jdoc_put(d, o, "targets", t);
+    ncm_jdoc_put(d, o, "i_dc_ma", ncm_jdoc_nums(d, m->i_dc_ma, m->n_osc));
+    ncm_jdoc_put(d, o, "i_init_ma", ncm_jdoc_nums(d, m->i_init_ma, m->n_osc));
+    ncm_jdoc_put(d, o, "f_free_mhz", ncm_jdoc_nums(d, m->f_free_mhz, m->n_osc));
     return o;
 }
 
-/* ---- checking a model ------------------------------------------------------------------------- */
+/* ---- checking a model -------------------------------------------------------------------------
+ */
 
 /* The counts of a model against its configuration, selection and encoding. */
 static ncm_status counts_check(const ncm_vowel_model *m, const char *file, ncm_status code,
@@ -279,9 +153,8 @@ static ncm_status counts_check(const ncm_vowel_model *m, const char *file, ncm_s
 {
     const ncm_vowel_config *c = &m->config;
     if (m->n_osc != c->n_osc)
-        return ncm_error_set(err, code,
-                             "%s: model.n_osc = %d: expected model.config.n_osc (%d)", file,
-                             m->n_osc, c->n_osc);
+        return ncm_error_set(err, code, "%s: model.n_osc = %d: expected model.config.n_osc (%d)",
+                             file, m->n_osc, c->n_osc);
     if (m->n_in != m->select.n_formants)
         return ncm_error_set(err, code,
                              "%s: model.n_in = %d: expected the selection's %d formant%s", file,
@@ -354,13 +227,14 @@ ncm_status ncm_vowel_model_save(const ncm_vowel_model *m, const char *path, ncm_
     ncm_status st = model_check(m, path, NCM_ERR_ARG, err);
     if (st)
         return st;
-    doc d = {1};
-    cJSON *root = head(&d, MODEL_FORMAT, MODEL_VERSION);
-    put(&d, root, "model", model_json(&d, m));
-    return finish(&d, root, path, err);
+    ncm_jdoc d = {1};
+    cJSON *root = ncm_jdoc_head(&d, MODEL_FORMAT, MODEL_VERSION);
+    ncm_jdoc_put(&d, root, "model", model_json(&d, m));
+    return ncm_jdoc_finish(&d, root, path, err);
 }
 
-/* ---- reading ---------------------------------------------------------------------------------- */
+/* ---- reading ----------------------------------------------------------------------------------
+ */
 
 /* A reader of one file: its name for the messages, and where they go. Every message is
  * "<file>: <field>...", the field a dotted path from the document's top ("model.config.lr"). */
@@ -480,8 +354,8 @@ static ncm_status get_num(const rd *r, const cJSON *o, const char *where, const 
 }
 
 /* An array member of exactly n items. */
-static ncm_status get_array(const rd *r, const cJSON *o, const char *where, const char *key,
-                            int n, const char *what, const cJSON **out)
+static ncm_status get_array(const rd *r, const cJSON *o, const char *where, const char *key, int n,
+                            const char *what, const cJSON **out)
 {
     ncm_status st = member(r, o, where, key, out);
     if (st)
@@ -561,8 +435,8 @@ static ncm_status get_seed(const rd *r, const cJSON *o, const char *where, const
         char *end = NULL;
         const unsigned long long v = digits ? strtoull(s, &end, 10) : 0;
         if (!digits || errno || !end || *end)
-            return bad(r, "%s = \"%.40s\": expected a seed (decimal digits, at most 2^64 - 1)",
-                       p, s);
+            return bad(r, "%s = \"%.40s\": expected a seed (decimal digits, at most 2^64 - 1)", p,
+                       s);
         *out = (uint64_t)v;
         return NCM_OK;
     }
@@ -573,11 +447,11 @@ static ncm_status get_seed(const rd *r, const cJSON *o, const char *where, const
 static ncm_status read_config(const rd *r, const cJSON *o, ncm_vowel_config *c)
 {
     static const char *const KEYS[] = {
-        "n_osc",       "device",        "spread",      "chip_seed",      "w_mhz",
-        "beta_rad",    "amp_mhz",       "in_gain",     "i_min_ma",       "i_max_ma",
-        "band_lo_mhz", "band_hi_mhz",   "margin",      "dt_ns",          "t_transient_ns",
-        "t_window_ns", "noise_seed",    "design_starts", "design_seed",  "epochs",
-        "lr",          "push_mhz",      "lr_decay",    "shuffle_seed",   "learn",
+        "n_osc",       "device",      "spread",        "chip_seed",    "w_mhz",
+        "beta_rad",    "amp_mhz",     "in_gain",       "i_min_ma",     "i_max_ma",
+        "band_lo_mhz", "band_hi_mhz", "margin",        "dt_ns",        "t_transient_ns",
+        "t_window_ns", "noise_seed",  "design_starts", "design_seed",  "epochs",
+        "lr",          "push_mhz",    "lr_decay",      "shuffle_seed", "learn",
         NULL};
     const char *w = "model.config";
     ncm_status st = only(r, o, w, KEYS);
@@ -704,8 +578,9 @@ static ncm_status read_select(const rd *r, const cJSON *o, ncm_vowel_select *s)
             if (!cJSON_IsString(it))
                 return bad(r, "%s.vowels[%d]: expected a vowel code, found %s", w, k,
                            ncm_json_type_name(it));
-            return bad(r, "%s.vowels[%d] = \"%.20s\": expected a vowel code (ae, ah, aw, eh, er, "
-                          "ei, ih, iy, oa, oo, uh, uw)",
+            return bad(r,
+                       "%s.vowels[%d] = \"%.20s\": expected a vowel code (ae, ah, aw, eh, er, "
+                       "ei, ih, iy, oa, oo, uh, uw)",
                        w, k, it->valuestring);
         }
         for (int j = 0; j < k; j++)
@@ -719,11 +594,11 @@ static ncm_status read_select(const rd *r, const cJSON *o, ncm_vowel_select *s)
         return st;
     const int nf = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : -1;
     if (nf < 0)
-        return bad(r, "%s.formants: expected an array of 1 to %d formants (\"f1\" ..), found %s",
-                   w, NCM_VOWEL_MAX_FORMANTS, ncm_json_type_name(a));
+        return bad(r, "%s.formants: expected an array of 1 to %d formants (\"f1\" ..), found %s", w,
+                   NCM_VOWEL_MAX_FORMANTS, ncm_json_type_name(a));
     if (nf < 1 || nf > NCM_VOWEL_MAX_FORMANTS)
-        return bad(r, "%s.formants: expected 1 to %d formants, found %d", w,
-                   NCM_VOWEL_MAX_FORMANTS, nf);
+        return bad(r, "%s.formants: expected 1 to %d formants, found %d", w, NCM_VOWEL_MAX_FORMANTS,
+                   nf);
     s->n_formants = nf;
     k = 0;
     int used[NCM_VOWEL_MAX_FORMANTS] = {0};
@@ -753,8 +628,8 @@ static ncm_status read_select(const rd *r, const cJSON *o, ncm_vowel_select *s)
 
 static ncm_status read_model(const rd *r, const cJSON *o, ncm_vowel_model *m)
 {
-    static const char *const KEYS[] = {"config",  "select",    "encoding",   "n_classes",
-                                       "n_osc",   "n_in",      "targets",    "i_dc_ma",
+    static const char *const KEYS[] = {"config",    "select",     "encoding", "n_classes",
+                                       "n_osc",     "n_in",       "targets",  "i_dc_ma",
                                        "i_init_ma", "f_free_mhz", NULL};
     static const char *const ENC_KEYS[] = {"n_in", "mhz_per_hz", "offset_mhz", NULL};
     const char *w = "model";
@@ -889,7 +764,8 @@ ncm_status ncm_vowel_model_load(const char *path, ncm_vowel_model *m, ncm_error 
     return st;
 }
 
-/* ---- the study -------------------------------------------------------------------------------- */
+/* ---- the study --------------------------------------------------------------------------------
+ */
 
 void ncm_vowel_study_free(ncm_vowel_study *s)
 {
@@ -901,13 +777,11 @@ void ncm_vowel_study_free(ncm_vowel_study *s)
 }
 
 ncm_vowel_study *ncm_vowel_study_new(const ncm_vowel_config *c, const ncm_vowel_set *train,
-                                     const ncm_vowel_set *test,
-                                     const ncm_vowel_baseline_params *bp, int threads,
-                                     const ncm_progress *progress, ncm_error *err)
+                                     const ncm_vowel_set *test, const ncm_vowel_baseline_params *bp,
+                                     int threads, const ncm_progress *progress, ncm_error *err)
 {
     if (!c || !train || !test) {
-        ncm_error_set(err, NCM_ERR_ARG,
-                      "configuration, training and test sets: expected non-NULL");
+        ncm_error_set(err, NCM_ERR_ARG, "configuration, training and test sets: expected non-NULL");
         return NULL;
     }
     if (ncm_vowel_config_check(c, err))
@@ -950,7 +824,8 @@ fail:
     return NULL;
 }
 
-/* ---- text ------------------------------------------------------------------------------------- */
+/* ---- text -------------------------------------------------------------------------------------
+ */
 
 static int study_ok(const ncm_vowel_study *s)
 {
@@ -971,10 +846,10 @@ ncm_status ncm_vowel_study_print(const ncm_vowel_study *s, FILE *f, ncm_error *e
     for (int k = 0; k < m->n_in; k++)
         fprintf(f, "%s %c = F%d", k ? "," : "", 'A' + k, m->select.formants[k] + 1);
     fprintf(f, "; %d oscillators, coupling %g MHz\n", no, m->config.w_mhz);
-    fprintf(f, "train: %lld tokens, %d speakers (%s)\n", (long long)s->n_train,
-            s->n_train_speakers, s->train_source);
-    fprintf(f, "test:  %lld tokens, %d speakers (%s)\n\n", (long long)s->n_test,
-            s->n_test_speakers, s->test_source);
+    fprintf(f, "train: %lld tokens, %d speakers (%s)\n", (long long)s->n_train, s->n_train_speakers,
+            s->train_source);
+    fprintf(f, "test:  %lld tokens, %d speakers (%s)\n\n", (long long)s->n_test, s->n_test_speakers,
+            s->test_source);
 
     fprintf(f, "%-34s %8s %8s %17s\n", "", "train %", "test %", "undecided (test)");
     const struct {
@@ -1017,8 +892,9 @@ ncm_status ncm_vowel_study_print(const ncm_vowel_study *s, FILE *f, ncm_error *e
         fprintf(f, "%s\n", any ? "" : " all free");
     }
 
-    fprintf(f, "\ntest confusion (rows: true vowel, columns: predicted; %lld undecided not "
-               "shown):\n%6s",
+    fprintf(f,
+            "\ntest confusion (rows: true vowel, columns: predicted; %lld undecided not "
+            "shown):\n%6s",
             (long long)t->test.undecided, "");
     for (int p = 0; p < nc; p++)
         fprintf(f, " %5s", ncm_vowel_code(m->select.vowels[p]));
@@ -1038,57 +914,58 @@ ncm_status ncm_vowel_study_print(const ncm_vowel_study *s, FILE *f, ncm_error *e
     return NCM_OK;
 }
 
-/* ---- JSON ------------------------------------------------------------------------------------- */
+/* ---- JSON -------------------------------------------------------------------------------------
+ */
 
 /* A confusion matrix as a list of rows: [true][predicted]. */
-static cJSON *confusion_json(doc *d, const int64_t *conf, int nc)
+static cJSON *confusion_json(ncm_jdoc *d, const int64_t *conf, int nc)
 {
-    cJSON *a = j_arr(d);
+    cJSON *a = ncm_jdoc_arr(d);
     for (int c = 0; c < nc && d->ok; c++) {
-        cJSON *row = j_arr(d);
+        cJSON *row = ncm_jdoc_arr(d);
         for (int p = 0; p < nc && d->ok; p++)
-            put(d, row, NULL, j_int(d, conf[c * nc + p]));
-        put(d, a, NULL, row);
+            ncm_jdoc_put(d, row, NULL, ncm_jdoc_int(d, conf[c * nc + p]));
+        ncm_jdoc_put(d, a, NULL, row);
     }
     return a;
 }
 
-static cJSON *score_json(doc *d, const ncm_vowel_score *sc)
+static cJSON *score_json(ncm_jdoc *d, const ncm_vowel_score *sc)
 {
-    cJSON *o = j_obj(d);
-    put(d, o, "accuracy", j_num(d, sc->accuracy));
-    put(d, o, "correct", j_int(d, sc->correct));
-    put(d, o, "undecided", j_int(d, sc->undecided));
-    put(d, o, "n", j_int(d, sc->n));
-    put(d, o, "confusion", confusion_json(d, sc->confusion, sc->n_classes));
+    cJSON *o = ncm_jdoc_obj(d);
+    ncm_jdoc_put(d, o, "accuracy", ncm_jdoc_num(d, sc->accuracy));
+    ncm_jdoc_put(d, o, "correct", ncm_jdoc_int(d, sc->correct));
+    ncm_jdoc_put(d, o, "undecided", ncm_jdoc_int(d, sc->undecided));
+    ncm_jdoc_put(d, o, "n", ncm_jdoc_int(d, sc->n));
+    ncm_jdoc_put(d, o, "confusion", confusion_json(d, sc->confusion, sc->n_classes));
     return o;
 }
 
 /* "train", "test" and "untrained" {train, test} of a training into o. */
-static void scores_json(doc *d, cJSON *o, const ncm_vowel_training *t)
+static void scores_json(ncm_jdoc *d, cJSON *o, const ncm_vowel_training *t)
 {
-    put(d, o, "train", score_json(d, &t->train));
-    put(d, o, "test", score_json(d, &t->test));
-    cJSON *u = j_obj(d);
-    put(d, u, "train", score_json(d, &t->train_init));
-    put(d, u, "test", score_json(d, &t->test_init));
-    put(d, o, "untrained", u);
+    ncm_jdoc_put(d, o, "train", score_json(d, &t->train));
+    ncm_jdoc_put(d, o, "test", score_json(d, &t->test));
+    cJSON *u = ncm_jdoc_obj(d);
+    ncm_jdoc_put(d, u, "train", score_json(d, &t->train_init));
+    ncm_jdoc_put(d, u, "test", score_json(d, &t->test_init));
+    ncm_jdoc_put(d, o, "untrained", u);
     if (t->model.config.learn) { /* the calibration step alone, before the on-line epochs */
-        cJSON *c = j_obj(d);
-        put(d, c, "train", score_json(d, &t->train_design));
-        put(d, c, "test", score_json(d, &t->test_design));
-        put(d, o, "calibrated", c);
+        cJSON *c = ncm_jdoc_obj(d);
+        ncm_jdoc_put(d, c, "train", score_json(d, &t->train_design));
+        ncm_jdoc_put(d, c, "test", score_json(d, &t->test_design));
+        ncm_jdoc_put(d, o, "calibrated", c);
     } else {
-        put(d, o, "calibrated", d->ok ? mark(d, cJSON_CreateNull()) : NULL);
+        ncm_jdoc_put(d, o, "calibrated", d->ok ? ncm_jdoc_mark(d, cJSON_CreateNull()) : NULL);
     }
 }
 
-static cJSON *data_json(doc *d, const char *source, int64_t n, int speakers)
+static cJSON *data_json(ncm_jdoc *d, const char *source, int64_t n, int speakers)
 {
-    cJSON *o = j_obj(d);
-    put(d, o, "source", j_str(d, source));
-    put(d, o, "tokens", j_int(d, n));
-    put(d, o, "speakers", j_int(d, speakers));
+    cJSON *o = ncm_jdoc_obj(d);
+    ncm_jdoc_put(d, o, "source", ncm_jdoc_str(d, source));
+    ncm_jdoc_put(d, o, "tokens", ncm_jdoc_int(d, n));
+    ncm_jdoc_put(d, o, "speakers", ncm_jdoc_int(d, speakers));
     return o;
 }
 
@@ -1100,57 +977,58 @@ ncm_status ncm_vowel_study_save_json(const ncm_vowel_study *s, const char *path,
     ncm_status st = model_check(&t->model, path, NCM_ERR_ARG, err);
     if (st)
         return st;
-    doc d = {1};
-    cJSON *root = head(&d, RESULT_FORMAT, RESULT_VERSION);
-    put(&d, root, "model", model_json(&d, &t->model));
+    ncm_jdoc d = {1};
+    cJSON *root = ncm_jdoc_head(&d, RESULT_FORMAT, RESULT_VERSION);
+    ncm_jdoc_put(&d, root, "model", model_json(&d, &t->model));
     scores_json(&d, root, t);
     if (s->uncoupled) {
-        cJSON *u = j_obj(&d);
+        cJSON *u = ncm_jdoc_obj(&d);
         scores_json(&d, u, s->uncoupled);
-        put(&d, root, "uncoupled", u);
+        ncm_jdoc_put(&d, root, "uncoupled", u);
     } else {
-        put(&d, root, "uncoupled", d.ok ? mark(&d, cJSON_CreateNull()) : NULL);
+        ncm_jdoc_put(&d, root, "uncoupled", d.ok ? ncm_jdoc_mark(&d, cJSON_CreateNull()) : NULL);
     }
-    cJSON *bl = j_arr(&d);
+    cJSON *bl = ncm_jdoc_arr(&d);
     for (int b = 0; b < s->n_baselines && d.ok; b++) {
         const ncm_vowel_baseline_result *r = &s->baseline[b];
         const char *name = ncm_vowel_baseline_name(r->kind);
-        cJSON *o = j_obj(&d);
-        put(&d, o, "name", j_str(&d, name ? name : "?"));
-        put(&d, o, "train_accuracy", j_num(&d, r->train_accuracy));
-        put(&d, o, "test_accuracy", j_num(&d, r->test_accuracy));
-        put(&d, o, "confusion", confusion_json(&d, r->confusion, r->n_classes));
-        put(&d, bl, NULL, o);
+        cJSON *o = ncm_jdoc_obj(&d);
+        ncm_jdoc_put(&d, o, "name", ncm_jdoc_str(&d, name ? name : "?"));
+        ncm_jdoc_put(&d, o, "train_accuracy", ncm_jdoc_num(&d, r->train_accuracy));
+        ncm_jdoc_put(&d, o, "test_accuracy", ncm_jdoc_num(&d, r->test_accuracy));
+        ncm_jdoc_put(&d, o, "confusion", confusion_json(&d, r->confusion, r->n_classes));
+        ncm_jdoc_put(&d, bl, NULL, o);
     }
-    put(&d, root, "baselines", bl);
-    cJSON *curve = j_arr(&d);
+    ncm_jdoc_put(&d, root, "baselines", bl);
+    cJSON *curve = ncm_jdoc_arr(&d);
     for (int e = 0; e < t->epochs && d.ok; e++) {
-        cJSON *o = j_obj(&d);
-        put(&d, o, "epoch", j_int(&d, e + 1));
-        put(&d, o, "train_accuracy", j_num(&d, t->curve_train[e]));
-        put(&d, o, "mismatch", j_num(&d, t->curve_mismatch[e]));
-        put(&d, curve, NULL, o);
+        cJSON *o = ncm_jdoc_obj(&d);
+        ncm_jdoc_put(&d, o, "epoch", ncm_jdoc_int(&d, e + 1));
+        ncm_jdoc_put(&d, o, "train_accuracy", ncm_jdoc_num(&d, t->curve_train[e]));
+        ncm_jdoc_put(&d, o, "mismatch", ncm_jdoc_num(&d, t->curve_mismatch[e]));
+        ncm_jdoc_put(&d, curve, NULL, o);
     }
-    put(&d, root, "curve", curve);
-    put(&d, root, "design_train_accuracy", j_num(&d, t->design_train_accuracy));
-    cJSON *data = j_obj(&d);
-    put(&d, data, "train", data_json(&d, s->train_source, s->n_train, s->n_train_speakers));
-    put(&d, data, "test", data_json(&d, s->test_source, s->n_test, s->n_test_speakers));
-    put(&d, root, "data", data);
-    cJSON *tm = j_obj(&d);
-    put(&d, tm, "seconds", j_num(&d, t->seconds));
-    put(&d, tm, "runs", j_int(&d, t->runs));
-    put(&d, tm, "osc_steps", j_num(&d, t->osc_steps));
-    put(&d, tm, "osc_steps_per_second",
-        j_num(&d, t->seconds > 0 ? t->osc_steps / t->seconds : NAN));
-    put(&d, tm, "sim_ns_per_sample", j_num(&d, t->sim_ns_per_sample));
-    put(&d, root, "timing", tm);
-    return finish(&d, root, path, err);
+    ncm_jdoc_put(&d, root, "curve", curve);
+    ncm_jdoc_put(&d, root, "design_train_accuracy", ncm_jdoc_num(&d, t->design_train_accuracy));
+    cJSON *data = ncm_jdoc_obj(&d);
+    ncm_jdoc_put(&d, data, "train",
+                 data_json(&d, s->train_source, s->n_train, s->n_train_speakers));
+    ncm_jdoc_put(&d, data, "test", data_json(&d, s->test_source, s->n_test, s->n_test_speakers));
+    ncm_jdoc_put(&d, root, "data", data);
+    cJSON *tm = ncm_jdoc_obj(&d);
+    ncm_jdoc_put(&d, tm, "seconds", ncm_jdoc_num(&d, t->seconds));
+    ncm_jdoc_put(&d, tm, "runs", ncm_jdoc_int(&d, t->runs));
+    ncm_jdoc_put(&d, tm, "osc_steps", ncm_jdoc_num(&d, t->osc_steps));
+    ncm_jdoc_put(&d, tm, "osc_steps_per_second",
+                 ncm_jdoc_num(&d, t->seconds > 0 ? t->osc_steps / t->seconds : NAN));
+    ncm_jdoc_put(&d, tm, "sim_ns_per_sample", ncm_jdoc_num(&d, t->sim_ns_per_sample));
+    ncm_jdoc_put(&d, root, "timing", tm);
+    return ncm_jdoc_finish(&d, root, path, err);
 }
 
 ncm_status ncm_vowel_score_save_json(const ncm_vowel_score *sc, const ncm_vowel_model *m,
-                                    const char *model_path, const char *data_source,
-                                    const char *split, const char *path, ncm_error *err)
+                                     const char *model_path, const char *data_source,
+                                     const char *split, const char *path, ncm_error *err)
 {
     if (!sc || !m || !model_path || !data_source || !split || !path)
         return ncm_error_set(err, NCM_ERR_ARG, "score JSON: expected non-NULL arguments");

@@ -14,10 +14,8 @@
 const char *ncm_vowel_sweep_name(ncm_vowel_sweep_kind k)
 {
     switch (k) {
-    case NCM_VOWEL_SWEEP_TEMPERATURE:
-        return "temperature_k";
-    case NCM_VOWEL_SWEEP_SPREAD:
-        return "spread_scale";
+    case NCM_VOWEL_SWEEP_TEMPERATURE: return "temperature_k";
+    case NCM_VOWEL_SWEEP_SPREAD: return "spread_scale";
     }
     return NULL;
 }
@@ -51,7 +49,8 @@ ncm_vowel_sweep *ncm_vowel_sweep_new(const ncm_vowel_config *c, const ncm_vowel_
         return NULL;
     }
     for (int p = 0; p < n; p++)
-        if (!(values[p] >= 0) || !(values[p] <= (kind == NCM_VOWEL_SWEEP_TEMPERATURE ? 1e4 : 100))) {
+        if (!(values[p] >= 0) ||
+            !(values[p] <= (kind == NCM_VOWEL_SWEEP_TEMPERATURE ? 1e4 : 100))) {
             ncm_error_set(err, NCM_ERR_ARG, "%s[%d] = %g: expected 0 to %g", name, p, values[p],
                           kind == NCM_VOWEL_SWEEP_TEMPERATURE ? 1e4 : 100.0);
             return NULL;
