@@ -681,6 +681,38 @@ static ncm_status check_sets(const ncm_vowel_set *a, const ncm_vowel_set *b, ncm
     return NCM_OK;
 }
 
+/* Runs a set's samples at the network's currents and scores them (test NULL: only train). */
+typedef struct {
+    const chip *ch;
+    const ncm_vowel_config *c;
+    const ncm_vowel_model *m;
+    const ncm_vowel_set *train, *test;
+    const double *ftr, *fte; /* their input frequencies */
+    int8_t *states;          /* scratch, the larger set's */
+    int threads;
+    int64_t *runs;
+} scorer;
+
+static ncm_status score_sets(const scorer *q, ncm_vowel_score *train, ncm_vowel_score *test,
+                             ncm_error *err)
+{
+    const ncm_vowel_set *sets[2] = {q->train, q->test};
+    const double *fs[2] = {q->ftr, q->fte};
+    ncm_vowel_score *out[2] = {train, test};
+    for (int k = 0; k < 2; k++) {
+        if (!sets[k])
+            continue;
+        ncm_status st = chip_run(q->ch, q->c, q->m->i_dc_ma, fs[k], sets[k]->n, EVAL_STREAM,
+                                 q->threads, q->states, err);
+        if (st)
+            return st;
+        score(q->states, sets[k]->label, sets[k]->n, q->m->targets, q->m->n_classes, q->m->n_osc,
+              NULL, out[k]);
+        *q->runs += sets[k]->n;
+    }
+    return NCM_OK;
+}
+
 void ncm_vowel_train_free(ncm_vowel_training *t)
 {
     if (!t)
@@ -763,34 +795,26 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
     t->sim_ns_per_sample = c->t_transient_ns + c->t_window_ns;
 
     /* before learning */
-    if ((st = chip_run(&ch, c, m->i_dc_ma, ftr, n, EVAL_STREAM, threads, states, err)))
+    const scorer q = {.ch = &ch,
+                      .c = c,
+                      .m = m,
+                      .train = train,
+                      .test = test,
+                      .ftr = ftr,
+                      .fte = fte,
+                      .states = states,
+                      .threads = threads,
+                      .runs = &t->runs};
+    if ((st = score_sets(&q, &t->train_init, &t->test_init, err)))
         goto fail;
-    score(states, train->label, n, m->targets, nc, no, NULL, &t->train_init);
-    t->runs += n;
-    if (test) {
-        if ((st = chip_run(&ch, c, m->i_dc_ma, fte, nt, EVAL_STREAM, threads, states, err)))
-            goto fail;
-        score(states, test->label, nt, m->targets, nc, no, NULL, &t->test_init);
-        t->runs += nt;
-    }
 
     /* learning: the loop first sets every oscillator to its designed frequency through its own
      * calibration (the drawn device's f(I), which it measures), then runs the on-line rule */
     if (c->learn)
         for (int i = 0; i < no; i++)
             m->i_dc_ma[i] = current_for(&ch.dev[i], v[i], c->i_min_ma, c->i_max_ma);
-    if (c->learn) {
-        if ((st = chip_run(&ch, c, m->i_dc_ma, ftr, n, EVAL_STREAM, threads, states, err)))
-            goto fail;
-        score(states, train->label, n, m->targets, nc, no, NULL, &t->train_design);
-        t->runs += n;
-        if (test) {
-            if ((st = chip_run(&ch, c, m->i_dc_ma, fte, nt, EVAL_STREAM, threads, states, err)))
-                goto fail;
-            score(states, test->label, nt, m->targets, nc, no, NULL, &t->test_design);
-            t->runs += nt;
-        }
-    }
+    if (c->learn && (st = score_sets(&q, &t->train_design, &t->test_design, err)))
+        goto fail;
     const int epochs = c->learn ? c->epochs : 0;
     if ((st = ncm_progress_report(progress, "vowel train", 0, epochs, err)))
         goto fail;
@@ -802,8 +826,8 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
         ncm_rng_shuffle(&rng, order, n);
         const double rate = c->lr / (1 + c->lr_decay * e);
         int64_t missed = 0;
-        for (int64_t q = 0; q < n; q++) {
-            const int64_t j = order[q];
+        for (int64_t p = 0; p < n; p++) {
+            const int64_t j = order[p];
             int8_t s[NCM_VOWEL_MAX_OSC];
             if ((st = chip_run(&ch, c, m->i_dc_ma, ftr + j * ni, 1,
                                1 + (uint64_t)e * (uint64_t)n + (uint64_t)j, 1, s, err)))
@@ -813,11 +837,11 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
             learn_step(&ch, c, ftr + j * ni, s, tg, rate, m->i_dc_ma);
         }
         t->runs += n;
-        if ((st = chip_run(&ch, c, m->i_dc_ma, ftr, n, EVAL_STREAM, threads, states, err)))
-            goto fail;
-        t->runs += n;
         ncm_vowel_score sc;
-        score(states, train->label, n, m->targets, nc, no, NULL, &sc);
+        scorer q_train = q;
+        q_train.test = NULL;
+        if ((st = score_sets(&q_train, &sc, NULL, err)))
+            goto fail;
         t->curve_train[e] = sc.accuracy;
         t->curve_mismatch[e] = (double)missed / (double)n;
         t->epochs = e + 1;
@@ -826,16 +850,8 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
     }
 
     /* after learning */
-    if ((st = chip_run(&ch, c, m->i_dc_ma, ftr, n, EVAL_STREAM, threads, states, err)))
+    if ((st = score_sets(&q, &t->train, &t->test, err)))
         goto fail;
-    score(states, train->label, n, m->targets, nc, no, NULL, &t->train);
-    t->runs += n;
-    if (test) {
-        if ((st = chip_run(&ch, c, m->i_dc_ma, fte, nt, EVAL_STREAM, threads, states, err)))
-            goto fail;
-        score(states, test->label, nt, m->targets, nc, no, NULL, &t->test);
-        t->runs += nt;
-    }
     for (int i = 0; i < no; i++)
         m->f_free_mhz[i] = free_freq(&ch.dev[i], m->i_dc_ma[i]);
     t->osc_steps = chip_steps(&ch, c, m->i_dc_ma, ftr, t->runs);
