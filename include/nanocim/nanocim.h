@@ -38,5 +38,6 @@
 #include "nanocim/chip.h"
 #include "nanocim/sweep.h"
 #include "nanocim/cost.h"
+#include "nanocim/vowel.h"
 
 #endif

@@ -1,6 +1,5 @@
 /* Vowel recognition (Romera et al., "Vowel recognition with four coupled spin-torque
- * nano-oscillators", Nature 563, 230 (2018)): the data and the software baselines. This part of
- * the layer holds
+ * nano-oscillators", Nature 563, 230 (2018)), simulated end to end. The layer holds
  * - the vowel formant data of Hillenbrand, Getty, Clark and Wheeler, "Acoustic characteristics
  *   of American English vowels", J. Acoust. Soc. Am. 97, 3099 (1995): a reader of the
  *   distributed file `vowdata.dat` (the user gives its path; it is not part of nanocim) and a
@@ -12,14 +11,22 @@
  * - the encoding of a token's formants as the input frequencies of the oscillators (an affine
  *   map per formant onto their band) and the read-out of a run: the synchronization pattern
  *   (which oscillator is locked to which input) and the nearest target pattern;
+ * - the oscillator network over the oscillator layer (stno.h): a chip of devices drawn with
+ *   their spread and coupled all to all, the design of each class's target pattern from the
+ *   simulated response of one device, a calibration step and an on-line learning rule on the DC
+ *   currents using only what hardware measures, evaluation, the synchronization map over the
+ *   formant plane, and the model file that eval reads back;
  * - the software classifiers the oscillator network is compared with on the same features and
  *   split: nearest centroid, a Gaussian classifier (one full-covariance normal per class) and a
- *   small multilayer perceptron trained by the project.
+ *   small multilayer perceptron trained by the project; the study that puts the network, its
+ *   uncoupled and untrained versions and these side by side; robustness sweeps (temperature,
+ *   device spread).
  * Details, sources and the tests: docs/vowels.md.
  *
  * Objects: a vowel set (ncm_vowel_set) is allocated by ncm_vowel_load, ncm_vowel_synthetic or
  * ncm_vowel_split and released by ncm_vowel_set_free (NULL accepted); its fields are read-only.
- * Selections and baseline parameters are plain values. */
+ * Likewise a training (ncm_vowel_train / ncm_vowel_train_free), a study and a sweep. Selections,
+ * configurations, models, scores and baseline parameters are plain values. */
 #ifndef NANOCIM_VOWEL_H
 #define NANOCIM_VOWEL_H
 
@@ -337,8 +344,8 @@ NCM_API ncm_status ncm_vowel_score_save_json(const ncm_vowel_score *sc, const nc
 
 /* The synchronization map: the model's class at every point of an n1 x n2 grid of the formant
  * plane (features 0 and 1, Hz), pred[j * n1 + i] at (f1[i], f2[j]), NCM_VOWEL_UNDECIDED where
- * undecided. Other features (a third formant) are held at mid[] (Hz; NULL: the middle of the
- * encoding's range). */
+ * undecided. Other features (a third formant) are held at mid_hz[k] for feature k >= 2 (Hz;
+ * entries 0 and 1 unused; NULL: the formant whose input is the middle of the band). */
 NCM_API ncm_status ncm_vowel_map(const ncm_vowel_model *m, const double *f1_hz, int n1,
                                  const double *f2_hz, int n2, const double *mid_hz, int threads,
                                  int32_t *pred, ncm_error *err);

@@ -37,6 +37,13 @@ with an editable technology file: energy, area, latency.
 
     nanocim.cost.chip(model, cfg).total_pj
     print(nanocim.cost.compare(model, ["2t2r", "1t1r-secded"]).table())
+
+Vowel recognition: the module nanocim.vowel (vowel.h) reads Hillenbrand's vowel formants (or
+draws synthetic ones), splits them by speaker, trains the coupled-oscillator recognizer of Romera
+et al. (2018) beside its software baselines, and evaluates, maps, saves and sweeps it.
+
+    train, test = nanocim.vowel.synthetic(speakers_per_group=20).split(0.5, seed=1)
+    nanocim.vowel.train(train, test, epochs=2, t_window_ns=300).test.accuracy
 """
 
 import importlib.util as _importlib_util
@@ -59,7 +66,7 @@ from ._dataset import Dataset, read_idx
 from ._model import Layer, Model
 from ._network import Network, parse_arch
 from ._training import TrainResult, train
-from . import chip, cost, rram, stno
+from . import chip, cost, rram, stno, vowel
 
 __version__ = version()
 
@@ -68,5 +75,5 @@ __all__ = [
     "library_path", "Dataset", "read_idx", "Model", "Layer", "Network", "parse_arch", "train",
     "TrainResult", "print_progress", "ProgressPrinter", "NanocimError", "ArgumentError",
     "FileError", "FormatError", "VersionError", "OutOfMemoryError", "DataError", "StateError",
-    "Cancelled", "rram", "stno", "chip", "cost",
+    "Cancelled", "rram", "stno", "chip", "cost", "vowel",
 ]

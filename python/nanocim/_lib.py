@@ -6,9 +6,10 @@ path), mirrors the public structs the package reads or fills as ctypes Structure
 checked at import against the library's own ``ncm_struct_size`` -- and sets ``argtypes`` and
 ``restype`` of every function the package calls.
 
-The structs and functions of ``nanocim.rram`` and ``nanocim.stno`` are declared here too (after
-the core's), with :func:`checked` and :func:`proto`; the error and progress machinery
-(``_errors.call``, ``_progress.Bridge``) is shared.
+The structs and functions of ``nanocim.rram``, ``nanocim.stno``, ``nanocim.chip``,
+``nanocim.cost`` and ``nanocim.vowel`` are declared here too (after the core's), with
+:func:`checked` and :func:`proto`; the error and progress machinery (``_errors.call``,
+``_progress.Bridge``) is shared.
 """
 
 import ctypes
@@ -992,3 +993,179 @@ libc.fclose.restype = c_int
 libc.fclose.argtypes = [c_void_p]
 libc.free.restype = None
 libc.free.argtypes = [c_void_p]
+
+# ---- Vowel recognition (vowel.h) -----------------------------------------------------------------
+# Mirrored and declared here for nanocim.vowel; field for field as in the header, enums as C ints.
+
+NCM_VOWEL_N = 12
+NCM_VOWEL_N_GROUPS = 4
+NCM_VOWEL_MAX_FORMANTS = 3
+NCM_VOWEL_MAX_OSC = 16
+NCM_VOWEL_MAX_IN = NCM_VOWEL_MAX_FORMANTS
+NCM_VOWEL_FREE = -1
+NCM_VOWEL_UNDECIDED = -1
+NCM_VOWEL_CENTROID, NCM_VOWEL_GAUSSIAN, NCM_VOWEL_MLP = 0, 1, 2
+NCM_VOWEL_SWEEP_TEMPERATURE, NCM_VOWEL_SWEEP_SPREAD = 0, 1
+
+
+@checked
+class VowelSelect(ctypes.Structure):
+    _c_name_ = "ncm_vowel_select"
+    _fields_ = [("groups", ctypes.c_uint), ("n_vowels", c_int), ("vowels", c_int * NCM_VOWEL_N),
+                ("n_formants", c_int), ("formants", c_int * NCM_VOWEL_MAX_FORMANTS)]
+
+
+@checked
+class VowelSet(ctypes.Structure):
+    _c_name_ = "ncm_vowel_set"
+    _fields_ = [("n", c_int64), ("n_features", c_int), ("n_classes", c_int),
+                ("select", VowelSelect), ("x", p_f64), ("label", p_i32), ("speaker", p_i32),
+                ("n_speakers", c_int), ("speaker_name", POINTER(ctypes.c_char * 8)),
+                ("dropped", c_int64), ("source", ctypes.c_char * 256)]
+
+
+@checked
+class VowelEncoding(ctypes.Structure):
+    _c_name_ = "ncm_vowel_encoding"
+    _fields_ = [("n_in", c_int), ("mhz_per_hz", c_double * NCM_VOWEL_MAX_FORMANTS),
+                ("offset_mhz", c_double * NCM_VOWEL_MAX_FORMANTS)]
+
+
+@checked
+class VowelConfig(ctypes.Structure):
+    _c_name_ = "ncm_vowel_config"
+    _fields_ = [("n_osc", c_int), ("device", StnoParams), ("spread", c_int),
+                ("chip_seed", c_uint64), ("w_mhz", c_double), ("beta_rad", c_double),
+                ("amp_mhz", c_double * NCM_VOWEL_MAX_IN),
+                ("in_gain", (c_double * NCM_VOWEL_MAX_IN) * NCM_VOWEL_MAX_OSC),
+                ("i_min_ma", c_double), ("i_max_ma", c_double), ("band_lo_mhz", c_double),
+                ("band_hi_mhz", c_double), ("margin", c_double), ("dt_ns", c_double),
+                ("t_transient_ns", c_double), ("t_window_ns", c_double),
+                ("noise_seed", c_uint64), ("design_starts", c_int), ("design_seed", c_uint64),
+                ("epochs", c_int), ("lr", c_double), ("push_mhz", c_double),
+                ("lr_decay", c_double), ("shuffle_seed", c_uint64), ("learn", c_int)]
+
+
+@checked
+class VowelModel(ctypes.Structure):
+    _c_name_ = "ncm_vowel_model"
+    _fields_ = [("config", VowelConfig), ("select", VowelSelect), ("encoding", VowelEncoding),
+                ("n_classes", c_int), ("n_osc", c_int), ("n_in", c_int),
+                ("targets", c_int8 * (NCM_VOWEL_N * NCM_VOWEL_MAX_OSC)),
+                ("i_dc_ma", c_double * NCM_VOWEL_MAX_OSC),
+                ("i_init_ma", c_double * NCM_VOWEL_MAX_OSC),
+                ("f_free_mhz", c_double * NCM_VOWEL_MAX_OSC)]
+
+
+@checked
+class VowelScore(ctypes.Structure):
+    _c_name_ = "ncm_vowel_score"
+    _fields_ = [("n", c_int64), ("correct", c_int64), ("undecided", c_int64),
+                ("accuracy", c_double), ("n_classes", c_int),
+                ("confusion", c_int64 * (NCM_VOWEL_N * NCM_VOWEL_N))]
+
+
+@checked
+class VowelTraining(ctypes.Structure):
+    _c_name_ = "ncm_vowel_training"
+    _fields_ = [("model", VowelModel), ("train", VowelScore), ("test", VowelScore),
+                ("train_init", VowelScore), ("test_init", VowelScore), ("epochs", c_int),
+                ("curve_train", p_f64), ("curve_mismatch", p_f64),
+                ("design_train_accuracy", c_double), ("runs", c_int64), ("osc_steps", c_double),
+                ("sim_ns_per_sample", c_double), ("seconds", c_double),
+                ("train_design", VowelScore), ("test_design", VowelScore)]
+
+
+@checked
+class VowelBaselineParams(ctypes.Structure):
+    _c_name_ = "ncm_vowel_baseline_params"
+    _fields_ = [("hidden", c_int), ("epochs", c_int), ("lr", c_double), ("l2", c_double),
+                ("seed", c_uint64)]
+
+
+@checked
+class VowelBaselineResult(ctypes.Structure):
+    _c_name_ = "ncm_vowel_baseline_result"
+    _fields_ = [("kind", c_int), ("train_accuracy", c_double), ("test_accuracy", c_double),
+                ("n_classes", c_int), ("confusion", c_int64 * (NCM_VOWEL_N * NCM_VOWEL_N))]
+
+
+@checked
+class VowelStudy(ctypes.Structure):
+    _c_name_ = "ncm_vowel_study"
+    _fields_ = [("net", POINTER(VowelTraining)), ("uncoupled", POINTER(VowelTraining)),
+                ("n_baselines", c_int), ("baseline", VowelBaselineResult * 3),
+                ("n_train", c_int64), ("n_test", c_int64), ("n_train_speakers", c_int),
+                ("n_test_speakers", c_int), ("train_source", ctypes.c_char * 256),
+                ("test_source", ctypes.c_char * 256)]
+
+
+@checked
+class VowelSweep(ctypes.Structure):
+    _c_name_ = "ncm_vowel_sweep"
+    _fields_ = [("kind", c_int), ("n", c_int), ("value", p_f64), ("train_accuracy", p_f64),
+                ("test_accuracy", p_f64), ("untrained_test_accuracy", p_f64),
+                ("seconds", c_double)]
+
+
+STRUCTS = STRUCTS + (VowelSelect, VowelSet, VowelEncoding, VowelConfig, VowelModel, VowelScore,
+                     VowelTraining, VowelBaselineParams, VowelBaselineResult, VowelStudy,
+                     VowelSweep)
+
+P_VSEL = POINTER(VowelSelect)
+P_VSET = POINTER(VowelSet)
+P_VENC = POINTER(VowelEncoding)
+P_VCFG = POINTER(VowelConfig)
+P_VMODEL = POINTER(VowelModel)
+P_VSCORE = POINTER(VowelScore)
+P_VTRAIN = POINTER(VowelTraining)
+P_VBP = POINTER(VowelBaselineParams)
+P_VSTUDY = POINTER(VowelStudy)
+P_VSWEEP = POINTER(VowelSweep)
+p_i8 = POINTER(c_int8)
+
+proto("ncm_vowel_code", c_char_p, c_int)
+proto("ncm_vowel_parse", c_int, c_char_p)
+proto("ncm_vowel_group_char", ctypes.c_char, c_int)
+proto("ncm_vowel_group_parse", c_int, ctypes.c_char)
+proto("ncm_vowel_select_default", None, P_VSEL)
+proto("ncm_vowel_select_check", c_int, P_VSEL, ERR)
+proto("ncm_vowel_parse_vowels", c_int, c_char_p, P_VSEL, ERR)
+proto("ncm_vowel_parse_groups", c_int, c_char_p, P_VSEL, ERR)
+proto("ncm_vowel_parse_formants", c_int, c_char_p, P_VSEL, ERR)
+proto("ncm_vowel_load", P_VSET, c_char_p, P_VSEL, ERR)
+proto("ncm_vowel_synthetic", P_VSET, P_VSEL, c_int, c_uint64, ERR)
+proto("ncm_vowel_stats", c_int, c_int, c_int, c_int, p_f64, p_f64, ERR)
+proto("ncm_vowel_correlation", c_int, c_int, c_int, c_int, c_int, p_f64, ERR)
+proto("ncm_vowel_split", c_int, P_VSET, c_double, c_uint64, POINTER(P_VSET), POINTER(P_VSET), ERR)
+proto("ncm_vowel_set_free", None, P_VSET)
+proto("ncm_vowel_encoding_fit", c_int, P_VSET, c_double, c_double, c_double, P_VENC, ERR)
+proto("ncm_vowel_encode", c_int, P_VENC, P_VSET, c_double, c_double, p_f64, ERR)
+proto("ncm_vowel_pattern_count", c_int64, c_int, c_int)
+proto("ncm_vowel_states", None, p_u8, p_f64, c_int, c_int, p_i8)
+proto("ncm_vowel_targets_check", c_int, p_i8, c_int, c_int, c_int, ERR)
+proto("ncm_vowel_classify", c_int, p_i8, p_i8, c_int, c_int, POINTER(c_int))
+proto("ncm_vowel_config_default", None, P_VCFG)
+proto("ncm_vowel_config_check", c_int, P_VCFG, ERR)
+proto("ncm_vowel_train", P_VTRAIN, P_VCFG, P_VSET, P_VSET, c_int, P_PROGRESS, ERR)
+proto("ncm_vowel_train_free", None, P_VTRAIN)
+proto("ncm_vowel_learn_step", c_int, P_VCFG, P_STNO, c_int, p_f64, p_i8, p_i8, c_double, p_f64,
+      POINTER(c_int), ERR)
+proto("ncm_vowel_eval", c_int, P_VMODEL, P_VSET, c_int, p_i32, P_VSCORE, ERR)
+proto("ncm_vowel_map", c_int, P_VMODEL, p_f64, c_int, p_f64, c_int, p_f64, c_int, p_i32, ERR)
+proto("ncm_vowel_model_save", c_int, P_VMODEL, c_char_p, ERR)
+proto("ncm_vowel_model_load", c_int, c_char_p, P_VMODEL, ERR)
+proto("ncm_vowel_baseline_name", c_char_p, c_int)
+proto("ncm_vowel_baseline_default", None, P_VBP)
+proto("ncm_vowel_baseline", c_int, c_int, P_VSET, P_VSET, P_VBP, POINTER(VowelBaselineResult),
+      ERR)
+proto("ncm_vowel_study_new", P_VSTUDY, P_VCFG, P_VSET, P_VSET, P_VBP, c_int, P_PROGRESS, ERR)
+proto("ncm_vowel_study_free", None, P_VSTUDY)
+proto("ncm_vowel_study_print", c_int, P_VSTUDY, c_void_p, ERR)  # FILE *
+proto("ncm_vowel_study_save_json", c_int, P_VSTUDY, c_char_p, ERR)
+proto("ncm_vowel_sweep_name", c_char_p, c_int)
+proto("ncm_vowel_sweep_new", P_VSWEEP, P_VCFG, P_VSET, P_VSET, c_int, p_f64, c_int, c_int,
+      P_PROGRESS, ERR)
+proto("ncm_vowel_sweep_free", None, P_VSWEEP)
+proto("ncm_vowel_sweep_print", c_int, P_VSWEEP, c_void_p, ERR)  # FILE *
+proto("ncm_vowel_sweep_save_csv", c_int, P_VSWEEP, c_char_p, ERR)

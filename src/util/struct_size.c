@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nanocim/nanocim.h"
+#include "nanocim/vowel.h" /* not in the umbrella header */
 
 void ncm_free(void *p)
 {
@@ -38,6 +39,10 @@ size_t ncm_struct_size(const char *name)
         S(ncm_chip_mc_params), S(ncm_chip_mc_result), S(ncm_sweep_axis), S(ncm_sweep_comm),
         S(ncm_sweep_params), S(ncm_sweep_point), S(ncm_sweep_table), S(ncm_tech),
         S(ncm_cost_part), S(ncm_cost_report), S(ncm_cost_study),
+        S(ncm_vowel_select), S(ncm_vowel_set), S(ncm_vowel_encoding), S(ncm_vowel_config),
+        S(ncm_vowel_model), S(ncm_vowel_score), S(ncm_vowel_training),
+        S(ncm_vowel_baseline_params), S(ncm_vowel_baseline_result), S(ncm_vowel_study),
+        S(ncm_vowel_sweep),
     };
     for (size_t i = 0; name && i < sizeof table / sizeof *table; i++)
         if (strcmp(name, table[i].name) == 0)
