@@ -761,6 +761,22 @@ static void test_real_fashion_mnist_test_split(void **state)
     ncm_dataset_free(d);
 }
 
+/* Found by fuzzing (fuzz/fuzz_dataset.c): a header announcing 1.4e9 bytes in a 28-byte file made
+ * the reader allocate them before reading. The size is now checked against the file first:
+ * exactly for a plain file, within deflate's largest ratio for a gzip one. */
+static void test_idx_header_larger_than_the_file_is_refused_before_allocating(void **state)
+{
+    (void)state;
+    const uint8_t f[28] = {0, 0, 8, 3, 0, 0, 0, 3, 0x29, 0, 0, 2, 0, 0, 0, 2,
+                           0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    const char *p = tpath("liar-images");
+    write_raw(p, f, sizeof f);
+    expect_idx_error(p, NCM_ERR_FORMAT, "truncated");
+    const char *pg = tpath("liar-images.gz");
+    write_gz(pg, f, sizeof f);
+    expect_idx_error(pg, NCM_ERR_FORMAT, "compressed bytes can hold");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -773,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_load_fashion_mnist_uses_env_dir),
         cmocka_unit_test(test_idx_truncated_inside_data_is_format_error_naming_file),
         cmocka_unit_test(test_idx_truncated_inside_header_is_format_error_naming_file),
+        cmocka_unit_test(test_idx_header_larger_than_the_file_is_refused_before_allocating),
         cmocka_unit_test(test_idx_gzip_cut_inside_compressed_data_is_format_error),
         cmocka_unit_test(test_idx_gzip_cut_inside_trailer_is_format_error),
         cmocka_unit_test(test_idx_corrupt_gzip_is_error_not_crash),

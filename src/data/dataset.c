@@ -116,6 +116,26 @@ static ncm_status idx_read(const char *path, ncm_idx *out, ncm_error *err)
         out->dims[i] = v;
         total *= v;
     }
+    /* The size the header announces must fit the file before it is allocated: exactly for a
+     * plain file, within deflate's largest ratio (1032:1) for a gzip one. */
+    const int64_t head_bytes = 4 + 4 * (int64_t)out->ndims, have = (int64_t)st.st_size;
+    if (gzdirect(g) && have != head_bytes + total) {
+        s = ncm_error_set(err, NCM_ERR_FORMAT,
+                          have < head_bytes + total
+                              ? "%s: truncated: the header announces %lld bytes of data, the file "
+                                "holds %lld"
+                              : "%s: trailing bytes after the data the header announces (%lld "
+                                "bytes announced, %lld present)",
+                          path, (long long)total, (long long)(have - head_bytes));
+        goto fail;
+    }
+    if (!gzdirect(g) && total > 1032 * have + 1024) {
+        s = ncm_error_set(err, NCM_ERR_FORMAT,
+                          "%s: the header announces %lld bytes of data, more than %lld compressed "
+                          "bytes can hold (truncated or corrupt)",
+                          path, (long long)total, (long long)have);
+        goto fail;
+    }
     out->data = malloc((size_t)total);
     if (!out->data) {
         s = ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory for %lld bytes", path,

@@ -374,23 +374,38 @@ static void record(const context *c, const block *w, int64_t idx, int64_t s)
 #undef NCM_STNO_VARIANT
 #undef K
 
+/* The vector variants are compiled for their instruction sets: gcc's target pragma, or clang's
+ * equivalent attribute region (clang builds only the fuzzing harnesses). */
+#ifdef __clang__
+#pragma clang attribute push(__attribute__((target("avx2"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2")
+#endif
 #define K(name) name##_avx2
 #define NCM_STNO_VARIANT 1
 #include "stno/integrate_kernels.h"
 #undef NCM_STNO_VARIANT
 #undef K
+#ifdef __clang__
+#pragma clang attribute pop
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512vl"))),           \
+                             apply_to = function)
+#else
 #pragma GCC pop_options
-
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl")
+#endif
 #define K(name) name##_avx512
 #define NCM_STNO_VARIANT 2
 #include "stno/integrate_kernels.h"
 #undef NCM_STNO_VARIANT
 #undef K
+#ifdef __clang__
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 typedef int64_t (*steps_fn)(const context *, block *);
 static int kernel_forced = -1;

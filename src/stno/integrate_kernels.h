@@ -40,10 +40,8 @@ typedef float K(vfh_t) __attribute__((vector_size(4 * VL)));
     {                                                                                              \
         0, 1, 2, 3, 4, 5, 6, 7                                                                     \
     }
-#define LOW32                                                                                      \
-    {                                                                                              \
-        0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30                                  \
-    }
+#define LOW32_OF(a, b)                                                                             \
+    __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
 #define HALF_LO(x) __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7)
 #define HALF_HI(x) __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15)
 #define I(name, bits) _mm512_##name
@@ -55,10 +53,7 @@ typedef float K(vfh_t) __attribute__((vector_size(4 * VL)));
     {                                                                                              \
         0, 1, 2, 3                                                                                 \
     }
-#define LOW32                                                                                      \
-    {                                                                                              \
-        0, 2, 4, 6, 8, 10, 12, 14                                                                  \
-    }
+#define LOW32_OF(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14)
 #define HALF_LO(x) __builtin_shufflevector(x, x, 0, 1, 2, 3)
 #define HALF_HI(x) __builtin_shufflevector(x, x, 4, 5, 6, 7)
 #define I(name, bits) _mm256_##name
@@ -70,10 +65,7 @@ typedef float K(vfh_t) __attribute__((vector_size(4 * VL)));
     {                                                                                              \
         0, 1                                                                                       \
     }
-#define LOW32                                                                                      \
-    {                                                                                              \
-        0, 2, 4, 6                                                                                 \
-    }
+#define LOW32_OF(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6)
 #define HALF_LO(x) __builtin_shufflevector(x, x, 0, 1)
 #define HALF_HI(x) __builtin_shufflevector(x, x, 2, 3)
 #define I(name, bits) _mm_##name
@@ -310,9 +302,8 @@ static inline __attribute__((always_inline)) void K(box_muller)(vu32 a, vu32 b, 
 static inline __attribute__((always_inline)) void K(normals)(const vu x[4], vd z[4])
 {
     /* the low halves of words 0 and 1 (2 and 3) side by side: one permutation */
-    const vu32 low = LOW32;
-    const vu32 a = __builtin_shuffle((vu32)x[0], (vu32)x[1], low);
-    const vu32 b = __builtin_shuffle((vu32)x[2], (vu32)x[3], low);
+    const vu32 a = LOW32_OF((vu32)x[0], (vu32)x[1]);
+    const vu32 b = LOW32_OF((vu32)x[2], (vu32)x[3]);
     vf zc, zs;
     K(box_muller)(a, b, &zc, &zs);
     z[0] = K(half_to_d)(HALF_LO(zc));
@@ -729,7 +720,7 @@ static void K(noise8)(uint64_t seed, uint64_t first, uint64_t ctr, uint32_t word
 #undef vload
 #undef vstore
 #undef LANES
-#undef LOW32
+#undef LOW32_OF
 #undef HALF_LO
 #undef HALF_HI
 #undef VL
