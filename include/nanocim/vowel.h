@@ -296,7 +296,7 @@ typedef struct {
     double *curve_train;                       /* [epochs] training accuracy after each epoch */
     double *curve_mismatch;                    /* [epochs] fraction of on-line samples whose
                                                 * pattern missed its target, per epoch */
-    double design_train_accuracy;              /* the design's (analytic model) */
+    double design_train_accuracy;              /* the design's, on its simulated table */
     int64_t runs;                              /* simulated samples in all */
     double osc_steps;                          /* oscillator-steps integrated */
     double sim_ns_per_sample;                  /* transient + window */

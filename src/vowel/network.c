@@ -330,14 +330,16 @@ static void score(const int8_t *states, const int32_t *label, int64_t n, const i
 /* ---- design of the target patterns --------------------------------------------------------------
  */
 
-/* The design works on the mean device with the analytic locking ranges (ncm_stno_lock_edges)
- * and no noise: oscillator i at free-running frequency v_i locks to input k when f_k lies
- * within its edges for amplitude amp_k; when two inputs do, to the one nearer relative to its
- * half-range (the phase-locking value is higher there). Targets: each class's most frequent
- * training pattern, classes taken in decreasing order of that pattern's count, a pattern
- * already taken giving way to the class's next most frequent (then to the first free pattern
- * in counting order). The frequencies are chosen by a coordinate search on the training
- * accuracy from design_starts random starts. */
+/* The design works on a table of simulated responses: one uncoupled mean device, at each of
+ * n_grid currents evenly spaced in frequency, driven by every training sample (noise included).
+ * The weak-input formulas (ncm_stno_lock_edges) miss what matters here: near the quenching
+ * strength the stronger input wins and locks over a wider range, and an off-resonant input
+ * moves the other's range through the nonlinear shift N p. A choice of one grid current per
+ * oscillator gives every training sample's pattern from the table. Targets: each class's most
+ * frequent training pattern, classes taken in decreasing order of that pattern's count, a
+ * pattern already taken giving way to the class's next most frequent (then to the first free
+ * pattern in counting order). The currents are chosen by a coordinate search on the training
+ * accuracy from design_starts random starts (docs/vowels.md, "Design of the targets"). */
 /* A pattern seen in a class, and how often. */
 typedef struct {
     int64_t code;
