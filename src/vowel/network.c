@@ -10,6 +10,7 @@
 #include "nanocim/rng.h"
 #include "nanocim/vowel.h"
 #include "util/progress.h"
+#include "vowel/vowel_internal.h"
 
 /* Noise streams: the on-line sample j of epoch e uses stream 1 + e n + j; an evaluation of token
  * i stream EVAL_STREAM + i; map point p stream MAP_STREAM + p. Each sample's noise is thus a
@@ -303,11 +304,6 @@ static double chip_steps(const chip *ch, const ncm_vowel_config *c, const double
 /* ---- read-out ----------------------------------------------------------------------------------
  */
 
-static int classify(const int8_t *state, const int8_t *targets, int n_classes, int n_osc)
-{
-    return ncm_vowel_classify(state, targets, n_classes, n_osc, NULL);
-}
-
 static void score(const int8_t *states, const int32_t *label, int64_t n, const int8_t *targets,
                   int n_classes, int n_osc, int32_t *pred, ncm_vowel_score *out)
 {
@@ -315,7 +311,7 @@ static void score(const int8_t *states, const int32_t *label, int64_t n, const i
     out->n = n;
     out->n_classes = n_classes;
     for (int64_t r = 0; r < n; r++) {
-        const int p = classify(states + r * n_osc, targets, n_classes, n_osc);
+        const int p = ncm_vowel_classify(states + r * n_osc, targets, n_classes, n_osc, NULL);
         if (pred)
             pred[r] = p;
         if (p == NCM_VOWEL_UNDECIDED)
@@ -474,7 +470,8 @@ static double design_eval(design *d, const int *pos, int8_t *targets)
                      targets);
     int64_t ok = 0;
     for (int64_t r = 0; r < d->n; r++)
-        ok += classify(d->states + r * d->n_osc, targets, d->n_classes, d->n_osc) == d->label[r];
+        ok += ncm_vowel_classify(d->states + r * d->n_osc, targets, d->n_classes, d->n_osc, NULL) ==
+              d->label[r];
     return (double)ok / (double)d->n;
 }
 
@@ -877,27 +874,12 @@ fail:
 /* ---- evaluation and the map ---------------------------------------------------------------------
  */
 
+/* A model eval and the map can run: the model file's own checks (study.c). */
 static ncm_status model_check(const ncm_vowel_model *m, ncm_error *err)
 {
     if (!m)
         return ncm_error_set(err, NCM_ERR_ARG, "model: expected non-NULL");
-    ncm_status st = ncm_vowel_config_check(&m->config, err);
-    if (st)
-        return st;
-    if (m->n_osc != m->config.n_osc || m->n_in != m->encoding.n_in || m->n_in < 1 ||
-        m->n_in > NCM_VOWEL_MAX_IN || m->n_classes != m->select.n_vowels)
-        return ncm_error_set(err, NCM_ERR_ARG,
-                             "model: %d oscillators, %d inputs, %d classes do not match its "
-                             "configuration, encoding and selection",
-                             m->n_osc, m->n_in, m->n_classes);
-    if ((st = ncm_vowel_targets_check(m->targets, m->n_classes, m->n_osc, m->n_in, err)))
-        return st;
-    for (int i = 0; i < m->n_osc; i++)
-        if (!(m->i_dc_ma[i] >= m->config.i_min_ma && m->i_dc_ma[i] <= m->config.i_max_ma))
-            return ncm_error_set(err, NCM_ERR_ARG,
-                                 "i_dc_ma[%d] = %g: outside the current range [%g, %g] mA", i,
-                                 m->i_dc_ma[i], m->config.i_min_ma, m->config.i_max_ma);
-    return NCM_OK;
+    return ncm_vowel_model_check_in(m, "model", NCM_ERR_ARG, err);
 }
 
 ncm_status ncm_vowel_eval(const ncm_vowel_model *m, const ncm_vowel_set *s, int threads,
@@ -985,7 +967,8 @@ ncm_status ncm_vowel_map(const ncm_vowel_model *m, const double *f1_hz, int n1, 
     if ((st = chip_run(&ch, &m->config, m->i_dc_ma, f, n, MAP_STREAM, threads, states, err)))
         goto done;
     for (int64_t p = 0; p < n; p++)
-        pred[p] = classify(states + p * m->n_osc, m->targets, m->n_classes, m->n_osc);
+        pred[p] =
+            ncm_vowel_classify(states + p * m->n_osc, m->targets, m->n_classes, m->n_osc, NULL);
 done:
     chip_free(&ch);
     free(f);

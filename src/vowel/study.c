@@ -26,6 +26,7 @@
 #include "util/fieldfile.h"
 #include "stno/stno_internal.h"
 #include "util/jdoc.h"
+#include "vowel/vowel_internal.h"
 #include "util/json.h"
 
 #define MODEL_FORMAT "nanocim-vowel-model"
@@ -172,16 +173,13 @@ static ncm_status counts_check(const ncm_vowel_model *m, const char *file, ncm_s
 /* Everything eval and the files need of a model, each message "<file>: model.<field> ...". The
  * checks of the configuration, selection and targets are the library's own, their messages
  * prefixed with the field's path. */
-static ncm_status model_check(const ncm_vowel_model *m, const char *file, ncm_status code,
-                              ncm_error *err)
+ncm_status ncm_vowel_model_check_in(const ncm_vowel_model *m, const char *file, ncm_status code,
+                                    ncm_error *err)
 {
     ncm_error e = {0};
     if (ncm_vowel_config_check(&m->config, &e))
         return ncm_error_set(err, code, "%s: model.config.%s", file, e.msg);
     const ncm_vowel_config *c = &m->config;
-    if (c->spread != 0 && c->spread != 1)
-        return ncm_error_set(err, code, "%s: model.config.spread = %d: expected 0 or 1", file,
-                             c->spread);
     if (ncm_vowel_select_check(&m->select, &e))
         return ncm_error_set(err, code, "%s: model.select.%s", file, e.msg);
     ncm_status st = counts_check(m, file, code, err);
@@ -224,7 +222,7 @@ ncm_status ncm_vowel_model_save(const ncm_vowel_model *m, const char *path, ncm_
 {
     if (!m || !path)
         return ncm_error_set(err, NCM_ERR_ARG, "model and path: expected non-NULL");
-    ncm_status st = model_check(m, path, NCM_ERR_ARG, err);
+    ncm_status st = ncm_vowel_model_check_in(m, path, NCM_ERR_ARG, err);
     if (st)
         return st;
     ncm_jdoc d = {1};
@@ -700,7 +698,7 @@ static ncm_status read_model(const rd *r, const cJSON *o, ncm_vowel_model *m)
     if (!st)
         st = get_nums(r, o, w, "f_free_mhz", m->n_osc, 1, m->f_free_mhz);
     if (!st)
-        st = model_check(m, r->file, NCM_ERR_FORMAT, r->err);
+        st = ncm_vowel_model_check_in(m, r->file, NCM_ERR_FORMAT, r->err);
     return st;
 }
 
@@ -974,7 +972,7 @@ ncm_status ncm_vowel_study_save_json(const ncm_vowel_study *s, const char *path,
     if (!study_ok(s) || !path)
         return ncm_error_set(err, NCM_ERR_ARG, "study and path: expected non-NULL");
     const ncm_vowel_training *t = s->net;
-    ncm_status st = model_check(&t->model, path, NCM_ERR_ARG, err);
+    ncm_status st = ncm_vowel_model_check_in(&t->model, path, NCM_ERR_ARG, err);
     if (st)
         return st;
     ncm_jdoc d = {1};

@@ -34,4 +34,11 @@ static inline int ncm_vowel_table_group(int g)
                                   : NCM_VOWEL_TABLE_CHILDREN;
 }
 
+/* Every check a model must pass before it is run or written (study.c): configuration,
+ * selection, counts, encoding, targets, currents within the range; messages
+ * "<file>: model.<field> ...", status `code` (NCM_ERR_FORMAT for a file read, NCM_ERR_ARG
+ * otherwise). */
+ncm_status ncm_vowel_model_check_in(const ncm_vowel_model *m, const char *file, ncm_status code,
+                                    ncm_error *err);
+
 #endif
