@@ -51,7 +51,7 @@ static const char *tpath(const char *name)
     return b;
 }
 
-static void write_raw(const char *path, const void *data, size_t n)
+__attribute__((unused)) static void write_raw(const char *path, const void *data, size_t n)
 {
     FILE *fp = fopen(path, "wb");
     assert_non_null(fp);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "bnn/bnn_internal.h"
+#include "util/gemm.h"
 #include "util/progress.h"
 #include "nanocim/rng.h"
 #include "util/rng_inline.h"
@@ -99,8 +100,7 @@ ncm_status ncm_train_opts_check(const ncm_train_opts *o, ncm_error *err)
         return ncm_error_set(err, NCM_ERR_ARG, "lr_end %g: expected a number in (0, lr]",
                              o->lr_end);
     if (o->augment < 0 || o->augment > (NCM_AUGMENT_FLIP | NCM_AUGMENT_SHIFT))
-        return ncm_error_set(err, NCM_ERR_ARG, "augment %d: unknown augmentation code",
-                             o->augment);
+        return ncm_error_set(err, NCM_ERR_ARG, "augment %d: unknown augmentation code", o->augment);
     if (!(o->flip_p >= 0.0f && o->flip_p < 0.5f))
         return ncm_error_set(err, NCM_ERR_ARG, "flip_p %g: expected a probability in [0, 0.5)",
                              o->flip_p);
@@ -227,7 +227,7 @@ static ncm_bnn *bnn_alloc(const ncm_arch *arch, const ncm_train_opts *opts, int 
 }
 
 ncm_bnn *ncm_bnn_new(const ncm_arch *arch, const ncm_train_opts *opts, int max_batch,
-                        ncm_error *err)
+                     ncm_error *err)
 {
     if (ncm_train_opts_check(opts, err))
         return NULL;
@@ -413,8 +413,8 @@ static void linear_forward(block *k, int B)
     if (k->kind == NCM_LAYER_CONV)
         im2col(k, B);
     const float *x = k->kind == NCM_LAYER_CONV ? k->col : k->in;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, k->cout, BP, k->fan_in, 1.0f, k->wb,
-                k->fan_in, x, BP, 0.0f, k->z, BP);
+    ncm_sgemm(CblasNoTrans, CblasNoTrans, k->cout, BP, k->fan_in, 1.0f, k->wb, k->fan_in, x, BP,
+              0.0f, k->z, BP);
 }
 
 /* From dz: the weight gradient dz x^T and, except for the first block, the input gradient
@@ -423,12 +423,12 @@ static void linear_backward(block *k, int B)
 {
     const int BP = B * k->hc * k->wc;
     const int conv = k->kind == NCM_LAYER_CONV;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, k->cout, k->fan_in, BP, 1.0f, k->dz, BP,
-                conv ? k->col : k->in, BP, 0.0f, k->gw, k->fan_in);
+    ncm_sgemm(CblasNoTrans, CblasTrans, k->cout, k->fan_in, BP, 1.0f, k->dz, BP,
+              conv ? k->col : k->in, BP, 0.0f, k->gw, k->fan_in);
     if (k->first)
         return;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k->fan_in, BP, k->cout, 1.0f, k->wb,
-                k->fan_in, k->dz, BP, 0.0f, conv ? k->dcol : k->din, BP);
+    ncm_sgemm(CblasTrans, CblasNoTrans, k->fan_in, BP, k->cout, 1.0f, k->wb, k->fan_in, k->dz, BP,
+              0.0f, conv ? k->dcol : k->din, BP);
     if (conv)
         col2im(k, B);
 }
