@@ -1,7 +1,8 @@
 /* Tests of the chip sweeps (sweep.h): the grid's order and configurations, each point equal to a
  * Monte Carlo over the same chips, the same bytes for 1 and 2 threads and for 1 and 2 (or 3)
  * processes sharing the tasks (two threads standing in for two MPI ranks, exchanging through a
- * barrier), refused parameters naming the field, and the CSV and JSON writers. */
+ * barrier), refused parameters naming the field, the CSV and JSON writers, and resuming from a
+ * checkpoint (its records taken, a cut record dropped, another sweep's refused). */
 #define _XOPEN_SOURCE 700 /* nftw (testdir.h), pthread barriers */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bnn/bnn_internal.h"
 #include "nanocim/config.h"
@@ -296,12 +299,12 @@ static void the_same_bytes_for_any_thread_or_process_count(void **state)
     }
 }
 
-#define EXPECT_REFUSED(p, prefix)                                                                \
-    do {                                                                                         \
-        ncm_error e_;                                                                            \
-        assert_null(ncm_sweep_run(&(p), g.d, NULL, NULL, &e_));                                  \
-        if (strncmp(e_.msg, prefix, strlen(prefix)))                                             \
-            fail_msg("\"%s\" does not start with \"%s\"", e_.msg, prefix);                      \
+#define EXPECT_REFUSED(p, prefix)                                                                  \
+    do {                                                                                           \
+        ncm_error e_;                                                                              \
+        assert_null(ncm_sweep_run(&(p), g.d, NULL, NULL, &e_));                                    \
+        if (strncmp(e_.msg, prefix, strlen(prefix)))                                               \
+            fail_msg("\"%s\" does not start with \"%s\"", e_.msg, prefix);                         \
     } while (0)
 
 static void bad_parameters_are_refused_naming_the_field(void **state)
@@ -374,6 +377,104 @@ static void the_files_hold_the_table(void **state)
     ncm_sweep_table_free(t);
 }
 
+/* ---- checkpoints ------------------------------------------------------------------------ */
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void resuming_takes_the_checkpoints_records_and_runs_the_rest(void **state)
+{
+    (void)state;
+    ncm_error err;
+    ncm_sweep_params p = fault_sweep();
+    ncm_sweep_table *plain = ncm_sweep_run(&p, g.d, NULL, NULL, &err);
+    assert_non_null(plain);
+    char ck[1200]; /* tpath's buffers rotate */
+    snprintf(ck, sizeof ck, "%s", tpath("sweep.ckpt"));
+    p.checkpoint = ck;
+    ncm_sweep_table *t = ncm_sweep_run(&p, g.d, NULL, NULL, &err);
+    assert_non_null(t);
+    /* a header, then one record per task: accuracy, energy, the errors of 3 layers */
+    const long rb = 2 * 8 + 3 * 8, tasks = 2 * 3 * 4;
+    assert_int_equal(file_size(ck), 48 + tasks * rb);
+    char *a = files_of(plain, "plain"), *b = files_of(t, "checkpointed");
+    assert_string_equal(a, b);
+    ncm_sweep_table_free(t);
+    /* Keep 5 whole records and part of the sixth (a kill during an append), and mark the first
+     * record's accuracy: the resumed table must carry the mark (taken, not rerun) and equal the
+     * plain table everywhere else. */
+    assert_int_equal(truncate(ck, 48 + 5 * rb + 7), 0);
+    FILE *fp = fopen(ck, "r+b");
+    assert_non_null(fp);
+    const double mark = 0.125;
+    assert_int_equal(fseek(fp, 48, SEEK_SET), 0);
+    assert_int_equal(fwrite(&mark, sizeof mark, 1, fp), 1);
+    assert_int_equal(fclose(fp), 0);
+    p.resume = 1;
+    t = ncm_sweep_run(&p, g.d, NULL, NULL, &err);
+    if (!t)
+        fail_msg("%s", err.msg);
+    assert_true(t->accuracy[0] == mark);
+    for (long i = 1; i < tasks; i++)
+        assert_true(t->accuracy[i] == plain->accuracy[i]);
+    assert_int_equal(file_size(ck), 48 + tasks * rb);
+    ncm_sweep_table_free(t);
+    /* A complete checkpoint resumes to the table without running anything. */
+    t = ncm_sweep_run(&p, g.d, NULL, NULL, &err);
+    assert_non_null(t);
+    assert_true(t->accuracy[0] == mark);
+    ncm_sweep_table_free(t);
+    free(a);
+    free(b);
+    ncm_sweep_table_free(plain);
+    remove(ck);
+}
+
+static void a_checkpoint_of_another_sweep_is_refused(void **state)
+{
+    (void)state;
+    ncm_error err;
+    ncm_sweep_params p = fault_sweep();
+    char ck[1200];
+    snprintf(ck, sizeof ck, "%s", tpath("other.ckpt"));
+    p.checkpoint = ck;
+    ncm_sweep_table *t = ncm_sweep_run(&p, g.d, NULL, NULL, &err);
+    assert_non_null(t);
+    ncm_sweep_table_free(t);
+    p.resume = 1;
+    double ber[3] = {0, 0.01, 0.06};
+    ncm_sweep_params q[4] = {p, p, p, p};
+    q[0].seed = 12;
+    q[1].n_chips = 5;
+    q[2].axes[0].values = ber;
+    q[3].base.read_ber = 1e-3;
+    for (int k = 0; k < 4; k++) {
+        assert_null(ncm_sweep_run(&q[k], g.d, NULL, NULL, &err));
+        assert_int_equal(err.code, NCM_ERR_STATE);
+        assert_non_null(strstr(err.msg, "written by another sweep"));
+    }
+    ncm_dataset *other = labelled_by(g.m[0], 300, 6); /* other images */
+    assert_null(ncm_sweep_run(&p, other, NULL, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_STATE);
+    ncm_dataset_free(other);
+    FILE *fp = fopen(ck, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fputc('X', fp), 'X'); /* the magic */
+    assert_int_equal(fclose(fp), 0);
+    assert_null(ncm_sweep_run(&p, g.d, NULL, NULL, &err));
+    assert_non_null(strstr(err.msg, "not a sweep checkpoint"));
+    remove(ck);
+    assert_null(ncm_sweep_run(&p, g.d, NULL, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_IO);
+    p.checkpoint = NULL;
+    assert_null(ncm_sweep_run(&p, g.d, NULL, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_ARG);
+    assert_int_equal(strncmp(err.msg, "resume: ", 8), 0);
+}
+
 int main(void)
 {
     ncm_set_threads(2);
@@ -383,6 +484,8 @@ int main(void)
         cmocka_unit_test(the_same_bytes_for_any_thread_or_process_count),
         cmocka_unit_test(bad_parameters_are_refused_naming_the_field),
         cmocka_unit_test(the_files_hold_the_table),
+        cmocka_unit_test(resuming_takes_the_checkpoints_records_and_runs_the_rest),
+        cmocka_unit_test(a_checkpoint_of_another_sweep_is_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -83,6 +83,14 @@ typedef struct {
     int threads;                    /* OpenMP threads of this process (0: the current setting) */
     const struct ncm_tech *tech;    /* technology of the inference energy (cost.h; NULL: the
                                      * default) */
+    /* Crash safety. checkpoint (NULL: none): the file where each rank appends, after every block
+     * of chips, the outcomes of its finished tasks (under MPI rank R of S uses
+     * checkpoint.rankR-of-S). resume 0 starts a new one (replacing any); resume 1 continues from
+     * it, running only the tasks it lacks, and refuses a checkpoint of another sweep (models,
+     * images, grid, chips, seed or process count differ). The table is then the one of an
+     * uninterrupted run. The file is left in place: remove it once the results are saved. */
+    const char *checkpoint;
+    int resume;
 } ncm_sweep_params;
 
 /* No models, the default chip configuration, no axes, 20 chips, seed 1, AUTO kernel, threads 0. */

@@ -844,7 +844,7 @@ class SweepParams(ctypes.Structure):
                 ("n_models", c_int), ("base", ChipConfig),
                 ("axes", SweepAxis * NCM_SWEEP_MAX_AXES), ("n_axes", c_int),
                 ("n_chips", c_int), ("seed", c_uint64), ("kernel", c_int), ("threads", c_int),
-                ("tech", c_void_p)]
+                ("tech", c_void_p), ("checkpoint", c_char_p), ("resume", c_int)]
 
 
 @checked

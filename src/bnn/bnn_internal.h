@@ -33,6 +33,9 @@ ncm_model *ncm_model_alloc(const ncm_arch *arch, ncm_error *err);
 /* Checks a filled model: threshold directions +-1, zero padding bits past each fan-in, finite
  * class-layer affine maps; `where` (a file name) starts the message. */
 ncm_status ncm_model_validate(const ncm_model *m, const char *where, ncm_error *err);
+/* Feeds the model's shapes and every weight, threshold and class-layer value into fingerprint h
+ * (util/hash.h); the provenance text is left out. */
+uint64_t ncm_model_hash(uint64_t h, const ncm_model *m);
 
 /* Adds to a results document what was run on what: "model" (model_name), "arch", "data"
  * (data_name) and "model_meta" (the model's provenance, or null); eval.c, for the evaluation

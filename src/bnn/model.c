@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bnn/bnn_internal.h"
+#include "util/hash.h"
 
 static const char MODEL_MAGIC[8] = {'N', 'C', 'M', 'M', 'O', 'D', 'E', 'L'};
 enum { MODEL_VERSION = 1 };
@@ -105,10 +106,11 @@ ncm_status ncm_model_validate(const ncm_model *m, const char *where, ncm_error *
         for (int c = 0; c < L->cout; c++) {
             if (L->last) {
                 if (!isfinite(L->mean[c]) || !isfinite(L->scale[c]) || !isfinite(L->beta[c]))
-                    return ncm_error_set(err, NCM_ERR_FORMAT,
-                                         "%s: class layer neuron %d: affine map (mean %g, scale %g, "
-                                         "beta %g) is not finite",
-                                         where, c, L->mean[c], L->scale[c], L->beta[c]);
+                    return ncm_error_set(
+                        err, NCM_ERR_FORMAT,
+                        "%s: class layer neuron %d: affine map (mean %g, scale %g, "
+                        "beta %g) is not finite",
+                        where, c, L->mean[c], L->scale[c], L->beta[c]);
             } else if (L->dir[c] != 1 && L->dir[c] != -1) {
                 return ncm_error_set(err, NCM_ERR_FORMAT,
                                      "%s: layer %d neuron %d: bad threshold direction %d", where, l,
@@ -467,4 +469,27 @@ ncm_status ncm_model_predict(const ncm_model *m, const ncm_dataset *d, int32_t *
     if (failed)
         return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for inference");
     return NCM_OK;
+}
+
+uint64_t ncm_model_hash(uint64_t h, const ncm_model *m)
+{
+    h = ncm_hash_u64(h, (uint64_t)m->n_layers);
+    for (int l = 0; l < m->n_layers; l++) {
+        const ncm_model_layer *L = &m->layer[l];
+        const int dims[] = {L->kind, L->first, L->last, L->pool, L->cin, L->hin,    L->win,
+                            L->cout, L->hc,    L->wc,   L->ho,   L->wo,  L->fan_in, L->words};
+        for (size_t i = 0; i < sizeof dims / sizeof *dims; i++)
+            h = ncm_hash_u64(h, (uint64_t)(int64_t)dims[i]);
+        for (int64_t i = 0; i < (int64_t)L->cout * L->words; i++)
+            h = ncm_hash_u64(h, L->wbits[i]);
+        if (L->thresh)
+            h = ncm_hash_bytes(h, L->thresh, (size_t)L->cout * sizeof *L->thresh);
+        if (L->dir)
+            h = ncm_hash_bytes(h, L->dir, (size_t)L->cout * sizeof *L->dir);
+        const float *cls[] = {L->mean, L->scale, L->beta};
+        for (int k = 0; k < 3; k++)
+            for (int c = 0; cls[k] && c < L->cout; c++)
+                h = ncm_hash_f64(h, cls[k][c]);
+    }
+    return h;
 }

@@ -56,6 +56,9 @@ static const char *USAGE =
     "  --chips N           chips per point (default 20)   --seed N (default 1)\n"
     "  --limit N           first N test images only       --threads N   -q quiet\n"
     "  -o FILE.csv         per-point table        --json FILE   every chip, configuration\n"
+    "  --checkpoint PATH   the finished chips, kept while the sweep runs (default: the -o or\n"
+    "                      --json file + .ckpt; removed once the files are written)\n"
+    "  --resume            continue a killed sweep from its checkpoint (the same table)\n"
     "  --plot FILE         accuracy vs AXIS, one line per model and other axes' values\n"
     "  --plot-energy FILE  accuracy vs programming energy per weight bit and vs energy per\n"
     "                      inference (device mode)\n"
@@ -89,7 +92,8 @@ typedef struct {
     const char *axis_s;
     const char *models[NCM_SWEEP_MAX_MODELS];
     int n_models;
-    const char *data, *csv, *json, *plot, *plot_energy, *device, *tech, *cell_s, *dead_zone_s, *bars_s;
+    const char *data, *csv, *json, *plot, *plot_energy, *device, *tech, *cell_s, *dead_zone_s,
+        *bars_s;
     const char *list_s[N_LISTS];
     double *vals[N_LISTS];
     int n_vals[N_LISTS];
@@ -97,7 +101,9 @@ typedef struct {
     int n_cells;
     long rows, cols, chips, seed, limit, threads;
     double stuck;
-    int have_stuck, dead_zone, bars, quiet, devices;
+    int have_stuck, dead_zone, bars, quiet, devices, resume;
+    const char *checkpoint;
+    char ckpt_buf[PATH_MAX];
 } sweep_opts;
 
 static void opts_free(sweep_opts *o)
@@ -171,6 +177,7 @@ static int parse(int argc, char **argv, sweep_opts *o)
     } sopts[] = {{"--data", &o->data},
                  {"-o", &o->csv},
                  {"--json", &o->json},
+                 {"--checkpoint", &o->checkpoint},
                  {"--plot", &o->plot},
                  {"--plot-energy", &o->plot_energy},
                  {"--device", &o->device},
@@ -193,6 +200,10 @@ static int parse(int argc, char **argv, sweep_opts *o)
         }
         if (cli_flag(argv, i, "-q")) {
             o->quiet = 1;
+            continue;
+        }
+        if (cli_flag(argv, i, "--resume")) {
+            o->resume = 1;
             continue;
         }
         for (size_t k = 0; k < sizeof sopts / sizeof *sopts && !matched; k++) {
@@ -249,6 +260,20 @@ static int parse(int argc, char **argv, sweep_opts *o)
                   "sweep --help)");
         return CLI_USAGE;
     }
+    /* The checkpoint: given, or beside the first result file. */
+    const char *first = o->csv ? o->csv : o->json;
+    if (!o->checkpoint && first) {
+        if (snprintf(o->ckpt_buf, sizeof o->ckpt_buf, "%s.ckpt", first) >=
+            (int)sizeof o->ckpt_buf) {
+            cli_error("%s %s: path too long for its checkpoint", o->csv ? "-o" : "--json", first);
+            return CLI_USAGE;
+        }
+        o->checkpoint = o->ckpt_buf;
+    }
+    if (o->resume && !o->checkpoint) {
+        cli_error("--resume needs a checkpoint (-o FILE, --json FILE or --checkpoint PATH)");
+        return CLI_USAGE;
+    }
     if ((o->axis = ncm_sweep_axis_parse(o->axis_s)) < 0) {
         cli_error("sweep: unknown axis '%s' (expected ber, icc, vreset, tp, cycles, array, "
                   "storage or read-ber)",
@@ -277,8 +302,10 @@ static int parse(int argc, char **argv, sweep_opts *o)
         return CLI_USAGE;
 
     /* The mode: fault injection or device physics, never both. */
-    const char *fault_by = o->list_s[L_BER] ? "--ber" : o->have_stuck ? "--stuck"
-                           : o->axis == NCM_AXIS_BER ? "axis ber" : NULL;
+    const char *fault_by = o->list_s[L_BER]          ? "--ber"
+                           : o->have_stuck           ? "--stuck"
+                           : o->axis == NCM_AXIS_BER ? "axis ber"
+                                                     : NULL;
     const char *device_by = NULL;
     static const int device_lists[] = {L_ICC, L_VRESET, L_TP, L_CYCLES};
     for (int k = 0; k < 4 && !device_by; k++) {
@@ -325,7 +352,8 @@ static int parse(int argc, char **argv, sweep_opts *o)
                   o->rows ? "--rows" : "--cols");
         return CLI_USAGE;
     }
-    if (o->axis == NCM_AXIS_STORAGE ? !have_cell : !o->list_s[list_of((ncm_sweep_axis_kind)o->axis)]) {
+    if (o->axis == NCM_AXIS_STORAGE ? !have_cell
+                                    : !o->list_s[list_of((ncm_sweep_axis_kind)o->axis)]) {
         cli_error("sweep %s: the x axis needs values: give %s LIST", o->axis_s,
                   axis_option((ncm_sweep_axis_kind)o->axis));
         return CLI_USAGE;
@@ -430,20 +458,31 @@ static int lib_error(const ncm_error *err, const sweep_opts *o)
 {
     const char *rows = o->list_s[L_ARRAY] ? "--array" : "--rows";
     const char *cols = o->list_s[L_ARRAY] ? "--array" : "--cols";
-    const cli_field map[] = {
-        {"faults.ber_layer", "--ber"}, {"faults.ber", "--ber"},
-        {"faults.stuck_frac", "--stuck"}, {"stuck_frac", "--stuck"},
-        {"read_ber", "--read-ber"},    {"ber", "--ber"},
-        {"cond.i_cc_ua", "--icc"},     {"i_cc_ua", "--icc"},
-        {"cond.v_reset_v", "--vreset"}, {"v_reset_v", "--vreset"},
-        {"cond.t_p_ns", "--tp"},       {"t_p_ns", "--tp"},
-        {"cond.cycles", "--cycles"},   {"cycles", "--cycles"},
-        {"rows", rows},                {"cols", cols},
-        {"array", "--array"},
-        {"storage", "--cell"},         {"dead_zone_dynamic", "--dead-zone"},
-        {"n_chips", "--chips"},        {"threads", "--threads"},
-        {"seed", "--seed"},            {"dataset", "--data"},
-        {"device", "--device"},        {NULL, NULL}};
+    const cli_field map[] = {{"faults.ber_layer", "--ber"},
+                             {"faults.ber", "--ber"},
+                             {"faults.stuck_frac", "--stuck"},
+                             {"stuck_frac", "--stuck"},
+                             {"read_ber", "--read-ber"},
+                             {"ber", "--ber"},
+                             {"cond.i_cc_ua", "--icc"},
+                             {"i_cc_ua", "--icc"},
+                             {"cond.v_reset_v", "--vreset"},
+                             {"v_reset_v", "--vreset"},
+                             {"cond.t_p_ns", "--tp"},
+                             {"t_p_ns", "--tp"},
+                             {"cond.cycles", "--cycles"},
+                             {"cycles", "--cycles"},
+                             {"rows", rows},
+                             {"cols", cols},
+                             {"array", "--array"},
+                             {"storage", "--cell"},
+                             {"dead_zone_dynamic", "--dead-zone"},
+                             {"n_chips", "--chips"},
+                             {"threads", "--threads"},
+                             {"seed", "--seed"},
+                             {"dataset", "--data"},
+                             {"device", "--device"},
+                             {NULL, NULL}};
     const char *msg = err->msg, *best = NULL;
     const cli_field *bf = NULL;
     for (const cli_field *f = map; f->field; f++) {
@@ -544,8 +583,8 @@ static ncm_status plot_table(const char *path, const ncm_sweep_table *t, const c
         size_t used = 0;
         lab[0] = '\0';
         if (t->n_models > 1 || a == 0)
-            used += (size_t)snprintf(lab, sizeof labels[0], "%s",
-                                     model_label(t, t->points[p0].model));
+            used +=
+                (size_t)snprintf(lab, sizeof labels[0], "%s", model_label(t, t->points[p0].model));
         for (int b = 0; b < a && used < sizeof labels[0]; b++) {
             char v[48];
             axis_value(t, p0, b, v, sizeof v);
@@ -558,8 +597,9 @@ static ncm_status plot_table(const char *path, const ncm_sweep_table *t, const c
             e[k] = (cli_yerr){lo + p0, hi + p0};
     }
     char title[256], xlabel[512];
-    const char *bar_text = bars == BARS_SD ? ", bars: +- sd" : bars == BARS_NONE ? ""
-                                                                              : ", bars: min to max";
+    const char *bar_text = bars == BARS_SD     ? ", bars: +- sd"
+                           : bars == BARS_NONE ? ""
+                                               : ", bars: min to max";
     if (energy) {
         snprintf(xlabel, sizeof xlabel, "programming energy per weight bit (pJ)");
         snprintf(title, sizeof title, "Accuracy vs programming energy over %s (%d chips%s)",
@@ -570,8 +610,8 @@ static ncm_status plot_table(const char *path, const ncm_sweep_table *t, const c
             for (int j = 0; j < nx && u < sizeof xlabel; j++) {
                 char id[32];
                 ncm_storage_id(&t->axes[a].storages[j], id, sizeof id);
-                u += (size_t)snprintf(xlabel + u, sizeof xlabel - u, "%s%d = %s", j ? ", " : "",
-                                      j, id);
+                u += (size_t)snprintf(xlabel + u, sizeof xlabel - u, "%s%d = %s", j ? ", " : "", j,
+                                      id);
             }
             if (u < sizeof xlabel)
                 snprintf(xlabel + u, sizeof xlabel - u, ")");
@@ -581,8 +621,8 @@ static ncm_status plot_table(const char *path, const ncm_sweep_table *t, const c
         snprintf(title, sizeof title, "Accuracy vs %s (%s, %d chips per point%s)",
                  ncm_sweep_axis_name(kind), data, t->n_chips, bar_text);
     }
-    const int logx = energy || kind == NCM_AXIS_BER || kind == NCM_AXIS_READ_BER ||
-                     kind == NCM_AXIS_CYCLES;
+    const int logx =
+        energy || kind == NCM_AXIS_BER || kind == NCM_AXIS_READ_BER || kind == NCM_AXIS_CYCLES;
     if (energy) {
         /* programming (left) and inference (right): the two sides of the trade-off */
         char title2[256];
@@ -625,8 +665,7 @@ static void print_table(const ncm_sweep_table *t, int devices)
             axis_value(t, i, a, v, sizeof v);
             printf(" %*s", wa[a], v);
         }
-        printf(" %8.4f %8.4f %8.4f %8.4f %11.4e", q->mean, q->sd, q->min, q->max,
-               q->ber_measured);
+        printf(" %8.4f %8.4f %8.4f %8.4f %11.4e", q->mean, q->sd, q->min, q->max, q->ber_measured);
         if (devices)
             printf(" %11.4g", q->energy_bit_pj);
         printf(" %10.4g", 1e-3 * q->inference_energy_pj);
@@ -642,8 +681,7 @@ static double now_s(void)
 }
 
 /* Everything before the run: files read, parameters checked, outputs checked (rank 0). */
-static int set_up(const sweep_opts *o, ncm_model **models, ncm_dataset **test,
-                  ncm_sweep_params *p)
+static int set_up(const sweep_opts *o, ncm_model **models, ncm_dataset **test, ncm_sweep_params *p)
 {
     ncm_error err = {0};
     ncm_rram_params dev;
@@ -667,6 +705,8 @@ static int set_up(const sweep_opts *o, ncm_model **models, ncm_dataset **test,
     p->n_chips = (int)o->chips;
     p->seed = (uint64_t)o->seed;
     p->threads = (int)o->threads;
+    p->checkpoint = o->checkpoint;
+    p->resume = o->resume;
     for (int m = 0; m < o->n_models; m++)
         if (!(models[m] = ncm_model_load_any(o->models[m], &err))) {
             cli_error("%s", err.msg);
@@ -679,8 +719,8 @@ static int set_up(const sweep_opts *o, ncm_model **models, ncm_dataset **test,
     for (int m = 0; m < o->n_models; m++)
         if (ncm_chip_config_check(&p->base, models[m], &err)) {
             if (o->n_models > 1 && strlen(err.msg) + strlen(o->models[m]) < sizeof err.msg - 16)
-                snprintf(err.msg + strlen(err.msg), sizeof err.msg - strlen(err.msg),
-                         " (model %s)", o->models[m]);
+                snprintf(err.msg + strlen(err.msg), sizeof err.msg - strlen(err.msg), " (model %s)",
+                         o->models[m]);
             return lib_error(&err, o);
         }
     if (ncm_sweep_check(p, NULL, &err))
@@ -697,12 +737,34 @@ static int set_up(const sweep_opts *o, ncm_model **models, ncm_dataset **test,
         cli_error("--data %s: %s", o->data, err.msg); /* shapes or classes of the data */
         return CLI_FAIL;
     }
-    if (cli_mpi_rank() == 0 &&
-        ((rc = cli_check_output("-o", o->csv, 0)) || (rc = cli_check_output("--json", o->json, 0)) ||
-         (rc = cli_check_output("--plot", o->plot, 1)) ||
-         (rc = cli_check_output("--plot-energy", o->plot_energy, 1))))
+    if (cli_mpi_rank() == 0 && ((rc = cli_check_output("-o", o->csv, 0)) ||
+                                (rc = cli_check_output("--json", o->json, 0)) ||
+                                (rc = cli_check_output("--plot", o->plot, 1)) ||
+                                (rc = cli_check_output("--plot-energy", o->plot_energy, 1))))
+        return rc;
+    /* every rank writes its own checkpoint */
+    if (!o->resume && (rc = cli_check_output("--checkpoint", o->checkpoint, 0)))
         return rc;
     return 0;
+}
+
+/* After the files are written: the checkpoints of every rank (a shared folder, as MPI runs
+ * have) are no longer needed. */
+static void remove_checkpoints(const sweep_opts *o)
+{
+    if (!o->checkpoint)
+        return;
+    const int size = cli_mpi_size();
+    for (int r = 0; r < size; r++) {
+        char path[PATH_MAX + 48];
+        if (size == 1)
+            snprintf(path, sizeof path, "%s", o->checkpoint);
+        else
+            snprintf(path, sizeof path, "%s.rank%d-of-%d", o->checkpoint, r, size);
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+            remove(path);
+    }
 }
 
 int cmd_sweep(int argc, char **argv)
@@ -751,8 +813,8 @@ int cmd_sweep(int argc, char **argv)
         goto out; /* only rank 0 prints and writes */
     if (!o.quiet) {
         printf("%s: %d model%s x %lld points x %d chips x %lld test images (seed %llu), %s\n",
-               o.data, t->n_models, t->n_models == 1 ? "" : "s", (long long)t->n_points,
-               t->n_chips, (long long)t->n_images, (unsigned long long)t->seed,
+               o.data, t->n_models, t->n_models == 1 ? "" : "s", (long long)t->n_points, t->n_chips,
+               (long long)t->n_images, (unsigned long long)t->seed,
                o.devices ? "device physics" : "fault injection");
         print_table(t, o.devices);
     }
@@ -778,6 +840,7 @@ int cmd_sweep(int argc, char **argv)
         rc = CLI_FAIL;
         goto out;
     }
+    remove_checkpoints(&o);
     if (!o.quiet) {
         if (o.plot)
             printf("figure %s\n", o.plot);

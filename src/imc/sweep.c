@@ -4,18 +4,26 @@
  * per-point summaries and the CSV and JSON writers.
  *
  * Chip i of point p is chip number p * n_chips + i of the generator `seed`: its errors depend on
- * the parameters alone, so the table is the same for any thread or process count. */
+ * the parameters alone, so the table is the same for any thread or process count, and a sweep
+ * killed part way and resumed from its checkpoint (the outcomes of the tasks already run) gives
+ * the table of an uninterrupted run. */
 #include "nanocim/sweep.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bnn/bnn_internal.h"
 #include "imc/imc_internal.h"
+#include "rram/device_internal.h"
+#include "util/hash.h"
 #include "util/io.h"
 #include "util/json.h"
 #include "util/progress.h"
@@ -92,21 +100,19 @@ static ncm_status axis_check(const ncm_sweep_axis *A, int a, ncm_chip_mode mode,
 {
     const char *name = ncm_sweep_axis_name(A->kind);
     if ((unsigned)A->kind >= N_AXIS_KINDS)
-        return ncm_error_set(err, NCM_ERR_ARG, "axes[%d].kind = %d: unknown axis", a,
-                             (int)A->kind);
+        return ncm_error_set(err, NCM_ERR_ARG, "axes[%d].kind = %d: unknown axis", a, (int)A->kind);
     if (A->n < 1)
-        return ncm_error_set(err, NCM_ERR_ARG, "axes[%d] (%s).n = %d: expected at least 1 value",
-                             a, name, A->n);
+        return ncm_error_set(err, NCM_ERR_ARG, "axes[%d] (%s).n = %d: expected at least 1 value", a,
+                             name, A->n);
     if (A->kind == NCM_AXIS_STORAGE ? !A->storages : !A->values)
         return ncm_error_set(err, NCM_ERR_ARG, "axes[%d] (%s): no values", a, name);
     if (A->kind == NCM_AXIS_BER && mode != NCM_CHIP_FAULTS)
         return ncm_error_set(err, NCM_ERR_ARG,
-                             "axes[%d] (ber): a fault rate axis needs the fault-injection mode",
-                             a);
+                             "axes[%d] (ber): a fault rate axis needs the fault-injection mode", a);
     if (A->kind >= NCM_AXIS_ICC && A->kind <= NCM_AXIS_CYCLES && mode != NCM_CHIP_DEVICES)
         return ncm_error_set(err, NCM_ERR_ARG,
-                             "axes[%d] (%s): a programming axis needs the device-physics mode",
-                             a, name);
+                             "axes[%d] (%s): a programming axis needs the device-physics mode", a,
+                             name);
     for (int i = 0; A->kind == NCM_AXIS_ARRAY && i < A->n; i++) {
         const double v = A->values[i];
         if (!(v >= 1 && v <= NCM_CHIP_MAX_ARRAY && v == floor(v)))
@@ -150,6 +156,8 @@ ncm_status ncm_sweep_check(const ncm_sweep_params *p, const ncm_dataset *d, ncm_
     if (p->threads < 0)
         return ncm_error_set(err, NCM_ERR_ARG,
                              "threads = %d: expected 0 (the OpenMP setting) or more", p->threads);
+    if (p->resume && !p->checkpoint)
+        return ncm_error_set(err, NCM_ERR_ARG, "resume: needs a checkpoint path");
     if (p->kernel != NCM_KERNEL_AUTO && !ncm_kernel_supported(p->kernel))
         return ncm_error_set(err, NCM_ERR_ARG, "kernel %s: this CPU cannot run it",
                              ncm_kernel_name(p->kernel));
@@ -159,13 +167,12 @@ ncm_status ncm_sweep_check(const ncm_sweep_params *p, const ncm_dataset *d, ncm_
             return s;
         for (int b = 0; b < a; b++)
             if (p->axes[b].kind == p->axes[a].kind)
-                return ncm_error_set(err, NCM_ERR_ARG, "axes[%d] and axes[%d] both vary %s", b,
-                                     a, ncm_sweep_axis_name(p->axes[a].kind));
+                return ncm_error_set(err, NCM_ERR_ARG, "axes[%d] and axes[%d] both vary %s", b, a,
+                                     ncm_sweep_axis_name(p->axes[a].kind));
     }
     const int64_t n = count_points(p);
     if (n < 0)
-        return ncm_error_set(err, NCM_ERR_ARG,
-                             "the sweep has more than %lld (point, chip) tasks",
+        return ncm_error_set(err, NCM_ERR_ARG, "the sweep has more than %lld (point, chip) tasks",
                              (long long)NCM_SWEEP_MAX_TASKS);
     /* every point's configuration against its model (the message names the point) */
     const int64_t per = points_per_model(p->axes, p->n_axes);
@@ -180,8 +187,8 @@ ncm_status ncm_sweep_check(const ncm_sweep_params *p, const ncm_dataset *d, ncm_
             if (n == 1)
                 return ncm_error_set(err, e.code, "%s", e.msg);
             return ncm_error_set(err, e.code, "point %lld (model %d%s%s): %s", (long long)i, k,
-                                 p->model_names ? " " : "",
-                                 p->model_names ? p->model_names[k] : "", e.msg);
+                                 p->model_names ? " " : "", p->model_names ? p->model_names[k] : "",
+                                 e.msg);
         }
         /* the condition's axes may change only one field: skip the other points of a model
          * when no axis varies what the model's check depends on */
@@ -262,16 +269,208 @@ static ncm_status table_copy(ncm_sweep_table *t, const ncm_sweep_params *p, ncm_
     return NCM_OK;
 }
 
+/* ---- checkpoint ------------------------------------------------------------------------- */
+
+/* A rank's checkpoint file: a header of CKPT_HEADER bytes (magic, version, the sweep's
+ * fingerprint, rank, ranks, this rank's task count, record size; little-endian), then the
+ * records of this rank's first tasks, in order, appended and synced after every block of chips.
+ * A record cut short by a kill is dropped on resume. */
+#define CKPT_MAGIC "NCMSWCKP"
+enum { CKPT_VERSION = 1, CKPT_HEADER = 48 };
+
+static uint64_t cond_hash(uint64_t h, const ncm_rram_cond *c)
+{
+    h = ncm_hash_f64(h, c->i_cc_ua);
+    h = ncm_hash_f64(h, c->v_reset_v);
+    h = ncm_hash_f64(h, c->t_p_ns);
+    return ncm_hash_f64(h, c->cycles);
+}
+
+static uint64_t storage_hash(uint64_t h, const ncm_storage *s)
+{
+    h = ncm_hash_u64(h, (uint64_t)s->cell);
+    h = ncm_hash_u64(h, (uint64_t)(int64_t)s->ecc_k);
+    h = ncm_hash_u64(h, (uint64_t)(int64_t)s->best_ref);
+    return ncm_hash_f64(h, s->r_ref_ohm);
+}
+
+/* Everything a chip's outcome depends on: the models, the images and labels, the base
+ * configuration, the axes, the chips per point, the seed, and this rank's share. Not the kernel
+ * (every kernel gives the same predictions) nor the thread count. */
+static uint64_t sweep_fingerprint(const ncm_sweep_params *p, const ncm_dataset *d, int rank,
+                                  int size)
+{
+    uint64_t h = ncm_hash_str(NCM_HASH_INIT, "nanocim sweep checkpoint");
+    h = ncm_hash_u64(h, (uint64_t)p->n_models);
+    for (int k = 0; k < p->n_models; k++)
+        h = ncm_model_hash(h, p->models[k]);
+    const int64_t dims[] = {d->n, d->c, d->h, d->w, d->n_classes};
+    for (int i = 0; i < 5; i++)
+        h = ncm_hash_u64(h, (uint64_t)dims[i]);
+    h = ncm_hash_bytes(h, d->pixels, (size_t)(d->n * d->c * d->h * d->w));
+    h = ncm_hash_bytes(h, d->labels, (size_t)d->n);
+    const ncm_chip_config *c = &p->base;
+    const int64_t ints[] = {c->mode,
+                            c->rows,
+                            c->cols,
+                            c->dead_zone_dynamic,
+                            c->faults.ber_layer ? c->faults.n_ber_layer : -1,
+                            c->cond_layer ? c->n_cond_layer : -1};
+    for (int i = 0; i < 6; i++)
+        h = ncm_hash_u64(h, (uint64_t)ints[i]);
+    h = storage_hash(h, &c->storage);
+    h = ncm_hash_f64(h, c->faults.ber);
+    h = ncm_hash_f64(h, c->faults.stuck_frac);
+    for (int l = 0; c->faults.ber_layer && l < c->faults.n_ber_layer; l++)
+        h = ncm_hash_f64(h, c->faults.ber_layer[l]);
+    h = ncm_rram_params_hash(h, &c->device);
+    h = cond_hash(h, &c->cond);
+    for (int l = 0; c->cond_layer && l < c->n_cond_layer; l++)
+        h = cond_hash(h, &c->cond_layer[l]);
+    h = ncm_hash_f64(h, c->read_ber);
+    h = ncm_hash_u64(h, (uint64_t)p->n_axes);
+    for (int a = 0; a < p->n_axes; a++) {
+        const ncm_sweep_axis *A = &p->axes[a];
+        h = ncm_hash_u64(h, (uint64_t)A->kind);
+        h = ncm_hash_u64(h, (uint64_t)A->n);
+        for (int i = 0; i < A->n; i++)
+            h = A->kind == NCM_AXIS_STORAGE ? storage_hash(h, &A->storages[i])
+                                            : ncm_hash_f64(h, A->values[i]);
+    }
+    h = ncm_hash_u64(h, (uint64_t)p->n_chips);
+    h = ncm_hash_u64(h, p->seed);
+    h = ncm_hash_u64(h, (uint64_t)rank);
+    return ncm_hash_u64(h, (uint64_t)size);
+}
+
+static void put_u64(unsigned char *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const unsigned char *b)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+static void ckpt_header(unsigned char *b, uint64_t fp, int rank, int size, int64_t mine, size_t rb)
+{
+    memset(b, 0, CKPT_HEADER);
+    memcpy(b, CKPT_MAGIC, 8);
+    put_u64(b + 8, CKPT_VERSION);
+    put_u64(b + 16, fp);
+    put_u64(b + 24, (uint64_t)rank | (uint64_t)size << 32);
+    put_u64(b + 32, (uint64_t)mine);
+    put_u64(b + 40, (uint64_t)rb);
+}
+
+static int write_all(int fd, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w, n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_all(int fd, void *data, size_t n)
+{
+    unsigned char *p = data;
+    while (n > 0) {
+        ssize_t r = read(fd, p, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        p += r, n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* Opens this rank's checkpoint for appending. Fresh (resume 0): a new file with the header
+ * (replacing any). Resume: the header must be this sweep's; its whole records are read into
+ * rec, their number in *done, and a cut record is dropped. Returns the descriptor, or -1 with
+ * err set. */
+static int ckpt_open(const char *path, int resume, uint64_t fp, int rank, int size, int64_t mine,
+                     size_t rb, unsigned char *rec, int64_t *done, ncm_error *err)
+{
+    unsigned char want[CKPT_HEADER], got[CKPT_HEADER];
+    ckpt_header(want, fp, rank, size, mine, rb);
+    *done = 0;
+    if (!resume) {
+        /* created with mode 0666, the umask applies */
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (fd < 0 || write_all(fd, want, CKPT_HEADER) || fsync(fd)) {
+            ncm_error_set(err, NCM_ERR_IO, "checkpoint %s: cannot write: %s", path,
+                          strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return -1;
+        }
+        return fd;
+    }
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        ncm_error_set(err, NCM_ERR_IO, "checkpoint %s: cannot open: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    const char *bad = NULL;
+    if (!S_ISREG(st.st_mode))
+        bad = "not a regular file";
+    else if (st.st_size < CKPT_HEADER || read_all(fd, got, CKPT_HEADER) ||
+             memcmp(got, CKPT_MAGIC, 8) != 0)
+        bad = "not a sweep checkpoint";
+    else if (get_u64(got + 8) != CKPT_VERSION)
+        bad = "a checkpoint of another version of nanocim";
+    else if (get_u64(got + 24) != get_u64(want + 24))
+        bad = "written by another number of processes or another rank";
+    else if (memcmp(got, want, CKPT_HEADER) != 0)
+        bad = "written by another sweep (the models, data, grid, chips or seed differ)";
+    if (bad) {
+        ncm_error_set(err, NCM_ERR_STATE, "checkpoint %s: %s", path, bad);
+        close(fd);
+        return -1;
+    }
+    int64_t n = (int64_t)((uint64_t)(st.st_size - CKPT_HEADER) / rb);
+    if (n > mine) {
+        ncm_error_set(err, NCM_ERR_STATE, "checkpoint %s: holds %lld tasks, the sweep has %lld",
+                      path, (long long)n, (long long)mine);
+        close(fd);
+        return -1;
+    }
+    if ((n > 0 && read_all(fd, rec, (size_t)n * rb)) ||
+        ftruncate(fd, CKPT_HEADER + (off_t)((size_t)n * rb)) != 0 || lseek(fd, 0, SEEK_END) < 0) {
+        ncm_error_set(err, NCM_ERR_IO, "checkpoint %s: cannot read: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    *done = n;
+    return fd;
+}
+
 /* Runs this rank's tasks of the sweep into rec (record_bytes each), model by model so that one
  * shared first layer is alive at a time. */
 static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int rank, int size,
-                            int64_t tasks, int L, unsigned char *rec, const ncm_progress *progress,
-                            ncm_error *err)
+                            int64_t tasks, int L, unsigned char *rec, int64_t start, int ckpt,
+                            const char *ckpt_path, const ncm_progress *progress, ncm_error *err)
 {
     /* This rank's tasks: rank, rank + size, rank + 2 size, ... (interleaved, so that cheap and
      * dear points, say low and high error rates, are shared evenly); local index k is task
-     * rank + k size, and its record goes to rec + k * record_bytes. */
-    const int64_t t0 = 0, t1 = (tasks - rank + size - 1) / size;
+     * rank + k size, and its record goes to rec + k * record_bytes. The first `start` are
+     * already there (from the checkpoint). */
+    const int64_t t0 = start, t1 = (tasks - rank + size - 1) / size;
     const int64_t per = points_per_model(p->axes, p->n_axes);
     const int64_t tasks_per_model = per * p->n_chips;
     const int T = p->threads > 0 ? p->threads : omp_get_max_threads();
@@ -288,9 +487,9 @@ static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int
     ncm_status s = NCM_OK;
     if (!pred || !errs || !oc || !cfg)
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %d chips", B);
-    int64_t done = 0;
+    int64_t done = t0;
     if (!s)
-        s = ncm_progress_report(progress, "sweep", 0, ntask, err);
+        s = ncm_progress_report(progress, "sweep", done, t1, err);
     for (int64_t m0 = t0; m0 < t1 && !s;) {
         const int k = (int)((rank + m0 * size) / tasks_per_model);
         /* the first local index of the next model */
@@ -326,10 +525,14 @@ static ncm_status run_tasks(const ncm_sweep_params *p, const ncm_dataset *d, int
                         *err = errs[g];
                 }
             for (int j = 0; j < nb && !s; j++)
-                record_put(rec + (size_t)(b0 + j - t0) * rb, &oc[j], L);
+                record_put(rec + (size_t)(b0 + j) * rb, &oc[j], L);
+            if (!s && ckpt >= 0 &&
+                (write_all(ckpt, rec + (size_t)b0 * rb, (size_t)nb * rb) || fdatasync(ckpt)))
+                s = ncm_error_set(err, NCM_ERR_IO, "checkpoint %s: cannot write: %s", ckpt_path,
+                                  strerror(errno));
             done += nb;
             if (!s)
-                s = ncm_progress_report(progress, "sweep", done, ntask, err);
+                s = ncm_progress_report(progress, "sweep", done, t1, err);
         }
         ncm_imc_cache_free(cache);
         m0 = m1;
@@ -353,9 +556,9 @@ static ncm_status summarise_points(ncm_sweep_table *t, const ncm_sweep_params *p
         P->model = (int)(i / per);
         decompose(p->axes, p->n_axes, i % per, P->axis_index);
         P->config = point_config(&p->base, t->axes, t->n_axes, P->axis_index);
-        ncm_status s = ncm_imc_inference_cost(p->models[P->model], &P->config, p->tech,
-                                              &P->inference_energy_pj,
-                                              &P->inference_latency_ns, err);
+        ncm_status s =
+            ncm_imc_inference_cost(p->models[P->model], &P->config, p->tech,
+                                   &P->inference_energy_pj, &P->inference_latency_ns, err);
         if (s)
             return s;
         /* per-layer arrays are the caller's and die with the call: keep none */
@@ -435,10 +638,30 @@ ncm_sweep_table *ncm_sweep_run(const ncm_sweep_params *p, const ncm_dataset *d,
          !(t->energy_pj = malloc((size_t)tasks * sizeof *t->energy_pj)) ||
          !(t->flips = malloc((size_t)tasks * (size_t)L * sizeof *t->flips))))
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for %lld tasks", (long long)tasks);
+    /* This rank's checkpoint: the path itself for one process, PATH.rankR-of-S under MPI. */
+    int ckpt = -1;
+    int64_t resumed = 0;
+    char *ckpt_path = NULL;
+    if (!s && p->checkpoint) {
+        const size_t n = strlen(p->checkpoint) + 48;
+        if (!(ckpt_path = malloc(n)))
+            s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
+        else if (size > 1)
+            snprintf(ckpt_path, n, "%s.rank%d-of-%d", p->checkpoint, rank, size);
+        else
+            snprintf(ckpt_path, n, "%s", p->checkpoint);
+        if (!s && (ckpt = ckpt_open(ckpt_path, p->resume, sweep_fingerprint(p, d, rank, size), rank,
+                                    size, mine_n, rb, mine, &resumed, err)) < 0)
+            s = err ? err->code : NCM_ERR_IO;
+    }
     /* Under MPI every rank takes part in both exchanges, even after a failure of its own, so
      * that no rank waits forever. */
     if (!s)
-        s = run_tasks(p, d, rank, size, tasks, L, mine, progress, err);
+        s = run_tasks(p, d, rank, size, tasks, L, mine, resumed, ckpt, ckpt_path, progress, err);
+    if (ckpt >= 0 && close(ckpt) != 0 && !s)
+        s = ncm_error_set(err, NCM_ERR_IO, "checkpoint %s: cannot write: %s", ckpt_path,
+                          strerror(errno));
+    free(ckpt_path);
     if (size > 1) {
         int32_t st = (int32_t)s, *sts = calloc((size_t)size, sizeof *sts);
         size_t *four = calloc((size_t)size, sizeof *four);
@@ -555,8 +778,7 @@ ncm_status ncm_sweep_table_save_csv(const ncm_sweep_table *t, const char *path, 
         else
             fprintf(f.fp, ",nan,nan,nan,nan,%.17g", c->faults.ber);
         fprintf(f.fp, ",%.17g,%d,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", c->read_ber,
-                t->n_chips, P->mean, P->sd, P->min, P->max, P->ci_lo, P->ci_hi,
-                P->ber_measured);
+                t->n_chips, P->mean, P->sd, P->min, P->max, P->ci_lo, P->ci_hi, P->ber_measured);
         if (dev)
             fprintf(f.fp, ",%.17g", P->energy_bit_pj);
         else

@@ -33,6 +33,9 @@ static inline double ncm_rram_sf(const ncm_rram_params *p, double z)
 /* The first field of a programming condition out of range (i_cc_ua, v_reset_v, t_p_ns, cycles),
  * what it must be and its value: 1, or 0 when the condition is valid. The one rule behind
  * ncm_rram_cond_check and the chip's per-layer conditions (src/imc/chip.c). */
+/* Feeds the device's name, family and every numeric field into fingerprint h (util/hash.h). */
+uint64_t ncm_rram_params_hash(uint64_t h, const ncm_rram_params *p);
+
 int ncm_rram_cond_bad_field(const ncm_rram_cond *c, const char **field, const char **want,
                             double *value);
 

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rram/device_internal.h"
 #include "util/fieldfile.h"
+#include "util/hash.h"
 #include "util/json.h"
 
 #define FORMAT_NAME "nanocim-rram-device"
@@ -107,6 +109,18 @@ void ncm_rram_default(ncm_rram_params *p)
     p->r_ref_ohm = 15e3;
     p->pcsa_offset_sigma = 0.05;
     p->pcsa_dead_zone = 0.02;
+}
+
+uint64_t ncm_rram_params_hash(uint64_t h, const ncm_rram_params *p)
+{
+    h = ncm_hash_str(h, p->name);
+    h = ncm_hash_u64(h, (uint64_t)p->family);
+    for (int i = 0; i < N_FIELDS; i++) {
+        double v;
+        memcpy(&v, (const char *)p + FIELDS[i].off, sizeof v);
+        h = ncm_hash_f64(h, v);
+    }
+    return h;
 }
 
 const char *ncm_rram_family_name(ncm_rram_family f)
