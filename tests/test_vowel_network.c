@@ -4,7 +4,8 @@
  * outside the range, a truncated file, a wrong format), each naming the field; evaluation and
  * training independent of the thread count; the learning rule's pull, push, rest and current
  * range; the study without coupling (no uncoupled twin), its report and result file; the
- * synchronization map's classes. One small synthetic split (women, the 7 vowels of Romera et al.,
+ * synchronization map's classes; a training stopped after an epoch and resumed from its checkpoint
+ * equal to an uninterrupted one, and another training's checkpoint refused. One small synthetic split (women, the 7 vowels of Romera et al.,
  * F1 and F2) and a cheap configuration (2 epochs, short windows) keep each test short; the study
  * on it is built once for the tests that only read it. */
 #define _XOPEN_SOURCE 700 /* nftw */
@@ -381,6 +382,63 @@ static void test_train_is_independent_of_the_thread_count(void **state)
     ncm_vowel_train_free(t2);
 }
 
+/* ---- checkpoints -------------------------------------------------------------------------------- */
+
+/* Cancels the training once `stop_after` epochs are reported done (the checkpoint of that epoch
+ * is written just before the report), as a kill after that epoch would. */
+static int stop_at(void *user, const char *task, int64_t done, int64_t total)
+{
+    (void)task, (void)total;
+    return done >= *(const int64_t *)user;
+}
+
+static void test_training_resumed_from_its_checkpoint_equals_an_uninterrupted_one(void **state)
+{
+    (void)state;
+    ncm_vowel_config c = cheap();
+    c.epochs = 4;
+    ncm_error err = {0};
+    ncm_vowel_training *straight = ncm_vowel_train(&c, g_train, g_test, 0, NULL, &err);
+    assert_non_null(straight);
+    char ck[1200];
+    snprintf(ck, sizeof ck, "%s", tpath("vowel.ckpt"));
+    int64_t stop = 2;
+    const ncm_progress cancel = {stop_at, &stop};
+    assert_null(ncm_vowel_train_checkpointed(&c, g_train, g_test, 0, ck, 0, &cancel, &err));
+    assert_int_equal(err.code, NCM_ERR_CANCELLED);
+    size_t len;
+    uint8_t *text = read_all(ck, &len); /* the stop came after the second epoch's checkpoint */
+    cJSON *doc = cJSON_Parse((const char *)text);
+    assert_non_null(doc);
+    assert_true(cJSON_GetNumberValue(at(doc, "stages.network.epochs_done")) == 2);
+    cJSON_Delete(doc);
+    free(text);
+    ncm_vowel_training *t = ncm_vowel_train_checkpointed(&c, g_train, g_test, 0, ck, 1, NULL, &err);
+    if (!t)
+        fail_msg("%s", err.msg);
+    assert_memory_equal(straight->model.i_dc_ma, t->model.i_dc_ma, sizeof t->model.i_dc_ma);
+    assert_memory_equal(straight->model.f_free_mhz, t->model.f_free_mhz,
+                        sizeof t->model.f_free_mhz);
+    assert_same_score(&straight->train, &t->train);
+    assert_same_score(&straight->test, &t->test);
+    assert_int_equal(straight->epochs, t->epochs);
+    assert_int_equal(straight->runs, t->runs);
+    assert_memory_equal(straight->curve_train, t->curve_train, sizeof(double) * 4);
+    assert_memory_equal(straight->curve_mismatch, t->curve_mismatch, sizeof(double) * 4);
+    ncm_vowel_train_free(t);
+    /* another configuration's training refuses the checkpoint */
+    c.lr = 0.3;
+    assert_null(ncm_vowel_train_checkpointed(&c, g_train, g_test, 0, ck, 1, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_STATE);
+    assert_non_null(strstr(err.msg, "another training"));
+    remove(ck);
+    assert_null(ncm_vowel_train_checkpointed(&c, g_train, g_test, 0, ck, 1, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_IO);
+    assert_null(ncm_vowel_train_checkpointed(&c, g_train, g_test, 0, NULL, 1, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_ARG);
+    ncm_vowel_train_free(straight);
+}
+
 /* ---- the learning rule ------------------------------------------------------------------------ */
 
 static double free_f(const ncm_stno_params *d, double i_ma)
@@ -602,6 +660,7 @@ int main(void)
         cmocka_unit_test(test_map_gives_classes_in_range_or_undecided),
         cmocka_unit_test(test_sweep_point_equals_a_training_at_that_condition),
         cmocka_unit_test(test_sweep_refuses_a_value_out_of_range),
+        cmocka_unit_test(test_training_resumed_from_its_checkpoint_equals_an_uninterrupted_one),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

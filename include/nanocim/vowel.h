@@ -314,6 +314,17 @@ NCM_API ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm
                                             const ncm_vowel_set *test, int threads,
                                             const ncm_progress *progress, ncm_error *err);
 NCM_API void ncm_vowel_train_free(ncm_vowel_training *t);
+/* ncm_vowel_train, crash-safe: after every epoch the learned currents, the curve and the sample
+ * count are written (atomically) to `checkpoint`; resume 0 starts a new checkpoint (replacing
+ * any), resume 1 continues after the epochs it holds, and the result is then the one of an
+ * uninterrupted training. A checkpoint of another training (configuration or sets differ) is
+ * refused (NCM_ERR_STATE). The file is left in place: remove it once the results are saved. */
+NCM_API ncm_vowel_training *ncm_vowel_train_checkpointed(const ncm_vowel_config *c,
+                                                         const ncm_vowel_set *train,
+                                                         const ncm_vowel_set *test, int threads,
+                                                         const char *checkpoint, int resume,
+                                                         const ncm_progress *progress,
+                                                         ncm_error *err);
 
 /* One step of the learning rule (docs/vowels.md, "Learning rule") for one sample: for every
  * oscillator i whose state differs from its target, with f its free-running frequency at
@@ -421,6 +432,12 @@ NCM_API ncm_vowel_study *ncm_vowel_study_new(const ncm_vowel_config *c,
                                              const ncm_vowel_set *test,
                                              const ncm_vowel_baseline_params *bp, int threads,
                                              const ncm_progress *progress, ncm_error *err);
+/* ncm_vowel_study_new, crash-safe: both trainings keep their epochs in one checkpoint file (as
+ * ncm_vowel_train_checkpointed; stages "network" and "uncoupled"). */
+NCM_API ncm_vowel_study *ncm_vowel_study_new_checkpointed(
+    const ncm_vowel_config *c, const ncm_vowel_set *train, const ncm_vowel_set *test,
+    const ncm_vowel_baseline_params *bp, int threads, const char *checkpoint, int resume,
+    const ncm_progress *progress, ncm_error *err);
 NCM_API void ncm_vowel_study_free(ncm_vowel_study *s);
 /* The comparison table (train and test accuracy of every entry), the learned currents and
  * frequencies, the targets, the network's test confusion matrix, and its timing. */

@@ -3,7 +3,9 @@
  * simulation of a batch of samples and their synchronization patterns, the design of the target
  * patterns, the on-line learning rule on the DC currents, evaluation and the synchronization
  * map. */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -725,7 +727,35 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
                                     const ncm_vowel_set *test, int threads,
                                     const ncm_progress *progress, ncm_error *err)
 {
+    return ncm_vowel_train_ckpt(c, train, test, threads, NULL, progress, err);
+}
+
+ncm_vowel_training *ncm_vowel_train_checkpointed(const ncm_vowel_config *c,
+                                                 const ncm_vowel_set *train,
+                                                 const ncm_vowel_set *test, int threads,
+                                                 const char *checkpoint, int resume,
+                                                 const ncm_progress *progress, ncm_error *err)
+{
+    if (resume && !checkpoint) {
+        ncm_error_set(err, NCM_ERR_ARG, "resume: needs a checkpoint path");
+        return NULL;
+    }
+    const ncm_vowel_ckpt k = {checkpoint, "network", resume};
+    if (checkpoint && !resume && remove(checkpoint) != 0 && errno != ENOENT) {
+        ncm_error_set(err, NCM_ERR_IO, "checkpoint %s: cannot replace: %s", checkpoint,
+                      strerror(errno));
+        return NULL;
+    }
+    return ncm_vowel_train_ckpt(c, train, test, threads, checkpoint ? &k : NULL, progress, err);
+}
+
+ncm_vowel_training *ncm_vowel_train_ckpt(const ncm_vowel_config *c, const ncm_vowel_set *train,
+                                         const ncm_vowel_set *test, int threads,
+                                         const ncm_vowel_ckpt *ck, const ncm_progress *progress,
+                                         ncm_error *err)
+{
     const double t0 = ncm_now();
+    ncm_vowel_ckpt_state saved = {0};
     if (!train) {
         ncm_error_set(err, NCM_ERR_ARG, "training set: expected non-NULL");
         return NULL;
@@ -815,13 +845,31 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
     if (c->learn && (st = score_sets(&q, &t->train_design, &t->test_design, err)))
         goto fail;
     const int epochs = c->learn ? c->epochs : 0;
-    if ((st = ncm_progress_report(progress, "vowel train", 0, epochs, err)))
-        goto fail;
     ncm_rng rng;
     ncm_rng_init(&rng, c->shuffle_seed, 0);
     for (int32_t j = 0; j < n; j++)
         order[j] = j;
-    for (int e = 0; e < epochs; e++) {
+    /* A resumed training takes the currents, curve and sample count of the epochs done, and
+     * replays their shuffles: epoch e then sees the order it would have seen. */
+    const uint64_t fp = ck ? ncm_vowel_train_fingerprint(c, train, test) : 0;
+    int first = 0;
+    if (ck && ck->resume && epochs > 0) {
+        if ((st = ncm_vowel_ckpt_load(ck, fp, no, epochs, &saved, err)))
+            goto fail;
+        if (saved.found) {
+            first = saved.epochs_done;
+            memcpy(m->i_dc_ma, saved.i_dc_ma, sizeof(double) * (size_t)no);
+            memcpy(t->curve_train, saved.curve_train, sizeof(double) * (size_t)first);
+            memcpy(t->curve_mismatch, saved.curve_mismatch, sizeof(double) * (size_t)first);
+            t->runs = saved.runs;
+            t->epochs = first;
+            for (int e = 0; e < first; e++)
+                ncm_rng_shuffle(&rng, order, n);
+        }
+    }
+    if ((st = ncm_progress_report(progress, "vowel train", first, epochs, err)))
+        goto fail;
+    for (int e = first; e < epochs; e++) {
         ncm_rng_shuffle(&rng, order, n);
         const double rate = c->lr / (1 + c->lr_decay * e);
         int64_t missed = 0;
@@ -844,6 +892,9 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
         t->curve_train[e] = sc.accuracy;
         t->curve_mismatch[e] = (double)missed / (double)n;
         t->epochs = e + 1;
+        if (ck && (st = ncm_vowel_ckpt_save(ck, fp, no, e + 1, m->i_dc_ma, t->curve_train,
+                                            t->curve_mismatch, t->runs, err)))
+            goto fail;
         if ((st = ncm_progress_report(progress, "vowel train", e + 1, epochs, err)))
             goto fail;
     }
@@ -855,6 +906,7 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
         m->f_free_mhz[i] = free_freq(&ch.dev[i], m->i_dc_ma[i]);
     t->osc_steps = chip_steps(&ch, c, m->i_dc_ma, ftr, t->runs);
     t->seconds = ncm_now() - t0;
+    ncm_vowel_ckpt_state_free(&saved);
     chip_free(&ch);
     free(ftr);
     free(fte);
@@ -862,6 +914,7 @@ ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_s
     free(order);
     return t;
 fail:
+    ncm_vowel_ckpt_state_free(&saved);
     chip_free(&ch);
     free(ftr);
     free(fte);

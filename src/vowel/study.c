@@ -778,6 +778,20 @@ ncm_vowel_study *ncm_vowel_study_new(const ncm_vowel_config *c, const ncm_vowel_
                                      const ncm_vowel_set *test, const ncm_vowel_baseline_params *bp,
                                      int threads, const ncm_progress *progress, ncm_error *err)
 {
+    return ncm_vowel_study_new_checkpointed(c, train, test, bp, threads, NULL, 0, progress, err);
+}
+
+ncm_vowel_study *ncm_vowel_study_new_checkpointed(const ncm_vowel_config *c,
+                                                  const ncm_vowel_set *train,
+                                                  const ncm_vowel_set *test,
+                                                  const ncm_vowel_baseline_params *bp, int threads,
+                                                  const char *checkpoint, int resume,
+                                                  const ncm_progress *progress, ncm_error *err)
+{
+    if (resume && !checkpoint) {
+        ncm_error_set(err, NCM_ERR_ARG, "resume: needs a checkpoint path");
+        return NULL;
+    }
     if (!c || !train || !test) {
         ncm_error_set(err, NCM_ERR_ARG, "configuration, training and test sets: expected non-NULL");
         return NULL;
@@ -802,12 +816,22 @@ ncm_vowel_study *ncm_vowel_study_new(const ncm_vowel_config *c, const ncm_vowel_
         if (ncm_vowel_baseline(kinds[k], train, test, &p, &s->baseline[k], err))
             goto fail;
     s->n_baselines = 3;
-    if (!(s->net = ncm_vowel_train(c, train, test, threads, progress, err)))
+    /* one checkpoint file, a stage for each training; a fresh study starts a new file */
+    if (checkpoint && !resume && remove(checkpoint) != 0 && errno != ENOENT) {
+        ncm_error_set(err, NCM_ERR_IO, "checkpoint %s: cannot replace: %s", checkpoint,
+                      strerror(errno));
+        goto fail;
+    }
+    const ncm_vowel_ckpt kn = {checkpoint, "network", resume},
+                         ku = {checkpoint, "uncoupled", resume};
+    if (!(s->net = ncm_vowel_train_ckpt(c, train, test, threads, checkpoint ? &kn : NULL, progress,
+                                        err)))
         goto fail;
     if (c->w_mhz > 0) {
         ncm_vowel_config u = *c;
         u.w_mhz = 0;
-        if (!(s->uncoupled = ncm_vowel_train(&u, train, test, threads, progress, err)))
+        if (!(s->uncoupled = ncm_vowel_train_ckpt(&u, train, test, threads, checkpoint ? &ku : NULL,
+                                                  progress, err)))
             goto fail;
     }
     s->n_train = train->n;

@@ -41,4 +41,41 @@ static inline int ncm_vowel_table_group(int g)
 ncm_status ncm_vowel_model_check_in(const ncm_vowel_model *m, const char *file, ncm_status code,
                                     ncm_error *err);
 
+/* ---- checkpoints of training (checkpoint.c) ----------------------------------------------- */
+
+/* Where a training keeps its checkpoint: the file and the stage's name in it ("network",
+ * "uncoupled"); resume 1 continues from it. */
+typedef struct {
+    const char *path;
+    const char *stage;
+    int resume;
+} ncm_vowel_ckpt;
+
+/* A stage's state after epochs_done epochs (found 0: the file has no such stage yet). */
+typedef struct {
+    int found, epochs_done;
+    int64_t runs;
+    double i_dc_ma[NCM_VOWEL_MAX_OSC];
+    double *curve_train, *curve_mismatch; /* [epochs_done] (malloc'd) */
+} ncm_vowel_ckpt_state;
+
+/* What a training's outcome depends on: every configuration field and both sets (test NULL
+ * allowed). */
+uint64_t ncm_vowel_train_fingerprint(const ncm_vowel_config *c, const ncm_vowel_set *train,
+                                     const ncm_vowel_set *test);
+/* Reads the stage; a missing file is NCM_ERR_IO, a stage of another training NCM_ERR_STATE. */
+ncm_status ncm_vowel_ckpt_load(const ncm_vowel_ckpt *k, uint64_t fp, int n_osc, int epochs,
+                               ncm_vowel_ckpt_state *s, ncm_error *err);
+void ncm_vowel_ckpt_state_free(ncm_vowel_ckpt_state *s);
+/* Writes the stage (the file's other stages kept), atomically. */
+ncm_status ncm_vowel_ckpt_save(const ncm_vowel_ckpt *k, uint64_t fp, int n_osc, int epochs_done,
+                               const double *i_dc_ma, const double *curve_train,
+                               const double *curve_mismatch, int64_t runs, ncm_error *err);
+
+/* ncm_vowel_train with a checkpoint (NULL: none). */
+ncm_vowel_training *ncm_vowel_train_ckpt(const ncm_vowel_config *c, const ncm_vowel_set *train,
+                                         const ncm_vowel_set *test, int threads,
+                                         const ncm_vowel_ckpt *ck, const ncm_progress *progress,
+                                         ncm_error *err);
+
 #endif
