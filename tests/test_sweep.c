@@ -462,6 +462,14 @@ static void a_checkpoint_of_another_sweep_is_refused(void **state)
     ncm_dataset_free(other);
     FILE *fp = fopen(ck, "r+b");
     assert_non_null(fp);
+    const double nan = NAN; /* a damaged record: the first task's accuracy */
+    assert_int_equal(fseek(fp, 48, SEEK_SET), 0);
+    assert_int_equal(fwrite(&nan, sizeof nan, 1, fp), 1);
+    assert_int_equal(fflush(fp), 0);
+    assert_null(ncm_sweep_run(&p, g.d, NULL, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "record 0 is damaged"));
+    rewind(fp);
     assert_int_equal(fputc('X', fp), 'X'); /* the magic */
     assert_int_equal(fclose(fp), 0);
     assert_null(ncm_sweep_run(&p, g.d, NULL, NULL, &err));

@@ -450,8 +450,34 @@ static int ckpt_open(const char *path, int resume, uint64_t fp, int rank, int si
         close(fd);
         return -1;
     }
-    if ((n > 0 && read_all(fd, rec, (size_t)n * rb)) ||
-        ftruncate(fd, CKPT_HEADER + (off_t)((size_t)n * rb)) != 0 || lseek(fd, 0, SEEK_END) < 0) {
+    if (n > 0 && read_all(fd, rec, (size_t)n * rb)) {
+        ncm_error_set(err, NCM_ERR_IO, "checkpoint %s: cannot read: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    /* The fingerprint guards against another sweep, not against damage: every record must hold
+     * what a chip can give (an accuracy in [0, 1], a finite energy >= 0, error counts >= 0). */
+    const int L = (int)((rb - 2 * sizeof(double)) / sizeof(int64_t));
+    for (int64_t k = 0; k < n; k++) {
+        const unsigned char *r = rec + (size_t)k * rb;
+        double acc, en;
+        memcpy(&acc, r, sizeof acc);
+        memcpy(&en, r + sizeof(double), sizeof en);
+        int ok = acc >= 0 && acc <= 1 && en >= 0 && isfinite(en);
+        for (int l = 0; ok && l < L; l++) {
+            int64_t f;
+            memcpy(&f, r + 2 * sizeof(double) + (size_t)l * sizeof f, sizeof f);
+            ok = f >= 0;
+        }
+        if (!ok) {
+            ncm_error_set(err, NCM_ERR_FORMAT,
+                          "checkpoint %s: record %lld is damaged (accuracy %g, energy %g pJ)", path,
+                          (long long)k, acc, en);
+            close(fd);
+            return -1;
+        }
+    }
+    if (ftruncate(fd, CKPT_HEADER + (off_t)((size_t)n * rb)) != 0 || lseek(fd, 0, SEEK_END) < 0) {
         ncm_error_set(err, NCM_ERR_IO, "checkpoint %s: cannot read: %s", path, strerror(errno));
         close(fd);
         return -1;
