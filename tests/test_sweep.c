@@ -469,6 +469,16 @@ static void a_checkpoint_of_another_sweep_is_refused(void **state)
     assert_null(ncm_sweep_run(&p, g.d, NULL, NULL, &err));
     assert_int_equal(err.code, NCM_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "record 0 is damaged"));
+    /* error counts beyond the layer's weights (once summed past INT64_MAX: found by fuzzing) */
+    const double half = 0.5;
+    const int64_t many = INT64_MAX / 2;
+    assert_int_equal(fseek(fp, 48, SEEK_SET), 0);
+    assert_int_equal(fwrite(&half, sizeof half, 1, fp), 1);
+    assert_int_equal(fseek(fp, 48 + 16, SEEK_SET), 0);
+    assert_int_equal(fwrite(&many, sizeof many, 1, fp), 1);
+    assert_int_equal(fflush(fp), 0);
+    assert_null(ncm_sweep_run(&p, g.d, NULL, NULL, &err));
+    assert_non_null(strstr(err.msg, "record 0 is damaged"));
     rewind(fp);
     assert_int_equal(fputc('X', fp), 'X'); /* the magic */
     assert_int_equal(fclose(fp), 0);

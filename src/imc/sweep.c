@@ -400,13 +400,13 @@ static int read_all(int fd, void *data, size_t n)
  * (replacing any). Resume: the header must be this sweep's; its whole records are read into
  * rec, their number in *done, and a cut record is dropped. Returns the descriptor, or -1 with
  * err set. */
-static int ckpt_open(const char *path, int resume, uint64_t fp, int rank, int size, int64_t mine,
-                     size_t rb, unsigned char *rec, int64_t *done, ncm_error *err)
+static int ckpt_open(const char *path, const ncm_sweep_params *p, uint64_t fp, int rank, int size,
+                     int64_t mine, size_t rb, unsigned char *rec, int64_t *done, ncm_error *err)
 {
     unsigned char want[CKPT_HEADER], got[CKPT_HEADER];
     ckpt_header(want, fp, rank, size, mine, rb);
     *done = 0;
-    if (!resume) {
+    if (!p->resume) {
         /* created with mode 0666, the umask applies */
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
         if (fd < 0 || write_all(fd, want, CKPT_HEADER) || fsync(fd)) {
@@ -456,18 +456,22 @@ static int ckpt_open(const char *path, int resume, uint64_t fp, int rank, int si
         return -1;
     }
     /* The fingerprint guards against another sweep, not against damage: every record must hold
-     * what a chip can give (an accuracy in [0, 1], a finite energy >= 0, error counts >= 0). */
+     * what a chip can give (an accuracy in [0, 1], a finite energy >= 0, error counts within the
+     * layers' weights). */
     const int L = (int)((rb - 2 * sizeof(double)) / sizeof(int64_t));
+    const int64_t per = points_per_model(p->axes, p->n_axes);
     for (int64_t k = 0; k < n; k++) {
         const unsigned char *r = rec + (size_t)k * rb;
+        const ncm_model *m = p->models[(rank + k * size) / p->n_chips / per];
         double acc, en;
         memcpy(&acc, r, sizeof acc);
         memcpy(&en, r + sizeof(double), sizeof en);
-        int ok = acc >= 0 && acc <= 1 && en >= 0 && isfinite(en);
-        for (int l = 0; ok && l < L; l++) {
+        int ok = acc >= 0 && acc <= 1 && en >= 0 && en <= 1e30; /* sums stay finite */
+        for (int l = 0; ok && l < L; l++) { /* at most every weight of the layer, 0 past the last */
             int64_t f;
             memcpy(&f, r + 2 * sizeof(double) + (size_t)l * sizeof f, sizeof f);
-            ok = f >= 0;
+            ok = f >= 0 &&
+                 f <= (l < m->n_layers ? (int64_t)m->layer[l].cout * m->layer[l].fan_in : 0);
         }
         if (!ok) {
             ncm_error_set(err, NCM_ERR_FORMAT,
@@ -676,8 +680,8 @@ ncm_sweep_table *ncm_sweep_run(const ncm_sweep_params *p, const ncm_dataset *d,
             snprintf(ckpt_path, n, "%s.rank%d-of-%d", p->checkpoint, rank, size);
         else
             snprintf(ckpt_path, n, "%s", p->checkpoint);
-        if (!s && (ckpt = ckpt_open(ckpt_path, p->resume, sweep_fingerprint(p, d, rank, size), rank,
-                                    size, mine_n, rb, mine, &resumed, err)) < 0)
+        if (!s && (ckpt = ckpt_open(ckpt_path, p, sweep_fingerprint(p, d, rank, size), rank, size,
+                                    mine_n, rb, mine, &resumed, err)) < 0)
             s = err ? err->code : NCM_ERR_IO;
     }
     /* Under MPI every rank takes part in both exchanges, even after a failure of its own, so
