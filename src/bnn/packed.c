@@ -178,17 +178,28 @@ ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err
 
 /* First layer: the 8 bit planes of each input vector (the image, or each 3x3 patch of it with
  * pixel 0 as padding), in model order. */
+/* Bit b of each byte of x, byte i to bit i: the masked bits sit at 8i; the multiplier's bits at
+ * 7k (k = 1..8) put byte i's at 8i + 7(8 - i) = 56 + i, and no two products share a position
+ * (8(i - i') = 7(k' - k) has no solution in range), so nothing carries into the top byte. */
+static inline uint64_t plane_byte(uint64_t x, int b)
+{
+    return (((x >> b) & 0x0101010101010101ull) * 0x0102040810204080ull) >> 56;
+}
+
 /* The 8 bit planes of n pixels v[0..n) into rows b * rw + word (bits past n zero). Each word of
- * 64 pixels is built in registers, plane by plane, before it is stored. */
+ * 64 pixels is built in registers, 8 pixels and 8 planes at a time (plane_byte). */
 static void pack_planes(const uint8_t *v, int n, uint64_t *r, int rw)
 {
     for (int q = 0; q < rw; q++) {
         uint64_t w[8] = {0};
         const int j0 = q * 64, m = n - j0 < 64 ? (n - j0 > 0 ? n - j0 : 0) : 64;
-        for (int t = 0; t < m; t++) {
-            const uint64_t x = v[j0 + t];
+        for (int g = 0; g * 8 < m; g++) {
+            const int k = m - g * 8 < 8 ? m - g * 8 : 8;
+            uint64_t x = 0; /* pixel j0 + 8g + i in byte i */
+            for (int i = 0; i < k; i++)
+                x |= (uint64_t)v[j0 + g * 8 + i] << (8 * i);
             for (int b = 0; b < 8; b++)
-                w[b] |= (x >> b & 1) << t;
+                w[b] |= plane_byte(x, b) << (8 * g);
         }
         for (int b = 0; b < 8; b++)
             r[b * rw + q] = w[b];
@@ -239,7 +250,7 @@ static void conv_rows(const player *q, const uint64_t *act, uint64_t *rows)
  * b_0..b_7, (sum b_i 2^(8i)) * 0x0102040810204080 has b_i at bit 56 + i and nothing carries into
  * the top byte (or-ing into memory neuron by neuron would chain every store to the next load). */
 NCM_TARGET_CLONES static void threshold_words(const ncm_model_layer *L, const int32_t *s,
-                                               uint64_t *out, int cw)
+                                              uint64_t *out, int cw)
 {
     for (int k = 0; k < cw; k++) {
         const int c0 = k * 64, n = L->cout - c0 < 64 ? (L->cout - c0 > 0 ? L->cout - c0 : 0) : 64;
@@ -322,16 +333,14 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
                 if (h && h->perturb)
                     h->perturb(h->user, l, i0 + i, pos,
                                L->first ? (const void *)(d->pixels + (i0 + i) * P0)
-                                        : (const void *)(wk->rows +
-                                                         ((int64_t)i * rpi + pos) * rw),
+                                        : (const void *)(wk->rows + ((int64_t)i * rpi + pos) * rw),
                                s, ldc);
                 if (L->first) { /* a = 128 n - pcu - sum_b 2^b X_b, X_b = (n - dot_b) / 2 */
                     for (int c = 0; c < L->cout; c++) {
                         int64_t acc = 0;
                         for (int b = 0; b < 8; b++)
                             acc += (int64_t)((L->fan_in - s[b * ldc + c]) / 2) << b;
-                        s[c] = (int32_t)((int64_t)NCM_PIXEL_OFFSET * L->fan_in - q->pcu[c] -
-                                         acc);
+                        s[c] = (int32_t)((int64_t)NCM_PIXEL_OFFSET * L->fan_in - q->pcu[c] - acc);
                     }
                 }
                 if (h && h->observe)
@@ -350,7 +359,7 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
             uint64_t *tb = L->pool ? wk->bits : out;
             for (int pos = 0; pos < npos; pos++)
                 ncm_threshold_bits(L, wk->sums + ((int64_t)i * npos + pos) * stride * ldc,
-                               tb + (int64_t)pos * q->out_cw, q->out_cw);
+                                   tb + (int64_t)pos * q->out_cw, q->out_cw);
             if (L->pool)
                 pool_bits(q, tb, out);
         }
