@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -231,6 +232,66 @@ static void test_binfile_truncated_file_is_format_error(void **state)
     expect_load_error(p, VERSION, NCM_ERR_FORMAT, NULL);
     write_raw(p, f, 0);
     expect_load_error(p, VERSION, NCM_ERR_FORMAT, NULL);
+    free(f);
+}
+
+/* A header announcing far more than the file holds is refused from the header and the file's
+ * size, before any buffer of that size is asked for. */
+static void test_binfile_length_beyond_the_file_is_refused_before_reading(void **state)
+{
+    (void)state;
+    const char *src = tpath("long-src.bin");
+    save_sample(src);
+    size_t n;
+    uint8_t *f = read_all(src, &n);
+    put_u32(f + 12, 0);
+    put_u32(f + 16, 1u << 8); /* payload length 2^40 */
+    fix_crc(f, n);
+    const char *p = tpath("long.bin");
+    write_raw(p, f, n);
+    free(f);
+    expect_load_error(p, VERSION, NCM_ERR_FORMAT, "header announces 1099511627800");
+}
+
+/* A pipe has no size to check: it is read as data comes, up to the announced length. */
+static void test_binfile_loads_from_a_pipe_and_refuses_a_short_one(void **state)
+{
+    (void)state;
+    const char *src = tpath("pipe-src.bin");
+    save_sample(src);
+    size_t n;
+    uint8_t *f = read_all(src, &n);
+    const char *fifo = tpath("pipe.fifo");
+    for (int cut = 0; cut <= 1; cut++) {
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) { /* the writer: the whole file, or all but its last 10 bytes */
+            FILE *w = fopen(fifo, "wb");
+            if (w)
+                fwrite(f, 1, cut ? n - 10 : n, w), fclose(w);
+            _exit(0);
+        }
+        uint8_t *data = NULL;
+        ncm_rbuf r;
+        uint32_t v = 0;
+        ncm_error err = {0};
+        ncm_status s = ncm_binfile_load(fifo, MAGIC, VERSION, "test", &data, &r, &v, &err);
+        int status;
+        waitpid(pid, &status, 0);
+        remove(fifo);
+        if (!cut) {
+            if (s)
+                fail_msg("a whole file through a pipe: %s", err.msg);
+            assert_int_equal(r.len, SAMPLE_PAYLOAD);
+            assert_int_equal(ncm_rbuf_u32(&r), 0xdeadbeefu);
+            free(data);
+        } else {
+            assert_int_equal(s, NCM_ERR_FORMAT);
+            assert_null(data);
+            assert_contains(err.msg, "header announces");
+        }
+    }
     free(f);
 }
 
@@ -558,6 +619,71 @@ static void test_read_file_large_and_missing(void **state)
     assert_contains(err.msg, m);
 }
 
+/* A file of the wrong kind is refused after its first bytes: /dev/zero, which never ends, is not
+ * read on. */
+static void test_read_file_checked_refuses_a_wrong_magic_after_its_bytes(void **state)
+{
+    (void)state;
+    char *data = (char *)"not touched";
+    size_t n = 7;
+    ncm_error err = {0};
+    assert_int_equal(ncm_read_file_checked("/dev/zero", "PK", 2, 0, (size_t)1 << 40, "zip archive",
+                                           &data, &n, &err),
+                     NCM_ERR_FORMAT);
+    assert_null(data);
+    assert_int_equal(n, 0);
+    assert_contains(err.msg, "/dev/zero: not a zip archive (bad magic)");
+}
+
+static void test_read_file_checked_stops_a_device_at_its_limit(void **state)
+{
+    (void)state;
+    char *data;
+    size_t n;
+    ncm_error err = {0};
+    assert_int_equal(
+        ncm_read_file_checked("/dev/zero", NULL, 0, 0, 1 << 20, "test file", &data, &n, &err),
+        NCM_ERR_FORMAT);
+    assert_null(data);
+    assert_contains(err.msg, "more than the 1048576 bytes a test file may have");
+}
+
+/* A text file is refused at the first block holding a NUL byte: /dev/zero is not read on. */
+static void test_read_file_checked_refuses_a_nul_byte_in_a_text_file(void **state)
+{
+    (void)state;
+    char *data;
+    size_t n;
+    ncm_error err = {0};
+    assert_int_equal(ncm_read_file_checked("/dev/zero", NULL, 0, 1, (size_t)1 << 40, "text file",
+                                           &data, &n, &err),
+                     NCM_ERR_FORMAT);
+    assert_null(data);
+    assert_contains(err.msg, "/dev/zero: line 1: NUL byte at byte 0 (not a text file)");
+    const char *p = tpath("nul.txt");
+    write_raw(p, "a\nbc\0def", 8);
+    assert_int_equal(ncm_read_file_checked(p, NULL, 0, 1, 100, "text file", &data, &n, &err),
+                     NCM_ERR_FORMAT);
+    assert_contains(err.msg, "line 2: NUL byte at byte 4");
+}
+
+static void test_read_file_checked_refuses_a_regular_file_above_its_limit(void **state)
+{
+    (void)state;
+    const char *p = tpath("limit.dat");
+    write_raw(p, "0123456789", 10);
+    char *data;
+    size_t n;
+    ncm_error err = {0};
+    assert_int_equal(ncm_read_file_checked(p, NULL, 0, 0, 9, "test", &data, &n, &err),
+                     NCM_ERR_FORMAT);
+    assert_contains(err.msg, "10 bytes, more than the 9");
+    assert_int_equal(ncm_read_file_checked(p, "0123", 4, 1, 10, "test", &data, &n, &err), NCM_OK);
+    assert_int_equal(n, 10);
+    assert_memory_equal(data, "0123456789", 11); /* with its terminator */
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +692,8 @@ int main(void)
         cmocka_unit_test(test_binfile_empty_payload_round_trip),
         cmocka_unit_test(test_binfile_flipped_payload_byte_is_checksum_error),
         cmocka_unit_test(test_binfile_truncated_file_is_format_error),
+        cmocka_unit_test(test_binfile_length_beyond_the_file_is_refused_before_reading),
+        cmocka_unit_test(test_binfile_loads_from_a_pipe_and_refuses_a_short_one),
         cmocka_unit_test(test_binfile_padded_file_is_format_error),
         cmocka_unit_test(test_binfile_newer_version_is_version_error),
         cmocka_unit_test(test_binfile_wrong_magic_is_format_error),
@@ -583,6 +711,10 @@ int main(void)
         cmocka_unit_test(test_write_text_atomic_writes_whole_text),
         cmocka_unit_test(test_write_text_atomic_into_missing_directory_is_io_error),
         cmocka_unit_test(test_read_file_large_and_missing),
+        cmocka_unit_test(test_read_file_checked_refuses_a_wrong_magic_after_its_bytes),
+        cmocka_unit_test(test_read_file_checked_stops_a_device_at_its_limit),
+        cmocka_unit_test(test_read_file_checked_refuses_a_nul_byte_in_a_text_file),
+        cmocka_unit_test(test_read_file_checked_refuses_a_regular_file_above_its_limit),
     };
     return cmocka_run_group_tests_name("binfile", tests, group_setup, group_teardown);
 }

@@ -339,6 +339,68 @@ static void test_idx_gzip_cut_inside_trailer_is_format_error(void **state)
     }
 }
 
+/* zlib's gzread ignores bytes after the last gzip member; the loader refuses them. */
+static void test_idx_gzip_with_bytes_after_the_stream_is_format_error(void **state)
+{
+    (void)state;
+    const char *full = tpath("gzgarbage-full.gz");
+    write_images(full, N, 1);
+    size_t n;
+    uint8_t *f = read_all(full, &n), gz[1024];
+    assert_true(n + 16 <= sizeof gz);
+    memcpy(gz, f, n);
+    free(f);
+    memcpy(gz + n, "garbage after!", 14);
+    const char *p = tpath("gzgarbage-images.gz");
+    write_raw(p, gz, n + 14);
+    expect_idx_error(p, NCM_ERR_FORMAT, "after the end of the gzip data");
+}
+
+/* A gzip file may hold several members (cat a.gz b.gz): their data, in order, is the file's. */
+static void test_idx_gzip_of_two_members_reads_their_data_in_order(void **state)
+{
+    (void)state;
+    uint8_t px[N * H * W];
+    images_data(px, N);
+    uint32_t dims[3] = {N, H, W};
+    size_t len;
+    uint8_t *f = idx_bytes(0x08, 3, dims, px, sizeof px, &len);
+    const char *a = tpath("member-a.gz"), *b = tpath("member-b.gz");
+    write_gz(a, f, 30);
+    write_gz(b, f + 30, len - 30);
+    size_t na, nb;
+    uint8_t *ga = read_all(a, &na), *gb = read_all(b, &nb);
+    uint8_t *both = malloc(na + nb);
+    assert_non_null(both);
+    memcpy(both, ga, na);
+    memcpy(both + na, gb, nb);
+    const char *p = tpath("two-members.gz");
+    write_raw(p, both, na + nb);
+    free(ga), free(gb), free(both), free(f);
+    ncm_error err = {0};
+    ncm_idx *x = ncm_idx_read(p, &err);
+    if (!x)
+        fail_msg("two gzip members: %s", err.msg);
+    assert_int_equal(x->dims[0], N);
+    assert_memory_equal(x->data, px, sizeof px);
+    ncm_idx_free(x);
+}
+
+/* Dimensions whose product passes the size limit are refused before anything is allocated,
+ * with the figure. */
+static void test_idx_dimensions_beyond_the_size_limit_are_format_error(void **state)
+{
+    (void)state;
+    uint32_t dims[3] = {65536, 65536, 28};
+    size_t len;
+    uint8_t data[16] = {0};
+    uint8_t *f = idx_bytes(0x08, 3, dims, data, sizeof data, &len);
+    const char *p = tpath("huge-dims-images");
+    write_raw(p, f, len);
+    expect_idx_error(p, NCM_ERR_FORMAT, "announce 1.203e+11 bytes");
+    free(f);
+}
+
 static void test_idx_corrupt_gzip_is_error_not_crash(void **state)
 {
     (void)state;
@@ -767,8 +829,8 @@ static void test_real_fashion_mnist_test_split(void **state)
 static void test_idx_header_larger_than_the_file_is_refused_before_allocating(void **state)
 {
     (void)state;
-    const uint8_t f[28] = {0, 0, 8, 3, 0, 0, 0, 3, 0x29, 0, 0, 2, 0, 0, 0, 2,
-                           0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+    const uint8_t f[28] = {0, 0, 8, 3, 0, 0, 0, 3, 0x29, 0, 0, 2, 0,  0,
+                           0, 2, 0, 1, 2, 3, 4, 5, 6,    7, 8, 9, 10, 11};
     const char *p = tpath("liar-images");
     write_raw(p, f, sizeof f);
     expect_idx_error(p, NCM_ERR_FORMAT, "truncated");
@@ -806,6 +868,9 @@ int main(void)
         cmocka_unit_test(test_load_missing_folder_names_data_option),
         cmocka_unit_test(test_fashion_mnist_missing_dir_is_io_error_naming_package),
         cmocka_unit_test(test_cifar_two_batches_give_pixels_and_labels),
+        cmocka_unit_test(test_idx_gzip_with_bytes_after_the_stream_is_format_error),
+        cmocka_unit_test(test_idx_gzip_of_two_members_reads_their_data_in_order),
+        cmocka_unit_test(test_idx_dimensions_beyond_the_size_limit_are_format_error),
         cmocka_unit_test(test_cifar_truncated_file_is_format_error_naming_it),
         cmocka_unit_test(test_cifar_label_out_of_range_is_data_error_naming_file),
         cmocka_unit_test(test_cifar_missing_batch_is_io_error),

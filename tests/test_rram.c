@@ -392,6 +392,20 @@ static void test_best_ref_is_a_minimum(void **state)
     }
 }
 
+/* A hostile spread (sigma of ln R = 1e300) spans an interval whose neighbouring doubles are
+ * farther apart than the search's tolerance: the search must still end, with a finite BER. */
+static void test_best_ref_ends_for_a_huge_spread(void **state)
+{
+    (void)state;
+    ncm_rram_params p = defaults();
+    p.sigma_lrs = 1e300;
+    ncm_rram_cond c = cond_at(&p, 20, 0);
+    double b;
+    ncm_rram_cell cell = best_cell(&p, &c, &b);
+    assert_true(isfinite(b) && b >= 0 && b <= 1);
+    assert_true(cell.r_ref_ohm >= 0);
+}
+
 static void test_student_t_tail_matches_closed_forms(void **state)
 {
     (void)state;
@@ -755,6 +769,40 @@ static void test_device_file_json_syntax_error_names_line(void **state)
     ncm_rram_params q;
     ncm_error err = {0};
     expect_refused(ncm_rram_load(path, &q, &err), NCM_ERR_FORMAT, &err, "syntax.json", "line 4");
+}
+
+/* A file that cannot be JSON is refused at its first byte, not read whole (/dev/zero never
+ * ends). */
+static void test_device_file_not_json_refused_at_its_first_byte(void **state)
+{
+    (void)state;
+    ncm_rram_params q;
+    ncm_error err = {0};
+    expect_refused(ncm_rram_load("/dev/zero", &q, &err), NCM_ERR_FORMAT, &err, "/dev/zero",
+                   "not a JSON file (byte 0 is 0x00");
+    const char *path = tpath("binary.json");
+    write_raw(path, "\xff\xfe{}", 4);
+    expect_refused(ncm_rram_load(path, &q, &err), NCM_ERR_FORMAT, &err, "binary.json", "0xff");
+}
+
+/* A key given twice is found in an object of many members too (sorted, not pairwise). */
+static void test_device_file_key_twice_in_a_large_object_refused(void **state)
+{
+    (void)state;
+    size_t cap = 1 << 16, n = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    n += (size_t)snprintf(text + n, cap - n, "{\"format\": \"nanocim-rram-device\"");
+    for (int k = 0; k < 500; k++)
+        n += (size_t)snprintf(text + n, cap - n, ", \"k%03d\": %d", k == 444 ? 7 : k, k);
+    n += (size_t)snprintf(text + n, cap - n, "}\n");
+    const char *path = tpath("many.json");
+    write_raw(path, text, n);
+    free(text);
+    ncm_rram_params q;
+    ncm_error err = {0};
+    expect_refused(ncm_rram_load(path, &q, &err), NCM_ERR_FORMAT, &err, "many.json",
+                   "key \"k007\" appears twice");
 }
 
 static void test_device_file_newer_version_refused(void **state)
@@ -1264,6 +1312,9 @@ int main(void)
         cmocka_unit_test(test_sweep_json_has_the_producer_the_provenance_and_every_point),
         cmocka_unit_test(test_sweep_cancelled_returns_cancelled_and_writes_nothing),
         cmocka_unit_test(test_sweep_reports_progress_up_to_the_row_count),
+        cmocka_unit_test(test_best_ref_ends_for_a_huge_spread),
+        cmocka_unit_test(test_device_file_not_json_refused_at_its_first_byte),
+        cmocka_unit_test(test_device_file_key_twice_in_a_large_object_refused),
         cmocka_unit_test(test_sweep_refuses_more_than_1e6_rows_with_the_figure),
         cmocka_unit_test(test_sweep_check_names_the_field_and_its_value),
         cmocka_unit_test(test_sweep_row_failure_names_the_condition_and_the_cell),

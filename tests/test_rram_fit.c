@@ -994,6 +994,26 @@ static void test_sample_check_names_the_field_and_its_value(void **state)
     assert_false(dir_has("bad_sample"));
 }
 
+/* A sample whose file would fill a disk (1e8 devices at each of 1000 conditions) is refused up
+ * front, with the figure; streaming bounds the memory, not the file. */
+static void test_sample_check_refuses_more_devices_than_the_limit(void **state)
+{
+    (void)state;
+    double icc[1000];
+    for (int k = 0; k < 1000; k++)
+        icc[k] = 1 + k;
+    ncm_rram_sample_spec spec;
+    ncm_rram_sample_default(&spec);
+    spec.i_cc_ua = icc, spec.n_icc = 1000;
+    spec.devices = 100000000;
+    ncm_error err = {0};
+    assert_int_equal(ncm_rram_sample_check(&spec, NULL, &err), NCM_ERR_ARG);
+    assert_contains(err.msg, "ncm_rram_sample_spec.devices = 100000000 at 1000 conditions");
+    assert_contains(err.msg, "more than the 100000000 a sample may draw");
+    spec.n_icc = 1; /* 1e8 devices at one condition: still allowed */
+    assert_int_equal(ncm_rram_sample_check(&spec, NULL, &err), NCM_OK);
+}
+
 static void test_fit_file_writes_the_device_and_the_report(void **state)
 {
     (void)state;
@@ -1076,6 +1096,7 @@ int main(void)
         cmocka_unit_test(test_sample_file_holds_the_devices_drawn_from_streams_seed_j),
         cmocka_unit_test(test_sample_cancelled_returns_cancelled_and_leaves_no_file),
         cmocka_unit_test(test_sample_check_names_the_field_and_its_value),
+        cmocka_unit_test(test_sample_check_refuses_more_devices_than_the_limit),
         cmocka_unit_test(test_fit_file_writes_the_device_and_the_report),
         cmocka_unit_test(test_fit_file_failure_leaves_no_file),
     };

@@ -849,10 +849,78 @@ static void test_too_large_step_refused_with_the_limit(void **state)
     ncm_stno_obs *o = obs_or_fail(1, 2, 0);
     expect_refused(ncm_stno_run(net, &b, &s2, o, NULL, 0, NULL, &err), NCM_ERR_ARG, &err,
                    "stability limit 0.5");
+    /* The largest step passes the step check. This coupling (200 MHz against a 4 MHz damping)
+     * drives p to about 20, beyond the p <= 1 the damping bound assumes, and Heun overflows at
+     * the bound itself: that result is refused as diverged, never handed out as NaN. */
     s2.dt_ns = dt_max;
+    ncm_status st = ncm_stno_run(net, &b, &s2, o, NULL, 0, NULL, &err);
+    if (st != NCM_OK && !(st == NCM_ERR_STATE && strstr(err.msg, "diverged")))
+        fail_msg("the largest allowed step: status %d, \"%s\"", st, err.msg);
+    s2.dt_ns = 0.5 * dt_max;
     assert_int_equal(ncm_stno_run(net, &b, &s2, o, NULL, 0, NULL, &err), NCM_OK);
+    assert_true(isfinite(o->p_mean[0]) && isfinite(o->f_mean_mhz[1]));
     ncm_stno_obs_free(o);
     ncm_stno_net_free(net);
+}
+
+/* Noise far beyond the model (E0 of 1e-300 eV) makes the integration overflow: the run fails,
+ * naming the device's fields, instead of handing out NaN observables. */
+static void test_run_refuses_a_diverged_result_naming_the_device(void **state)
+{
+    (void)state;
+    ncm_stno_params p = defaults();
+    p.e0_ev = 1e-300;
+    ncm_stno_net *net = net_or_fail(1, &p, 1, NULL);
+    ncm_stno_batch b = {.n_runs = 1};
+    ncm_stno_sim sim = {.dt_ns = 0.5, .t_window_ns = 100};
+    ncm_stno_obs *o = obs_or_fail(1, 1, 0);
+    ncm_error err = {0};
+    expect_refused(ncm_stno_run(net, &b, &sim, o, NULL, 0, NULL, &err), NCM_ERR_STATE, &err,
+                   "the simulation diverged");
+    assert_contains(err.msg, "e0_ev = 1e-300");
+    ncm_stno_obs_free(o);
+    ncm_stno_net_free(net);
+}
+
+/* Work far beyond any study is refused before it starts, with the figure and the limit. */
+static void test_run_refuses_absurd_work_with_the_figure(void **state)
+{
+    (void)state;
+    ncm_stno_params p = noiseless();
+    ncm_stno_net *net = net_or_fail(1, &p, 1, NULL);
+    ncm_stno_batch b = {.n_runs = 1};
+    ncm_stno_sim sim = {.dt_ns = 1e-6, .t_window_ns = 1e9};
+    ncm_stno_obs *o = obs_or_fail(1, 1, 0);
+    ncm_error err = {0};
+    expect_refused(ncm_stno_run(net, &b, &sim, o, NULL, 0, NULL, &err), NCM_ERR_ARG, &err,
+                   "t_window_ns = 1e+09");
+    assert_contains(err.msg, "= 1e+15 oscillator-steps, more than the 1e+14");
+    ncm_stno_obs_free(o);
+    ncm_stno_net_free(net);
+}
+
+/* A trace beyond its limit (tens of GB) is refused with the figure, naming the stride. */
+static void test_trace_beyond_its_limit_refused_with_the_figure(void **state)
+{
+    (void)state;
+    ncm_stno_sim sim = {.dt_ns = 0.5, .t_window_ns = 1e9};
+    ncm_error err = {0};
+    assert_null(ncm_stno_trace_new(1, 16, &sim, 4, &err));
+    assert_int_equal(err.code, NCM_ERR_ARG);
+    assert_contains(err.msg, "trace: stride = 4: 500000001 samples x 1 runs x 16 oscillators");
+    assert_contains(err.msg, "more than the 100000000 a trace may hold");
+}
+
+/* Observables whose memory would pass the limit (n^2 pairs per run) are refused before any
+ * allocation. */
+static void test_observables_beyond_their_memory_limit_refused(void **state)
+{
+    (void)state;
+    ncm_error err = {0};
+    assert_null(ncm_stno_obs_new(488, 1024, 1, &err));
+    assert_int_equal(err.code, NCM_ERR_ARG);
+    assert_contains(err.msg, "observables: 488 runs x 1024 oscillators");
+    assert_contains(err.msg, "more than the 4 GB");
 }
 
 static void test_non_square_coupling_matrix_refused(void **state)
@@ -1172,6 +1240,28 @@ static void test_zero_amplitude_gives_no_locking_range(void **state)
     assert_true(locked_weak > 0); /* a weak input still locks near f_free */
     ncm_stno_lock_map_free(m);
     ncm_stno_net_free(net);
+}
+
+/* A grid of more runs than a map may have is refused, with the figure, before allocating. */
+static void test_lock_map_of_too_many_runs_refused(void **state)
+{
+    (void)state;
+    ncm_stno_params p = noiseless();
+    ncm_stno_net *net = net_or_fail(1, &p, 1, NULL);
+    enum { NF = 10001 };
+    double *f = malloc(sizeof(double) * NF), *amp = malloc(sizeof(double) * NF);
+    assert_non_null(f);
+    assert_non_null(amp);
+    for (int k = 0; k < NF; k++)
+        f[k] = 300 + 1e-4 * k, amp[k] = 1e-3 * k;
+    ncm_stno_sim sim = {.dt_ns = 0.5, .t_window_ns = 100};
+    ncm_error err = {0};
+    ncm_stno_lock_map *m = ncm_stno_lock_map_new(net, f, NF, amp, NF, &sim, 0, NULL, &err);
+    free(f), free(amp);
+    ncm_stno_net_free(net);
+    assert_null(m);
+    assert_int_equal(err.code, NCM_ERR_ARG);
+    assert_contains(err.msg, "n_f = 10001 x n_amp = 10001 = 100020001 runs, more than the 1000000");
 }
 
 static void test_bad_lock_map_grid_refused(void **state)
@@ -1518,6 +1608,11 @@ int main(void)
         cmocka_unit_test(test_cancelled_run_returns_cancelled),
         cmocka_unit_test(test_lock_map_locked_inside_the_analytic_tongue_only),
         cmocka_unit_test(test_zero_amplitude_gives_no_locking_range),
+        cmocka_unit_test(test_run_refuses_a_diverged_result_naming_the_device),
+        cmocka_unit_test(test_run_refuses_absurd_work_with_the_figure),
+        cmocka_unit_test(test_trace_beyond_its_limit_refused_with_the_figure),
+        cmocka_unit_test(test_observables_beyond_their_memory_limit_refused),
+        cmocka_unit_test(test_lock_map_of_too_many_runs_refused),
         cmocka_unit_test(test_bad_lock_map_grid_refused),
         cmocka_unit_test(test_lock_map_csv_has_the_expected_columns),
         cmocka_unit_test(test_lock_map_json_has_tongues_and_producer),

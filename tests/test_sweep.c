@@ -347,6 +347,39 @@ static void bad_parameters_are_refused_naming_the_field(void **state)
     EXPECT_REFUSED(p, "the sweep has more than 100000000");
 }
 
+/* Too many (point, chip) tasks: the message gives the figure, not only the limit. */
+static void too_many_tasks_are_refused_with_the_figure(void **state)
+{
+    (void)state;
+    ncm_sweep_params p = fault_sweep();
+    p.n_chips = 100000;
+    static double many[100000];
+    p.axes[0].values = many;
+    p.axes[0].n = 100000;
+    ncm_error e;
+    assert_null(ncm_sweep_run(&p, g.d, NULL, NULL, &e));
+    assert_int_equal(e.code, NCM_ERR_ARG);
+    if (!strstr(e.msg, "n_chips = 100000 x 2e+05 points = 2e+10"))
+        fail_msg("no figure in \"%s\"", e.msg);
+}
+
+/* With several models, a dataset of another image shape names the model it does not fit. */
+static void data_of_another_shape_names_the_model(void **state)
+{
+    (void)state;
+    ncm_model *m8 = random_model("mlp:48", 1, 8, 8, 5);
+    const ncm_model *models[2] = {g.m[0], m8};
+    ncm_sweep_params p = fault_sweep();
+    p.models = models;
+    ncm_error e;
+    ncm_sweep_table *t = ncm_sweep_run(&p, g.d, NULL, NULL, &e);
+    ncm_model_free(m8);
+    assert_null(t);
+    assert_int_equal(e.code, NCM_ERR_DATA);
+    if (strncmp(e.msg, "model 1 b.ncm: dataset images are 1x7x7, the model expects 1x8x8", 64))
+        fail_msg("\"%s\" does not name the model", e.msg);
+}
+
 static void the_files_hold_the_table(void **state)
 {
     (void)state;
@@ -501,6 +534,8 @@ int main(void)
         cmocka_unit_test(device_points_carry_mapping_and_energy),
         cmocka_unit_test(the_same_bytes_for_any_thread_or_process_count),
         cmocka_unit_test(bad_parameters_are_refused_naming_the_field),
+        cmocka_unit_test(too_many_tasks_are_refused_with_the_figure),
+        cmocka_unit_test(data_of_another_shape_names_the_model),
         cmocka_unit_test(the_files_hold_the_table),
         cmocka_unit_test(resuming_takes_the_checkpoints_records_and_runs_the_rest),
         cmocka_unit_test(a_checkpoint_of_another_sweep_is_refused),

@@ -408,7 +408,7 @@ static void test_training_resumed_from_its_checkpoint_equals_an_uninterrupted_on
     assert_int_equal(err.code, NCM_ERR_CANCELLED);
     size_t len;
     uint8_t *text = read_all(ck, &len); /* the stop came after the second epoch's checkpoint */
-    cJSON *doc = cJSON_Parse((const char *)text);
+    cJSON *doc = cJSON_ParseWithLength((const char *)text, len); /* read_all ends no string */
     assert_non_null(doc);
     assert_true(cJSON_GetNumberValue(at(doc, "stages.network.epochs_done")) == 2);
     cJSON_Delete(doc);
@@ -637,6 +637,26 @@ static void test_sweep_refuses_a_value_out_of_range(void **state)
     assert_non_null(strstr(err.msg, "temperature_k[1] = -1"));
 }
 
+/* Work far beyond any study (16 oscillators, 1e4 epochs of 2e6 ns samples: 2.7e13
+ * oscillator-ns) is refused before anything runs, with the figure; the message starts with the
+ * field. */
+static void test_train_refuses_absurd_work_with_the_figure(void **state)
+{
+    (void)state;
+    ncm_vowel_config c = cheap();
+    c.n_osc = 16;
+    c.epochs = 10000;
+    c.t_window_ns = 1e6;
+    c.t_transient_ns = 1e6;
+    ncm_error err = {0};
+    assert_null(ncm_vowel_train(&c, g_train, g_test, 0, NULL, &err));
+    assert_int_equal(err.code, NCM_ERR_ARG);
+    assert_non_null(strstr(err.msg, "epochs = 10000 with t_window_ns = 1e+06"));
+    assert_non_null(strstr(err.msg, "more than the 1e+13 a call may take"));
+    assert_null(ncm_vowel_study_new(&c, g_train, g_test, NULL, 0, NULL, &err));
+    assert_non_null(strstr(err.msg, "2 trainings"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -660,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_map_gives_classes_in_range_or_undecided),
         cmocka_unit_test(test_sweep_point_equals_a_training_at_that_condition),
         cmocka_unit_test(test_sweep_refuses_a_value_out_of_range),
+        cmocka_unit_test(test_train_refuses_absurd_work_with_the_figure),
         cmocka_unit_test(test_training_resumed_from_its_checkpoint_equals_an_uninterrupted_one),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -11,6 +11,7 @@
 #include "nanocim/config.h"
 #include "nanocim/metrics.h"
 #include "nanocim/packed.h"
+#include "util/io.h"
 #include "util/json.h"
 #include "util/progress.h"
 
@@ -105,8 +106,7 @@ static ncm_status write_results(const ncm_train_job *job, const ncm_train_result
 }
 
 /* The network to train: a new one from the job's architecture, or the checkpoint's. */
-static ncm_bnn *start_network(const ncm_train_job *job, const ncm_dataset *train,
-                              ncm_error *err)
+static ncm_bnn *start_network(const ncm_train_job *job, const ncm_dataset *train, ncm_error *err)
 {
     if (job->resume) {
         if (!job->checkpoint_path) {
@@ -218,8 +218,11 @@ ncm_train_result *ncm_train_run(const ncm_train_job *job, const ncm_progress *pr
         s = ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    ncm_train_event ev = {.kind = NCM_TRAIN_START, .arch = r->arch, .train_images = train->n,
-                          .test_images = test->n, .epochs_done = ncm_bnn_epoch(net),
+    ncm_train_event ev = {.kind = NCM_TRAIN_START,
+                          .arch = r->arch,
+                          .train_images = train->n,
+                          .test_images = test->n,
+                          .epochs_done = ncm_bnn_epoch(net),
                           .epochs = o->epochs};
     if (job->on_event)
         job->on_event(job->user, &ev);
@@ -240,8 +243,7 @@ ncm_train_result *ncm_train_run(const ncm_train_job *job, const ncm_progress *pr
         r->history[r->n_history++] = ev;
         if (job->on_event)
             job->on_event(job->user, &ev);
-        if (job->checkpoint_path &&
-            (s = ncm_bnn_save_checkpoint(net, job->checkpoint_path, err)))
+        if (job->checkpoint_path && (s = ncm_bnn_save_checkpoint(net, job->checkpoint_path, err)))
             goto fail;
     }
     /* Fold, and hold the folded network to the forward pass image by image, then the packed
@@ -285,8 +287,7 @@ ncm_train_result *ncm_train_run(const ncm_train_job *job, const ncm_progress *pr
         goto fail;
     r->total_seconds = ncm_now() - t0;
     if (job->json_path && (s = write_results(job, r, meta, pred_fold, test, err))) {
-        if (job->model_path) /* all or nothing: no model without its results */
-            remove(job->model_path);
+        ncm_io_take_back(job->model_path); /* all or nothing: no model without its results */
         goto fail;
     }
 fail:

@@ -10,8 +10,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "cli/cli.h"
+#include "nanocim/dataset.h"
+#include "util/io.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -74,13 +79,31 @@ int cli_double(const char *opt, const char *s, double lo, double hi, double *out
     return 0;
 }
 
+int cli_threads(const char *opt, const char *s, int note, long *out)
+{
+    if (cli_long(opt, s, 1, INT_MAX, out))
+        return -1;
+#ifdef _OPENMP
+    const long procs = omp_get_num_procs();
+#else
+    const long procs = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+    if (procs >= 1 && *out > procs) {
+        if (note)
+            cli_error("%s %s: capped to %ld, the machine's processors", opt, s, procs);
+        *out = procs;
+    }
+    return 0;
+}
+
 int cli_lib_error(const ncm_error *err, const cli_field *map)
 {
     const char *msg = err->msg;
     for (const cli_field *f = map; f && f->field; f++) {
         size_t n = strlen(f->field);
         if (strncmp(msg, f->field, n) == 0 && (msg[n] == ' ' || msg[n] == ':' || msg[n] == '[')) {
-            cli_error("%s%s", f->option, msg + n);
+            /* "field = value: ..." is printed as the option and the value */
+            cli_error("%s%s", f->option, msg + n + (strncmp(msg + n, " = ", 3) ? 0 : 2));
             return err->code == NCM_ERR_ARG ? CLI_USAGE : CLI_FAIL;
         }
     }
@@ -194,8 +217,9 @@ int cli_check_output(const char *opt, const char *path, int figure)
     struct stat st;
     char resolved[PATH_MAX];
     const char *target = path;
-    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) && realpath(path, resolved))
-        target = resolved; /* written through the link: beside its target */
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+        ncm_io_target(path, resolved, sizeof resolved, NULL) == NCM_OK)
+        target = resolved; /* written through the link (a dangling one too): beside its target */
     if (stat(target, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
             cli_error("%s %s: is a folder", opt, path);
@@ -235,4 +259,129 @@ int cli_check_output(const char *opt, const char *path, int figure)
         cli_error("%s %s: cannot write in folder %s (%s)", opt, path, dir, strerror(e));
     free(copy);
     return ok ? 0 : CLI_FAIL;
+}
+
+/* What cli_check_paths compares: the file itself when it exists (device and inode: hard links
+ * and symbolic links find it), else the absolute name it would get. */
+typedef struct {
+    int exists, special; /* special: there, and not a regular file (a device, a FIFO) */
+    dev_t dev;
+    ino_t ino;
+    char name[PATH_MAX];
+} file_id;
+
+static void identify(const char *path, file_id *id)
+{
+    struct stat st;
+    memset(id, 0, sizeof *id);
+    if (stat(path, &st) == 0) {
+        id->exists = 1;
+        id->special = !S_ISREG(st.st_mode);
+        id->dev = st.st_dev;
+        id->ino = st.st_ino;
+    }
+    if (ncm_io_target(path, id->name, sizeof id->name, NULL) != NCM_OK) { /* as given */
+        const size_t n = strnlen(path, sizeof id->name - 1);
+        memcpy(id->name, path, n);
+        id->name[n] = '\0';
+    }
+}
+
+static int same_file(const file_id *a, const file_id *b)
+{
+    if (a->exists || b->exists)
+        return a->exists && b->exists && a->dev == b->dev && a->ino == b->ino;
+    return !strcmp(a->name, b->name);
+}
+
+/* The files a dataset loader reads in a folder (src/data/dataset.c): IDX sets, CIFAR-10 batches. */
+static const char *const DATA_FILES[] = {"train-images-idx3-ubyte",
+                                         "train-labels-idx1-ubyte",
+                                         "t10k-images-idx3-ubyte",
+                                         "t10k-labels-idx1-ubyte",
+                                         "train-images-idx3-ubyte.gz",
+                                         "train-labels-idx1-ubyte.gz",
+                                         "t10k-images-idx3-ubyte.gz",
+                                         "t10k-labels-idx1-ubyte.gz",
+                                         "data_batch_1.bin",
+                                         "data_batch_2.bin",
+                                         "data_batch_3.bin",
+                                         "data_batch_4.bin",
+                                         "data_batch_5.bin",
+                                         "test_batch.bin",
+                                         NULL};
+
+/* Whether output `o` is input `in` (for a folder: one of the dataset files in it, whose name
+ * goes to hit). */
+static int output_is_input(const file_id *o, const char *in, char *hit, size_t n)
+{
+    struct stat st;
+    if (!strcmp(in, "fashion-mnist") && stat(in, &st) != 0) { /* the dataset, not a file */
+        const char *dir = getenv("NCM_FASHION_MNIST_DIR");
+        in = dir ? dir : NCM_FASHION_MNIST_DIR;
+    }
+    snprintf(hit, n, "%s", in);
+    if (stat(in, &st) == 0 && S_ISDIR(st.st_mode)) {
+        for (int k = 0; DATA_FILES[k]; k++) {
+            file_id f;
+            snprintf(hit, n, "%s/%s", in, DATA_FILES[k]);
+            identify(hit, &f);
+            if (f.exists && same_file(o, &f))
+                return 1;
+        }
+        return 0;
+    }
+    file_id f;
+    identify(in, &f);
+    return !f.special && same_file(o, &f);
+}
+
+int cli_check_paths(const cli_path *inputs, int n_inputs, const cli_path *outputs, int n_outputs)
+{
+    for (int j = 0; j < n_outputs; j++) {
+        if (!outputs[j].path)
+            continue;
+        file_id o;
+        identify(outputs[j].path, &o);
+        if (o.special) /* written through: /dev/null may take several outputs and be an input */
+            continue;
+        char hit[PATH_MAX + 64];
+        for (int i = 0; i < n_inputs; i++)
+            if (inputs[i].path && output_is_input(&o, inputs[i].path, hit, sizeof hit)) {
+                cli_error("%s %s: is the same file as the input %s %s", outputs[j].option,
+                          outputs[j].path, inputs[i].option, hit);
+                return CLI_USAGE;
+            }
+        for (int k = 0; k < j; k++) {
+            file_id p;
+            if (!outputs[k].path)
+                continue;
+            identify(outputs[k].path, &p);
+            if (same_file(&o, &p)) {
+                cli_error("%s %s: is the same file as %s %s", outputs[j].option, outputs[j].path,
+                          outputs[k].option, outputs[k].path);
+                return CLI_USAGE;
+            }
+        }
+    }
+    return 0;
+}
+
+int cli_stdout_check(void)
+{
+    static int reported; /* one message per run, however many times it is asked */
+    errno = 0;
+    int bad = fflush(stdout) != 0, e = errno;
+    if (!bad && ferror(stdout)) {
+        /* an earlier write failed and its errno is gone: an empty write asks the file again
+         * (a full device answers ENOSPC) */
+        bad = 1;
+        e = write(STDOUT_FILENO, "", 0) < 0 ? errno : EIO;
+    }
+    if (!bad)
+        return 0;
+    if (!reported)
+        cli_error("standard output: write error: %s", strerror(e ? e : EIO));
+    reported = 1;
+    return CLI_FAIL;
 }

@@ -137,7 +137,7 @@ static int cmd_chip_run(int argc, char **argv)
             if (r < 0 || cli_long("--limit", v, 1, 1L << 40, &limit))
                 return CLI_USAGE;
         } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
-            if (r < 0 || cli_long("--threads", v, 1, 1024, &threads))
+            if (r < 0 || cli_threads("--threads", v, 1, &threads))
                 return CLI_USAGE;
         } else if ((r = cli_opt(argc, argv, &i, "-o", &v))) {
             if (r < 0)
@@ -236,7 +236,10 @@ static int cmd_chip_run(int argc, char **argv)
     p.seed = (uint64_t)seed;
     p.threads = (int)threads;
     int rc;
-    if ((rc = cli_check_output("-o", csv, 0)) || (rc = cli_check_output("--json", json, 0))) {
+    const cli_path in[] = {{"MODEL", model_path}, {"--data", data}, {"--tech", tech_path}};
+    const cli_path out[] = {{"-o", csv}, {"--json", json}};
+    if ((rc = cli_check_output("-o", csv, 0)) || (rc = cli_check_output("--json", json, 0)) ||
+        (rc = cli_check_paths(in, 3, out, 2))) {
         free(ber_layer);
         free(icc_layer);
         free(cond_layer);
@@ -271,14 +274,13 @@ static int cmd_chip_run(int argc, char **argv)
         rc = cli_lib_error(&err, fields);
         goto out;
     }
-    /* The files first (atomically, CSV then JSON); a failure leaves neither behind. */
+    /* The files first (atomically, CSV then JSON); a failure leaves neither behind (main
+     * removes the run's outputs, never a device written through). */
     if (csv && ncm_chip_mc_result_save_csv(res, csv, &err)) {
         rc = cli_lib_error(&err, NULL);
         goto out;
     }
     if (json && ncm_chip_mc_result_save_json(res, m, model_path, data, json, &err)) {
-        if (csv)
-            remove(csv);
         rc = cli_lib_error(&err, NULL);
         goto out;
     }

@@ -118,7 +118,10 @@ int cmd_chip_cost(int argc, char **argv)
         return CLI_USAGE;
     }
     int rc;
-    if ((rc = cli_check_output("--json", json, 0)) || (rc = cli_check_output("--plot", plot, 1)))
+    const cli_path in[] = {{"MODEL", model_path}, {"--tech", tech_path}, {"--device", device}};
+    const cli_path out[] = {{"--json", json}, {"--plot", plot}};
+    if ((rc = cli_check_output("--json", json, 0)) || (rc = cli_check_output("--plot", plot, 1)) ||
+        (rc = cli_check_paths(in, 3, out, 2)))
         return rc;
     ncm_tech tech;
     ncm_tech_default(&tech);
@@ -163,7 +166,8 @@ int cmd_chip_cost(int argc, char **argv)
         rc = cli_lib_error(&err, fields);
         goto out;
     }
-    /* The files first (JSON, then the figure); a failure leaves neither behind. */
+    /* The files first (JSON, then the figure); a failure leaves neither behind (main removes
+     * the run's outputs, never a device written through). */
     if (json && ncm_cost_study_save_json(s, model_path, json, &err)) {
         rc = cli_lib_error(&err, NULL);
         goto out;
@@ -175,8 +179,6 @@ int cmd_chip_cost(int argc, char **argv)
         bar_text = calloc((size_t)nb, sizeof *bar_text);
         if (!seg || !bar_labels || !bar_text) {
             cli_error("out of memory");
-            if (json)
-                remove(json);
             goto out;
         }
         /* the items some chip spends energy on, in nJ */
@@ -203,8 +205,6 @@ int cmd_chip_cost(int argc, char **argv)
         if (cli_plot_stacked(plot, title, "energy per inference (nJ)", bar_labels, nb, seg_labels,
                              nseg, seg, &err)) {
             cli_error("--plot %s", err.msg);
-            if (json)
-                remove(json);
             goto out;
         }
     }

@@ -208,7 +208,7 @@ int cmd_demo(int argc, char **argv)
             }
             part = v;
         } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
-            if (r < 0 || cli_long("--threads", v, 1, 1024, &n))
+            if (r < 0 || cli_threads("--threads", v, 1, &n))
                 return CLI_USAGE;
             threads = (int)n;
         } else {

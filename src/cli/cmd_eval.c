@@ -66,7 +66,7 @@ int cmd_eval(int argc, char **argv)
             if (r < 0 || cli_long("--limit", v, 1, 1L << 40, &limit))
                 return CLI_USAGE;
         } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
-            if (r < 0 || cli_long("--threads", v, 1, 1024, &threads))
+            if (r < 0 || cli_threads("--threads", v, 1, &threads))
                 return CLI_USAGE;
         } else if (argv[i][0] != '-' && !model_path) {
             model_path = argv[i];
@@ -78,6 +78,11 @@ int cmd_eval(int argc, char **argv)
         cli_error("eval: needs a MODEL file and --data SPEC");
         return CLI_USAGE;
     }
+    const cli_path in[] = {{"MODEL", model_path}, {"--data", data}};
+    const cli_path out[] = {{"--json", json}};
+    int rc = cli_check_output("--json", json, 0);
+    if (rc || (rc = cli_check_paths(in, 2, out, 1)))
+        return rc;
     ncm_set_threads((int)threads);
     ncm_error err = {0};
     ncm_model *m = NULL;
@@ -95,7 +100,7 @@ int cmd_eval(int argc, char **argv)
         ncm_dataset_truncate(test, limit);
     static const cli_field fields[] = {{"kernel", "--kernel"}, {"engine", "--engine"},
                                        {"dataset", "--data"}, {NULL, NULL}};
-    int rc = 0;
+    rc = 0;
     ncm_eval_result *res = ncm_eval(m, test, engine, kernel, &err);
     if (!res) {
         rc = cli_lib_error(&err, fields);

@@ -68,11 +68,21 @@ static int parse_io(int argc, char **argv, const char *cmd, const char *usage, i
     return -1;
 }
 
+/* The output can be written and is not the input (checked before reading it). */
+static int check_files(const char *in_name, const char *in, const char *out)
+{
+    const cli_path i[] = {{in_name, in}}, o[] = {{"-o", out}};
+    int rc = cli_check_output("-o", out, 0);
+    return rc ? rc : cli_check_paths(i, 1, o, 1);
+}
+
 static int model_export(int argc, char **argv)
 {
     const char *in, *out;
     int rc = parse_io(argc, argv, "model export", USAGE_EXPORT, 1, &in, &out);
     if (rc >= 0)
+        return rc;
+    if ((rc = check_files("MODEL", in, out)))
         return rc;
     ncm_error err = {0};
     ncm_model *m = ncm_model_load_any(in, &err);
@@ -91,6 +101,8 @@ static int model_import(int argc, char **argv)
     const char *in, *out;
     int rc = parse_io(argc, argv, "model import", USAGE_IMPORT, 1, &in, &out);
     if (rc >= 0)
+        return rc;
+    if ((rc = check_files("IN.npz", in, out)))
         return rc;
     ncm_error err = {0};
     ncm_model *m = ncm_model_load_any(in, &err);

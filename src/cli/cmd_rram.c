@@ -144,7 +144,8 @@ static int string_opt(int argc, char **argv, int *i, const string_option *o, siz
 
 static int cmd_rram_ber(int argc, char **argv)
 {
-    const char *device = NULL, *csv = NULL, *json = NULL, *plot = NULL, *plot_ext = "png";
+    static const char default_ext[] = "png";
+    const char *device = NULL, *csv = NULL, *json = NULL, *plot = NULL, *plot_ext = default_ext;
     const char *icc_s = "10:200:10", *vreset_s = NULL, *tp_s = NULL, *cycles_s = "0";
     const char *cells_s = "1t1r,1t1r-secded,2t2r";
     long reads = 1000000, seed = 1, threads = 0;
@@ -173,12 +174,16 @@ static int cmd_rram_ber(int argc, char **argv)
         } else if ((r = cli_opt(argc, argv, &i, "--reads", &v))) {
             if (r < 0 || cli_double("--reads", v, 0, 1e11, &x))
                 return CLI_USAGE;
+            if (x != floor(x)) { /* exponent notation (1e6) is allowed, a fraction is not */
+                cli_error("--reads %s: expected a whole number of reads", v);
+                return CLI_USAGE;
+            }
             reads = (long)x;
         } else if ((r = cli_opt(argc, argv, &i, "--seed", &v))) {
             if (r < 0 || cli_long("--seed", v, 0, 2147483647L, &seed))
                 return CLI_USAGE;
         } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
-            if (r < 0 || cli_long("--threads", v, 1, 1024, &threads))
+            if (r < 0 || cli_threads("--threads", v, 1, &threads))
                 return CLI_USAGE;
         } else {
             return cli_unknown("rram ber", argv[i]);
@@ -186,6 +191,11 @@ static int cmd_rram_ber(int argc, char **argv)
     }
     if (strcmp(plot_ext, "png") && strcmp(plot_ext, "svg") && strcmp(plot_ext, "pdf")) {
         cli_error("--plot-format %s: expected png, svg or pdf", plot_ext);
+        return CLI_USAGE;
+    }
+    if (!plot && plot_ext != default_ext) { /* an option that cannot be honoured is refused */
+        cli_error("--plot-format %s: only with --plot PREFIX (no figure is drawn without it)",
+                  plot_ext);
         return CLI_USAGE;
     }
     ncm_error err = {0};
@@ -255,6 +265,29 @@ static int cmd_rram_ber(int argc, char **argv)
     if (ncm_rram_sweep_check(&grid, NULL, &err)) { /* too many points: a usage error */
         cli_lib_error(&err, fields);
         goto out;
+    }
+    { /* the files, before the work: the figures the table will have (as drawn below) */
+        static const char *const FIG[3] = {"icc", "compare", "cycles"};
+        char fig[3][4096];
+        int has_ref = 0;
+        for (int k = 0; k < ncells; k++)
+            has_ref |= cells[k].cell == NCM_CELL_1T1R && !cells[k].ecc_k;
+        const int want[3] = {nicc > 1, has_ref && (double)nicc * nvr * ntp * ncy > 1, ncy > 1};
+        cli_path out[5] = {
+            {"-o", csv}, {"--json", json}, {"--plot", NULL}, {"--plot", NULL}, {"--plot", NULL}};
+        for (int k = 0; plot && k < 3; k++)
+            if (want[k]) {
+                snprintf(fig[k], sizeof fig[k], "%s-%s.%s", plot, FIG[k], plot_ext);
+                out[2 + k].path = fig[k];
+            }
+        const cli_path in[] = {{"--device", device}};
+        int frc = 0;
+        for (int k = 0; k < 5 && !frc; k++)
+            frc = cli_check_output(out[k].option, out[k].path, k >= 2);
+        if (frc || (frc = cli_check_paths(in, 1, out, 5))) {
+            rc = frc;
+            goto out;
+        }
     }
     rc = CLI_FAIL;
     cli_bar bar;
@@ -357,6 +390,12 @@ static int cmd_rram_fit(int argc, char **argv)
         cli_error("rram fit: needs a MEASURED.csv file and -o DEVICE.json");
         return CLI_USAGE;
     }
+    const cli_path in[] = {{"MEASURED.csv", csv}, {"--device", device}};
+    const cli_path outs[] = {{"-o", out}, {"--report", report}};
+    int rc = cli_check_output("-o", out, 0);
+    if (rc || (rc = cli_check_output("--report", report, 0)) ||
+        (rc = cli_check_paths(in, 2, outs, 2)))
+        return rc;
     ncm_error err = {0};
     ncm_rram_params base;
     if (device ? ncm_rram_load(device, &base, &err) : (ncm_rram_default(&base), NCM_OK)) {
@@ -433,6 +472,10 @@ static int cmd_rram_sample(int argc, char **argv)
         cli_error("rram sample: needs -o MEASURED.csv");
         return CLI_USAGE;
     }
+    const cli_path in[] = {{"--device", device}}, outs[] = {{"-o", out}};
+    int frc = cli_check_output("-o", out, 0);
+    if (frc || (frc = cli_check_paths(in, 1, outs, 1)))
+        return frc;
     ncm_error err = {0};
     ncm_rram_params p;
     if (device ? ncm_rram_load(device, &p, &err) : (ncm_rram_default(&p), NCM_OK)) {

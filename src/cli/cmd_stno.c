@@ -89,7 +89,7 @@ static int parse_common(int argc, char **argv, int *i, stno_opts *o)
         return 1;
     }
     if ((r = cli_opt(argc, argv, i, "--threads", &v))) {
-        if (r < 0 || cli_long("--threads", v, 1, 1024, &n))
+        if (r < 0 || cli_threads("--threads", v, 1, &n))
             return -1;
         o->threads = (int)n;
         return 1;
@@ -124,6 +124,18 @@ static ncm_status load_device(stno_opts *o, ncm_error *err)
     return NCM_OK;
 }
 
+/* The output files can be written, none is the device file or another output: 0 or an exit
+ * code (checked before the simulation). */
+static int check_files(const stno_opts *o)
+{
+    const cli_path in[] = {{"--device", o->device}};
+    const cli_path out[] = {{"-o", o->out}, {"--json", o->json}, {"--plot", o->plot}};
+    int rc = 0;
+    for (int k = 0; k < 3 && !rc; k++)
+        rc = cli_check_output(out[k].option, out[k].path, k == 2);
+    return rc ? rc : cli_check_paths(in, 1, out, 3);
+}
+
 /* Prints a library error; one about a field an option sets is prefixed with the option and its
  * value ("--dt-ns 100: dt_ns = 100 is too large: ..."). The step is named only when given (the
  * automatic one is always stable). */
@@ -137,6 +149,13 @@ static void stno_error(const stno_opts *o, const ncm_error *err)
                {"t_window_ns", "--t-ns", o->sim.t_window_ns, 1},
                {"t_transient_ns", "--transient-ns", o->sim.t_transient_ns, 1},
                {"trace: stride", "--stride", (double)o->stride, 1}};
+    if (strstr(err->msg, "diverged")) { /* the device's doing: name what set it */
+        if (o->device)
+            cli_error("--device %s: %s", o->device, err->msg);
+        else
+            cli_error("--temperature %g: %s", o->temperature_k, err->msg);
+        return;
+    }
     for (size_t k = 0; k < sizeof map / sizeof *map; k++) {
         const size_t len = strlen(map[k].field);
         if (map[k].given && !strncmp(err->msg, map[k].field, len) &&
@@ -190,6 +209,9 @@ static int cmd_stno_lock(int argc, char **argv)
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }
+    int frc = check_files(&o);
+    if (frc)
+        return frc;
     /* default frequency grid: f_free -3..+3 MHz of the (mean) device at its current */
     ncm_stno_op op;
     const double i_dc =
@@ -217,7 +239,16 @@ static int cmd_stno_lock(int argc, char **argv)
     m = ncm_stno_lock_map_new(net, f, nf, amp, na, &o.sim, o.threads, &bar.progress, &err);
     cli_bar_finish(&bar);
     if (!m) {
-        stno_error(&o, &err);
+        if (!strncmp(err.msg, "locking map: n_f", 16)) { /* the grid: the options that make it */
+            cli_error("--f %s with --amp %s: %s", f_s ? f_s : fbuf, amp_s, err.msg);
+            rc = CLI_USAGE;
+        } else if (!strncmp(err.msg, "observables:", 12)) {
+            cli_error("--n %d over a grid of %d x %d (--f, --amp): %s", o.net.n_osc, nf, na,
+                      err.msg);
+            rc = CLI_USAGE;
+        } else {
+            stno_error(&o, &err);
+        }
         goto out;
     }
     const int n_osc = m->n_osc;
@@ -284,7 +315,7 @@ static int cmd_stno_run(int argc, char **argv)
 {
     stno_opts o;
     opts_default(&o);
-    const char *in_s = NULL, *v;
+    const char *in_s = NULL, *stride_s = NULL, *v;
     int r;
     for (int i = 1; i < argc; i++) {
         if (cli_flag(argv, i, "-h") || cli_flag(argv, i, "--help")) {
@@ -302,9 +333,15 @@ static int cmd_stno_run(int argc, char **argv)
         } else if ((r = cli_opt(argc, argv, &i, "--stride", &v))) {
             if (r < 0 || cli_long("--stride", v, 1, 1000000, &o.stride))
                 return CLI_USAGE;
+            stride_s = v;
         } else {
             return cli_unknown("stno run", argv[i]);
         }
+    }
+    if (stride_s && !o.out && !o.plot) { /* an option that cannot be honoured is refused */
+        cli_error("--stride %s: only with -o or --plot (the trace is kept only for them)",
+                  stride_s);
+        return CLI_USAGE;
     }
     double fin[8], ain[8];
     int n_in = 0;
@@ -332,6 +369,9 @@ static int cmd_stno_run(int argc, char **argv)
         cli_error("%s", err.msg);
         return CLI_FAIL;
     }
+    int frc = check_files(&o);
+    if (frc)
+        return frc;
     ncm_stno_net *net = ncm_stno_net_from_spec(&o.net, &err);
     if (!net) {
         cli_error("%s", err.msg);
@@ -348,7 +388,8 @@ static int cmd_stno_run(int argc, char **argv)
     ncm_status st = ncm_stno_sim_resolve(net, &b, &sim, &err);
     if (!st && !(obs = ncm_stno_obs_new(1, n_osc, n_in, &err)))
         st = err.code;
-    if (!st && !(tr = ncm_stno_trace_new(1, n_osc, &sim, (int)o.stride, &err)))
+    /* the trace only for the files that show it (it may be large) */
+    if (!st && (o.out || o.plot) && !(tr = ncm_stno_trace_new(1, n_osc, &sim, (int)o.stride, &err)))
         st = err.code;
     if (!st)
         st = ncm_stno_run(net, &b, &sim, obs, tr, o.threads, &bar.progress, &err);

@@ -241,7 +241,7 @@ static int parse(int argc, char **argv, sweep_opts *o)
             if (r < 0 || cli_long("--limit", v, 1, 1L << 40, &o->limit))
                 return CLI_USAGE;
         } else if ((r = cli_opt(argc, argv, &i, "--threads", &v))) {
-            if (r < 0 || cli_long("--threads", v, 1, 1024, &o->threads))
+            if (r < 0 || cli_threads("--threads", v, cli_mpi_rank() == 0, &o->threads))
                 return CLI_USAGE;
         } else if (argv[i][0] != '-' && !o->axis_s) {
             o->axis_s = argv[i];
@@ -344,6 +344,12 @@ static int parse(int argc, char **argv, sweep_opts *o)
             o->bars = BARS_NONE;
         else {
             cli_error("--error-bars %s: expected range, sd or none", o->bars_s);
+            return CLI_USAGE;
+        }
+        if (!o->plot && !o->plot_energy) { /* an option that cannot be honoured is refused */
+            cli_error("--error-bars %s: only with --plot or --plot-energy (the bars are the "
+                      "figures')",
+                      o->bars_s);
             return CLI_USAGE;
         }
     }
@@ -745,7 +751,17 @@ static int set_up(const sweep_opts *o, ncm_model **models, ncm_dataset **test, n
     /* every rank writes its own checkpoint */
     if (!o->resume && (rc = cli_check_output("--checkpoint", o->checkpoint, 0)))
         return rc;
-    return 0;
+    /* no output is an input or another output (the checkpoint of --resume is both, by design) */
+    cli_path in[NCM_SWEEP_MAX_MODELS + 3] = {
+        {"--data", o->data}, {"--device", o->device}, {"--tech", o->tech}};
+    for (int m = 0; m < o->n_models; m++)
+        in[3 + m] = (cli_path){"MODEL", o->models[m]};
+    const cli_path out[] = {{"-o", o->csv},
+                            {"--json", o->json},
+                            {"--plot", o->plot},
+                            {"--plot-energy", o->plot_energy},
+                            {"--checkpoint", o->checkpoint}};
+    return cli_check_paths(in, 3 + o->n_models, out, 5);
 }
 
 /* After the files are written: the checkpoints of every rank (a shared folder, as MPI runs
@@ -824,10 +840,7 @@ int cmd_sweep(int argc, char **argv)
         goto out;
     }
     if (o.json && ncm_sweep_table_save_json(t, o.data, o.json, &err)) {
-        struct stat st;
-        if (o.csv && stat(o.csv, &st) == 0 && S_ISREG(st.st_mode)) /* never a device */
-            remove(o.csv);
-        rc = cli_lib_error(&err, NULL);
+        rc = cli_lib_error(&err, NULL); /* main removes the CSV (never a device written through) */
         goto out;
     }
     if (o.plot && plot_table(o.plot, t, o.data, 0, o.bars, &err)) {

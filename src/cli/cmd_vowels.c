@@ -93,7 +93,7 @@ static int parse_data_opt(int argc, char **argv, int *i, data_opts *d)
         return 1;
     }
     if ((r = cli_opt(argc, argv, i, "--threads", &v))) {
-        if (r < 0 || cli_long("--threads", v, 1, 1024, &d->threads))
+        if (r < 0 || cli_threads("--threads", v, 1, &d->threads))
             return -1;
         return 1;
     }
@@ -160,23 +160,12 @@ static void select_text(const ncm_vowel_select *s, char *vowels, size_t nv, char
             o += (size_t)snprintf(groups + o, ng - o, "%s%s", n++ ? ", " : "", group_name[g]);
 }
 
-/* Standard output written completely (a full disk or device is an error, not a short report). */
+/* Standard output written completely (a full disk or device is an error, not a short report;
+ * cli_stdout_check, which main runs again at the end). An output written before a later failure
+ * is removed by main (the run's outputs, never a device written through). */
 static int stdout_ok(void)
 {
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_error("standard output: cannot write (%s)", strerror(errno ? errno : EIO));
-        return 0;
-    }
-    return 1;
-}
-
-/* Removes an output written before a later one failed, when it is a regular file (a device
- * written through is left alone). */
-static void remove_output(const char *path)
-{
-    struct stat st;
-    if (path && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-        remove(path);
+    return cli_stdout_check() == 0;
 }
 
 /* ---- vowels train ---------------------------------------------------------------------------- */
@@ -212,12 +201,15 @@ static const char *TRAIN_USAGE =
     "  --lr R             learning rate, (0, 1] (default 0.2)\n"
     "  --push MHZ         frequency step of the learning rule at rate 1, MHz, 0..1000 (default "
     "0.5)\n"
-    "  --threads T        OpenMP threads, 1..1024 (default: the OpenMP setting)\n"
+    "  --threads T        OpenMP threads, >= 1, at most the processors (default: OpenMP's)\n"
     "output:\n"
     "  -o FILE            the result (JSON: model, scores, baselines, curve, timing)\n"
     "  --map FILE         synchronization map: the formant plane coloured by the network's class,\n"
     "                     with the test tokens (.png/.svg/.pdf; needs 2 formants)\n"
     "  --curve FILE       learning curve: training accuracy and on-line mismatch per epoch\n"
+    "  --checkpoint PATH  the epochs done, kept while training runs (default: the -o file +\n"
+    "                     .ckpt; removed once the files are written)\n"
+    "  --resume           continue a killed training from its checkpoint (the same result)\n"
     "  -q                 quiet: prints only the network's test accuracy, %\n";
 
 /* A numeric list "A,B,C" of n_min .. n_max finite values in [lo, hi]; 0, or -1 after one line
@@ -276,6 +268,10 @@ enum {
 static int config_error(const ncm_error *err, const vowel_field *map)
 {
     const int rc = err->code == NCM_ERR_ARG ? CLI_USAGE : CLI_FAIL;
+    if (strstr(err->msg, "diverged") && map[F_DEVICE].given) { /* the device file's doing */
+        cli_error("--device %s: %s", map[F_DEVICE].given, err->msg);
+        return rc;
+    }
     for (int k = 0; k < F_N; k++) {
         const size_t n = strlen(map[k].field);
         const char c = err->msg[n];
@@ -399,7 +395,9 @@ static int cmd_vowels_train_or_sweep(int argc, char **argv, int sweep)
     ncm_vowel_config cfg;
     ncm_vowel_config_default(&cfg);
     const char *groups_s = NULL, *vowels_s = NULL, *formants_s = NULL, *device = NULL;
-    const char *out = NULL, *map = NULL, *curve = NULL, *v;
+    const char *out = NULL, *map = NULL, *curve = NULL, *ckpt = NULL, *v;
+    char ckpt_buf[PATH_MAX];
+    int resume = 0;
     const char *sw_list = NULL, *sw_opt = NULL, *csv = NULL;
     ncm_vowel_sweep_kind sw_kind = NCM_VOWEL_SWEEP_TEMPERATURE;
     double temperature = -1;
@@ -432,8 +430,9 @@ static int cmd_vowels_train_or_sweep(int argc, char **argv, int sweep)
             if (r < 0)
                 return CLI_USAGE;
             const int is_t = !strncmp(argv[i - (argv[i] == v)], "--temperature-list", 18);
-            if (sw_list) {
-                cli_error("%s: give one of --temperature-list and --spread-list, once",
+            if (sw_list && (sw_kind == NCM_VOWEL_SWEEP_TEMPERATURE) != is_t) {
+                /* the other list (the same one repeated: the last counts, as everywhere) */
+                cli_error("%s: give one of --temperature-list and --spread-list",
                           is_t ? "--temperature-list" : "--spread-list");
                 return CLI_USAGE;
             }
@@ -543,12 +542,31 @@ static int cmd_vowels_train_or_sweep(int argc, char **argv, int sweep)
             if (r < 0)
                 return CLI_USAGE;
             curve = v;
+        } else if (!sweep && (r = cli_opt(argc, argv, &i, "--checkpoint", &v))) {
+            if (r < 0)
+                return CLI_USAGE;
+            ckpt = v;
+        } else if (!sweep && cli_flag(argv, i, "--resume")) {
+            resume = 1;
         } else {
             return cli_unknown(sweep ? "vowels sweep" : "vowels train", argv[i]);
         }
     }
     int rc = data_opts_check(&d);
     if (rc)
+        return rc;
+    if (!ckpt && out) { /* the checkpoint: given, or beside the result */
+        if (snprintf(ckpt_buf, sizeof ckpt_buf, "%s.ckpt", out) >= (int)sizeof ckpt_buf) {
+            cli_error("-o %s: path too long for its checkpoint", out);
+            return CLI_USAGE;
+        }
+        ckpt = ckpt_buf;
+    }
+    if (resume && !ckpt) {
+        cli_error("--resume needs a checkpoint (-o FILE or --checkpoint PATH)");
+        return CLI_USAGE;
+    }
+    if (!resume && (rc = cli_check_output("--checkpoint", ckpt, 0)))
         return rc;
     /* the selection: the library's parsers name the item; the option is named here */
     ncm_error err = {0};
@@ -608,8 +626,13 @@ static int cmd_vowels_train_or_sweep(int argc, char **argv, int sweep)
         cli_error("--curve %s", err.msg);
         return CLI_USAGE;
     }
+    const cli_path ins[] = {{"--data", d.data}, {"--device", device}};
+    const cli_path outs[] = {
+        {"-o", out}, {"--map", map}, {"--curve", curve}, {"--csv", csv}, {"--checkpoint", ckpt}};
     if ((rc = cli_check_output("-o", out, 0)) || (rc = cli_check_output("--map", map, 1)) ||
-        (rc = cli_check_output("--curve", curve, 1)) || (rc = cli_check_output("--csv", csv, 0)))
+        (rc = cli_check_output("--curve", curve, 1)) || (rc = cli_check_output("--csv", csv, 0)) ||
+        (rc = cli_check_paths(ins, 2, outs, 5)) ||
+        (rc = cli_keep_output("--checkpoint", ckpt))) /* for --resume after a kill */
         return rc;
 
     double *sw_values = NULL;
@@ -680,17 +703,16 @@ static int cmd_vowels_train_or_sweep(int argc, char **argv, int sweep)
             cli_error("--csv %s", err.msg), ok = 0;
         if (ok && !d.quiet && csv)
             printf("table %s\n", csv);
-        if (ok && !stdout_ok()) {
-            remove_output(csv);
+        if (ok && !stdout_ok())
             ok = 0;
-        }
         rc = ok ? 0 : CLI_FAIL;
         ncm_vowel_sweep_free(sw);
         goto done;
     }
 
     /* the study, then the map (both before anything is written) */
-    s = ncm_vowel_study_new(&cfg, train, test, NULL, (int)d.threads, &bar.progress, &err);
+    s = ncm_vowel_study_new_checkpointed(&cfg, train, test, NULL, (int)d.threads, ckpt, resume,
+                                         &bar.progress, &err);
     if (s && map) {
         cli_bar_draw(&bar, "vowel map", 0, 1); /* the map reports no progress: a 0 % bar */
         if (map_compute(&s->net->model, all, (int)d.threads, &vm, &err)) {
@@ -728,13 +750,10 @@ static int cmd_vowels_train_or_sweep(int argc, char **argv, int sweep)
     }
     if (map && map_plot(map, &vm, s, test, &err)) {
         cli_error("--map %s", err.msg);
-        remove_output(out);
         goto done;
     }
     if (curve && curve_plot(curve, s->net, &err)) {
         cli_error("--curve %s", err.msg);
-        remove_output(out);
-        remove_output(map);
         goto done;
     }
     if (!d.quiet) {
@@ -746,6 +765,11 @@ static int cmd_vowels_train_or_sweep(int argc, char **argv, int sweep)
             printf("figure %s\n", curve);
         if (!stdout_ok())
             goto done;
+    }
+    if (ckpt) { /* the results are written: the checkpoint has served */
+        struct stat st;
+        if (lstat(ckpt, &st) == 0 && S_ISREG(st.st_mode))
+            remove(ckpt);
     }
     rc = 0;
 done:
@@ -770,7 +794,7 @@ static const char *EVAL_USAGE =
     "  --seed S           split seed (default 1)\n"
     "  --train-frac F     fraction of speakers that train, in (0, 1) (default 0.5)\n"
     "  --split SIDE       test, train or all (default test)\n"
-    "  --threads T        OpenMP threads, 1..1024 (default: the OpenMP setting)\n"
+    "  --threads T        OpenMP threads, >= 1, at most the processors (default: OpenMP's)\n"
     "  --json FILE        the score (JSON: accuracy, correct, undecided, n, confusion)\n"
     "  -q                 quiet: prints only the accuracy, %\n";
 
@@ -811,7 +835,9 @@ static int cmd_vowels_eval(int argc, char **argv)
         return CLI_USAGE;
     }
     int rc = data_opts_check(&d);
-    if (rc || (rc = cli_check_output("--json", json, 0)))
+    const cli_path ins[] = {{"RESULT.json", model_path}, {"--data", d.data}};
+    const cli_path outs[] = {{"--json", json}};
+    if (rc || (rc = cli_check_output("--json", json, 0)) || (rc = cli_check_paths(ins, 2, outs, 1)))
         return rc;
     ncm_error err = {0};
     ncm_vowel_model m;

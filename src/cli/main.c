@@ -1,5 +1,5 @@
 /* nanocim: command-line front end. Git-style subcommands over libnanocim; only this layer
- * prints and exits. */
+ * prints and exits, and a run's output files are all or nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +24,9 @@ static const char *USAGE =
     "  vowels    vowel recognition with coupled oscillators (Romera et al. 2018): train, eval\n"
     "  version   print the version and the OpenBLAS kernel in use\n";
 
-int main(int argc, char **argv)
+/* The command: its exit code. */
+static int run(int argc, char **argv)
 {
-    cli_blas_fast_path(argv);
     if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
         !strcmp(argv[1], "help")) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
@@ -63,6 +63,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "demo"))
         return cmd_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        if (argc > 2) { /* it takes no options: an unknown one is an error, not ignored */
+            cli_error("version: unknown option '%s' (it takes none)", argv[2]);
+            return CLI_USAGE;
+        }
         printf("nanocim %s\nOpenBLAS kernel %s (%s), %d threads, binary kernel %s\nbuild: %s\n",
                ncm_version(), ncm_blas_kernel(), ncm_blas_origin(), ncm_threads(),
                ncm_kernel_name(k), ncm_build_config());
@@ -73,4 +77,14 @@ int main(int argc, char **argv)
     }
     cli_error("unknown command '%s' (see nanocim --help)", cmd);
     return CLI_USAGE;
+}
+
+/* The run's files are all or nothing (signals.c): recorded from the start, removed when the
+ * command fails (including a standard output it could not write) or is killed by SIGHUP,
+ * SIGINT, SIGTERM or SIGPIPE. */
+int main(int argc, char **argv)
+{
+    cli_blas_fast_path(argv); /* may re-execute the program: before anything is set up */
+    cli_run_begin();
+    return cli_run_end(run(argc, argv));
 }

@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "util/io.h"
 
 static const char *device_for(const char *path)
 {
@@ -51,12 +54,12 @@ ncm_status cli_plot(const char *path, const char *title, const char *xlabel, con
     return cli_plot_bars(path, title, xlabel, ylabel, logx, logy, s, NULL, ns, err);
 }
 
-/* Opens the device for path's type on tmp (path + ".tmp"), a white page of width x 640 pixels
- * cut into cols panels, black ink. */
-static void page_open(const char *dev, const char *tmp, int width, int cols)
+/* Opens the device for path's type on the file `name` (the temporary file of an ncm_afile), a
+ * white page of width x 640 pixels cut into cols panels, black ink. */
+static void page_open(const char *dev, const char *name, int width, int cols)
 {
     plsdev(dev);
-    plsfnam(tmp);
+    plsfnam(name);
     plscolbg(255, 255, 255);
     plspage(0, 0, width, 640, 0, 0);
     plssub(cols, 1);
@@ -66,15 +69,21 @@ static void page_open(const char *dev, const char *tmp, int width, int cols)
     plcol0(15);
 }
 
-/* Ends the page and renames tmp over path (st not NCM_OK: removes tmp and returns st). */
-static ncm_status page_close(const char *tmp, const char *path, ncm_status st, ncm_error *err)
+/* Ends the page and commits f (synced, renamed over path; st not NCM_OK: removes the temporary
+ * file and returns st). PLplot reports no write error: an empty file is taken for one. */
+static ncm_status page_close(ncm_afile *f, const char *path, ncm_status st, ncm_error *err)
 {
     plend();
-    if (st || rename(tmp, path) != 0) {
-        remove(tmp);
-        return st ? st : ncm_error_set(err, NCM_ERR_IO, "%s: cannot write the figure", path);
+    if (st) {
+        ncm_afile_abort(f);
+        return st;
     }
-    return NCM_OK;
+    struct stat sb;
+    if (!f->direct && (stat(ncm_afile_name(f), &sb) != 0 || sb.st_size == 0)) {
+        ncm_afile_abort(f);
+        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot write the figure", path);
+    }
+    return ncm_afile_commit(f, err);
 }
 
 /* Draws one panel (the page is set up); NCM_ERR_DATA when it has no point to draw. */
@@ -179,8 +188,7 @@ static ncm_status draw_panel(const char *path, const cli_panel *pn, ncm_error *e
     return NCM_OK;
 }
 
-ncm_status cli_plot_panels(const char *path, const cli_panel *panels, int n_panels,
-                           ncm_error *err)
+ncm_status cli_plot_panels(const char *path, const cli_panel *panels, int n_panels, ncm_error *err)
 {
     const char *dev = device_for(path);
     if (!dev)
@@ -194,15 +202,17 @@ ncm_status cli_plot_panels(const char *path, const cli_panel *panels, int n_pane
         if (!any)
             return ncm_error_set(err, NCM_ERR_DATA, "%s: nothing to plot", path);
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    page_open(dev, tmp, 900 * n_panels, n_panels);
+    ncm_afile f;
+    ncm_status os = ncm_afile_open_named(&f, path, err);
+    if (os)
+        return os;
+    page_open(dev, ncm_afile_name(&f), 900 * n_panels, n_panels);
     if (n_panels > 1)
         plschr(0, 0.8); /* the titles of narrower panels */
     ncm_status st = NCM_OK;
     for (int p = 0; p < n_panels && !st; p++)
         st = draw_panel(path, &panels[p], err);
-    return page_close(tmp, path, st, err);
+    return page_close(&f, path, st, err);
 }
 
 ncm_status cli_plot_bars(const char *path, const char *title, const char *xlabel,
@@ -221,8 +231,8 @@ ncm_status cli_plot_stacked(const char *path, const char *title, const char *yla
     if (!dev)
         return cli_plot_check_path(path, err);
     if (nb < 1 || nseg < 1 || nseg > 16)
-        return ncm_error_set(err, NCM_ERR_ARG, "%s: %d bars of %d segments: nothing to plot",
-                             path, nb, nseg);
+        return ncm_error_set(err, NCM_ERR_ARG, "%s: %d bars of %d segments: nothing to plot", path,
+                             nb, nseg);
     double top = 0.0;
     for (int b = 0; b < nb; b++) {
         double h = 0.0;
@@ -233,9 +243,11 @@ ncm_status cli_plot_stacked(const char *path, const char *title, const char *yla
     }
     if (!(top > 0))
         return ncm_error_set(err, NCM_ERR_DATA, "%s: nothing to plot", path);
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    page_open(dev, tmp, 900, 1);
+    ncm_afile f;
+    ncm_status os = ncm_afile_open_named(&f, path, err);
+    if (os)
+        return os;
+    page_open(dev, ncm_afile_name(&f), 900, 1);
     /* vertical bar labels below the axis: a taller bottom margin */
     pladv(0);
     plvpor(0.1, 0.95, 0.32, 0.9);
@@ -277,18 +289,17 @@ ncm_status cli_plot_stacked(const char *path, const char *title, const char *yla
     PLFLT lw_out, lh_out;
     plcol0(15);
     pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX, PL_POSITION_RIGHT,
-             0.02, 0.0, 0.1, 0, 15, 1, 0, 0, nseg, opt, 1.0, 0.8, 2.0, 1.0, tc, seg_labels, fc,
-             fs, fsc, flw, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-    return page_close(tmp, path, NCM_OK, err);
+             0.02, 0.0, 0.1, 0, 15, 1, 0, 0, nseg, opt, 1.0, 0.8, 2.0, 1.0, tc, seg_labels, fc, fs,
+             fsc, flw, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+    return page_close(&f, path, NCM_OK, err);
 }
 
 /* Class colours for cli_plot_classmap: strong for the points, pale (the same hue mixed 60 %
  * with white) for the regions; colours 16 .. 31 and 32 .. 47 of cmap0, grey at 48. */
 static const unsigned char CLASS_RGB[16][3] = {
-    {31, 119, 180}, {255, 127, 14}, {44, 160, 44},  {214, 39, 40},  {148, 103, 189},
-    {140, 86, 75},  {227, 119, 194}, {188, 189, 34}, {23, 190, 207}, {0, 0, 128},
-    {128, 128, 0},  {0, 128, 128},  {255, 215, 0},  {128, 0, 0},    {0, 255, 127},
-    {255, 0, 255}};
+    {31, 119, 180},  {255, 127, 14}, {44, 160, 44},  {214, 39, 40}, {148, 103, 189}, {140, 86, 75},
+    {227, 119, 194}, {188, 189, 34}, {23, 190, 207}, {0, 0, 128},   {128, 128, 0},   {0, 128, 128},
+    {255, 215, 0},   {128, 0, 0},    {0, 255, 127},  {255, 0, 255}};
 enum { STRONG0 = 16, PALE0 = 32, GREY = 48 };
 
 ncm_status cli_plot_classmap(const char *path, const cli_classmap *m, ncm_error *err)
@@ -304,13 +315,14 @@ ncm_status cli_plot_classmap(const char *path, const cli_classmap *m, ncm_error 
     const double dx = (m->x[m->nx - 1] - m->x[0]) / (m->nx - 1);
     const double dy = (m->y[m->ny - 1] - m->y[0]) / (m->ny - 1);
     if (!(dx > 0) || !(dy > 0) || !isfinite(dx) || !isfinite(dy))
-        return ncm_error_set(err, NCM_ERR_ARG, "%s: the grid must increase along both axes",
-                             path);
+        return ncm_error_set(err, NCM_ERR_ARG, "%s: the grid must increase along both axes", path);
     const double x0 = m->x[0] - 0.5 * dx, x1 = m->x[m->nx - 1] + 0.5 * dx;
     const double y0 = m->y[0] - 0.5 * dy, y1 = m->y[m->ny - 1] + 0.5 * dy;
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    page_open(dev, tmp, 900, 1);
+    ncm_afile f;
+    ncm_status os = ncm_afile_open_named(&f, path, err);
+    if (os)
+        return os;
+    page_open(dev, ncm_afile_name(&f), 900, 1);
     plscmap0n(GREY + 1);
     plscol0(0, 255, 255, 255); /* plscmap0n may reset the first colours */
     plscol0(15, 0, 0, 0);
@@ -349,7 +361,7 @@ ncm_status cli_plot_classmap(const char *path, const cli_classmap *m, ncm_error 
     PLFLT *qy = malloc(sizeof(PLFLT) * (size_t)(m->np + 1));
     if (!qx || !qy) {
         free(qx), free(qy);
-        return page_close(tmp, path, ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", path),
+        return page_close(&f, path, ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", path),
                           err);
     }
     for (int c = 0; c < m->n_classes; c++) {
@@ -392,7 +404,7 @@ ncm_status cli_plot_classmap(const char *path, const cli_classmap *m, ncm_error 
     }
     PLFLT lw_out, lh_out;
     pllegend(&lw_out, &lh_out, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX,
-             PL_POSITION_RIGHT | PL_POSITION_OUTSIDE, 0.01, 0.0, 0.04, 0, 15, 1, 0, 0, nl, opt,
-             0.8, 0.8, 2.0, 0.0, tc, text, bc, bp, bs, bw, NULL, NULL, NULL, sc, ss, sn, sym);
-    return page_close(tmp, path, NCM_OK, err);
+             PL_POSITION_RIGHT | PL_POSITION_OUTSIDE, 0.01, 0.0, 0.04, 0, 15, 1, 0, 0, nl, opt, 0.8,
+             0.8, 2.0, 0.0, tc, text, bc, bp, bs, bw, NULL, NULL, NULL, sc, ss, sn, sym);
+    return page_close(&f, path, NCM_OK, err);
 }

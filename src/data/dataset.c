@@ -5,6 +5,7 @@
 #include "nanocim/dataset.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,44 +30,146 @@ void ncm_idx_free(ncm_idx *a)
     }
 }
 
-/* Reads exactly n bytes; gzread also reads non-gzip files as they are. */
-static ncm_status read_exact(gzFile g, const char *path, void *buf, int64_t n, const char *what,
-                             ncm_error *err)
+/* A byte source: a plain file, or a gzip file (RFC 1952, one or more members) inflated as it is
+ * read. zlib's gzread is not used: it ignores bytes after the last member silently and reports
+ * a cut trailer only through gzerror; here the end of the data is checked exactly (expect_eof). */
+typedef struct {
+    FILE *fp;
+    const char *path;
+    int gz;           /* the file starts with the gzip magic 1f 8b */
+    int z_ready;      /* inflateInit2 done */
+    int member_done;  /* the current member's trailer was read and checked */
+    size_t pos, have; /* plain files: the bytes of `in` not yet handed out */
+    z_stream z;
+    unsigned char in[1 << 16];
+} src;
+
+static void src_close(src *r)
 {
-    uint8_t *p = buf;
-    while (n > 0) {
-        unsigned chunk = n > (1 << 30) ? 1u << 30 : (unsigned)n;
-        int got = gzread(g, p, chunk);
-        if (got < 0) {
-            int zerr;
-            const char *m = gzerror(g, &zerr);
-            return ncm_error_set(err, NCM_ERR_FORMAT,
-                                 "%s: corrupt compressed data while reading %s (%s)", path, what,
-                                 m);
+    if (r->z_ready)
+        inflateEnd(&r->z);
+    if (r->fp)
+        fclose(r->fp);
+    r->fp = NULL;
+    r->z_ready = 0;
+}
+
+/* Refills the input of the inflater; 0 at the end of the file. */
+static size_t src_fill(src *r)
+{
+    const size_t got = fread(r->in, 1, sizeof r->in, r->fp);
+    r->z.next_in = r->in;
+    r->z.avail_in = (uInt)got;
+    return got;
+}
+
+static ncm_status src_open(src *r, const char *path, ncm_error *err)
+{
+    memset(r, 0, offsetof(src, in));
+    r->path = path;
+    if (!(r->fp = fopen(path, "rb")))
+        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    r->have = fread(r->in, 1, 2, r->fp);
+    r->gz = r->have == 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
+    if (r->gz) {
+        /* 15 + 16: a gzip wrapper, whose CRC-32 and length trailer inflate checks */
+        if (inflateInit2(&r->z, 15 + 16) != Z_OK) {
+            src_close(r);
+            return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", path);
         }
-        if (got == 0)
-            return ncm_error_set(err, NCM_ERR_FORMAT, "%s: truncated: file ends inside the %s",
-                                 path, what);
-        p += got;
-        n -= got;
+        r->z_ready = 1;
+        r->z.next_in = r->in;
+        r->z.avail_in = (uInt)r->have;
     }
     return NCM_OK;
 }
 
-/* A clean end of stream: nothing left, and (for gzip) the trailer's CRC verified. */
-static ncm_status expect_eof(gzFile g, const char *path, ncm_error *err)
+/* The next member after one that ended: 1 if a gzip member starts, 0 at the end of the file, -1
+ * for other bytes (garbage after the gzip data). */
+static int src_next_member(src *r)
+{
+    if (r->z.avail_in == 0 && src_fill(r) == 0)
+        return 0;
+    if (r->z.next_in[0] != 0x1f) /* a second magic byte cut off is garbage too */
+        return -1;
+    inflateReset(&r->z);
+    r->member_done = 0;
+    return 1;
+}
+
+/* Inflates up to n bytes into buf (*got of them); an error names what was being read. */
+static ncm_status src_inflate(src *r, uint8_t *buf, size_t n, size_t *got, const char *what,
+                              ncm_error *err)
+{
+    *got = 0;
+    while (*got < n) {
+        if (r->member_done) {
+            const int next = src_next_member(r);
+            if (next == 0)
+                return NCM_OK; /* end of the data */
+            if (next < 0)
+                return ncm_error_set(err, NCM_ERR_FORMAT,
+                                     "%s: bytes after the end of the gzip data (not a gzip member)",
+                                     r->path);
+        }
+        if (r->z.avail_in == 0 && src_fill(r) == 0)
+            return ncm_error_set(err, NCM_ERR_FORMAT,
+                                 "%s: truncated: the compressed data ends inside the %s", r->path,
+                                 what);
+        const size_t want = n - *got > (1u << 30) ? 1u << 30 : n - *got;
+        r->z.next_out = buf + *got;
+        r->z.avail_out = (uInt)want;
+        const int ret = inflate(&r->z, Z_NO_FLUSH);
+        *got += want - r->z.avail_out;
+        if (ret == Z_STREAM_END)
+            r->member_done = 1;
+        else if (ret == Z_MEM_ERROR)
+            return ncm_error_set(err, NCM_ERR_NOMEM, "%s: out of memory", r->path);
+        else if (ret != Z_OK && ret != Z_BUF_ERROR)
+            return ncm_error_set(err, NCM_ERR_FORMAT,
+                                 "%s: corrupt compressed data while reading the %s (%s)", r->path,
+                                 what, r->z.msg ? r->z.msg : "inflate error");
+    }
+    return NCM_OK;
+}
+
+/* Reads exactly n bytes. */
+static ncm_status read_exact(src *r, void *buf, int64_t n, const char *what, ncm_error *err)
+{
+    uint8_t *p = buf;
+    size_t got = 0;
+    if (r->gz) {
+        ncm_status s = src_inflate(r, p, (size_t)n, &got, what, err);
+        if (s)
+            return s;
+    } else {
+        const size_t from_buf = r->have - r->pos < (size_t)n ? r->have - r->pos : (size_t)n;
+        memcpy(p, r->in + r->pos, from_buf);
+        r->pos += from_buf;
+        got = from_buf + fread(p + from_buf, 1, (size_t)n - from_buf, r->fp);
+    }
+    if (got < (size_t)n)
+        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: truncated: file ends inside the %s", r->path,
+                             what);
+    return NCM_OK;
+}
+
+/* A clean end: nothing left; for gzip, the last member's trailer (CRC-32 and length) read and
+ * checked and nothing after it but further (empty) members. */
+static ncm_status expect_eof(src *r, ncm_error *err)
 {
     uint8_t extra;
-    int got = gzread(g, &extra, 1);
-    if (got > 0)
+    size_t got = 0;
+    if (r->gz) {
+        ncm_status s = src_inflate(r, &extra, 1, &got, "gzip trailer", err);
+        if (s)
+            return s;
+    } else {
+        got = r->pos < r->have || fread(&extra, 1, 1, r->fp) == 1;
+    }
+    if (got)
         return ncm_error_set(err, NCM_ERR_FORMAT,
-                             "%s: trailing bytes after the data the header announces", path);
-    /* gzread returns 0, not -1, when the stream ends inside the gzip trailer: ask gzerror. */
-    int zerr;
-    const char *m = gzerror(g, &zerr);
-    if (got < 0 || zerr != Z_OK)
-        return ncm_error_set(err, NCM_ERR_FORMAT, "%s: corrupt or truncated compressed data (%s)",
-                             path, m);
+                             "%s: trailing bytes after the data the header announces", r->path);
     return NCM_OK;
 }
 
@@ -78,12 +181,12 @@ static ncm_status idx_read(const char *path, ncm_idx *out, ncm_error *err)
         return ncm_error_set(err, NCM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (S_ISDIR(st.st_mode))
         return ncm_error_set(err, NCM_ERR_IO, "%s: is a directory, expected an IDX file", path);
-    gzFile g = gzopen(path, "rb");
-    if (!g)
-        return ncm_error_set(err, NCM_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    ncm_status s;
+    src g;
+    ncm_status s = src_open(&g, path, err);
+    if (s)
+        return s;
     uint8_t head[4];
-    if ((s = read_exact(g, path, head, 4, "IDX header", err)))
+    if ((s = read_exact(&g, head, 4, "IDX header", err)))
         goto fail;
     if (head[0] != 0 || head[1] != 0) {
         s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: not an IDX file (bad magic %02x %02x)", path,
@@ -105,12 +208,19 @@ static ncm_status idx_read(const char *path, ncm_idx *out, ncm_error *err)
     int64_t total = 1;
     for (int i = 0; i < out->ndims; i++) {
         uint8_t d[4];
-        if ((s = read_exact(g, path, d, 4, "IDX header", err)))
+        if ((s = read_exact(&g, d, 4, "IDX header", err)))
             goto fail;
         int64_t v = ((int64_t)d[0] << 24) | (d[1] << 16) | (d[2] << 8) | d[3];
-        if (v <= 0 || v > NCM_IDX_MAX_BYTES / total) {
+        if (v <= 0) {
             s = ncm_error_set(err, NCM_ERR_FORMAT, "%s: IDX dimension %d is %lld (out of range)",
                               path, i, (long long)v);
+            goto fail;
+        }
+        if (v > NCM_IDX_MAX_BYTES / total) {
+            s = ncm_error_set(err, NCM_ERR_FORMAT,
+                              "%s: IDX dimensions up to %d announce %.4g bytes, more than the "
+                              "%lld an IDX file may hold",
+                              path, i, (double)total * (double)v, (long long)NCM_IDX_MAX_BYTES);
             goto fail;
         }
         out->dims[i] = v;
@@ -119,7 +229,7 @@ static ncm_status idx_read(const char *path, ncm_idx *out, ncm_error *err)
     /* The size the header announces must fit the file before it is allocated: exactly for a
      * plain file, within deflate's largest ratio (1032:1) for a gzip one. */
     const int64_t head_bytes = 4 + 4 * (int64_t)out->ndims, have = (int64_t)st.st_size;
-    if (gzdirect(g) && have != head_bytes + total) {
+    if (!g.gz && have != head_bytes + total) {
         s = ncm_error_set(err, NCM_ERR_FORMAT,
                           have < head_bytes + total
                               ? "%s: truncated: the header announces %lld bytes of data, the file "
@@ -129,7 +239,7 @@ static ncm_status idx_read(const char *path, ncm_idx *out, ncm_error *err)
                           path, (long long)total, (long long)(have - head_bytes));
         goto fail;
     }
-    if (!gzdirect(g) && total > 1032 * have + 1024) {
+    if (!!g.gz && total > 1032 * have + 1024) {
         s = ncm_error_set(err, NCM_ERR_FORMAT,
                           "%s: the header announces %lld bytes of data, more than %lld compressed "
                           "bytes can hold (truncated or corrupt)",
@@ -142,14 +252,14 @@ static ncm_status idx_read(const char *path, ncm_idx *out, ncm_error *err)
                           (long long)total);
         goto fail;
     }
-    if ((s = read_exact(g, path, out->data, total, "data", err)))
+    if ((s = read_exact(&g, out->data, total, "data", err)))
         goto fail;
-    if ((s = expect_eof(g, path, err)))
+    if ((s = expect_eof(&g, err)))
         goto fail;
-    gzclose(g);
+    src_close(&g);
     return NCM_OK;
 fail:
-    gzclose(g);
+    src_close(&g);
     idx_clear(out);
     return s;
 }
@@ -320,7 +430,11 @@ static ncm_status dataset_load(const char *spec, int train, ncm_dataset *out, nc
                                  "dataset fashion-mnist: %s not found (install the Debian package "
                                  "dataset-fashion-mnist, or name a folder of IDX files)",
                                  dir);
-        return ncm_error_set(err, NCM_ERR_IO, "dataset %s: no such directory", spec);
+        return ncm_error_set(err, NCM_ERR_IO,
+                             stat(dir, &st) == 0 ? "dataset %s: not a folder (expected a folder of "
+                                                   "IDX or CIFAR-10 files)"
+                                                 : "dataset %s: no such directory",
+                             spec);
     }
     char img[4096], lab[4096];
     const char *prefix = train ? "train" : "t10k";
@@ -406,8 +520,9 @@ static ncm_status check_shape(int64_t n, int c, int h, int w, int n_classes, con
         return ncm_error_set(err, NCM_ERR_ARG, "dataset n_classes = %d: expected 2 to 256",
                              n_classes);
     if ((int64_t)c * h * w * n > NCM_IDX_MAX_BYTES)
-        return ncm_error_set(err, NCM_ERR_ARG, "dataset of %lld images of %dx%dx%d: above %lld bytes",
-                             (long long)n, c, h, w, (long long)NCM_IDX_MAX_BYTES);
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "dataset of %lld images of %dx%dx%d: above %lld bytes", (long long)n,
+                             c, h, w, (long long)NCM_IDX_MAX_BYTES);
     if (n > 0 && (!pixels || !labels))
         return ncm_error_set(err, NCM_ERR_ARG, "dataset: pixels or labels is NULL");
     return check_labels("dataset labels", labels, n, n_classes, err);

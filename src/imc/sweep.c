@@ -171,9 +171,16 @@ ncm_status ncm_sweep_check(const ncm_sweep_params *p, const ncm_dataset *d, ncm_
                                      ncm_sweep_axis_name(p->axes[a].kind));
     }
     const int64_t n = count_points(p);
-    if (n < 0)
-        return ncm_error_set(err, NCM_ERR_ARG, "the sweep has more than %lld (point, chip) tasks",
-                             (long long)NCM_SWEEP_MAX_TASKS);
+    if (n < 0) { /* the figure, as a double (the count itself would overflow) */
+        double points = p->n_models;
+        for (int a = 0; a < p->n_axes; a++)
+            points *= p->axes[a].n;
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "the sweep has more than %lld (point, chip) tasks: n_chips = %d x "
+                             "%.4g points = %.4g",
+                             (long long)NCM_SWEEP_MAX_TASKS, p->n_chips, points,
+                             points * p->n_chips);
+    }
     /* every point's configuration against its model (the message names the point) */
     const int64_t per = points_per_model(p->axes, p->n_axes);
     for (int64_t i = 0; i < n; i++) {
@@ -194,8 +201,14 @@ ncm_status ncm_sweep_check(const ncm_sweep_params *p, const ncm_dataset *d, ncm_
          * when no axis varies what the model's check depends on */
     }
     for (int k = 0; d && k < p->n_models; k++)
-        if ((s = ncm_imc_data_check(p->models[k], d, err)))
+        if ((s = ncm_imc_data_check(p->models[k], d, err))) {
+            if (p->n_models > 1 && err) { /* which of the models */
+                ncm_error e = *err;
+                return ncm_error_set(err, s, "model %d%s%s: %s", k, p->model_names ? " " : "",
+                                     p->model_names ? p->model_names[k] : "", e.msg);
+            }
             return s;
+        }
     return NCM_OK;
 }
 

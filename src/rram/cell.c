@@ -146,7 +146,10 @@ ncm_status ncm_rram_best_ref(const ncm_rram_params *p, const ncm_rram_cond *c, d
     double a = lo + (best - 1) * step, b = lo + (best + 1) * step;
     double x1 = b - g * (b - a), x2 = a + g * (b - a);
     double f1 = ber_1t1r(p, &s, x1), f2 = ber_1t1r(p, &s, x2);
-    while (b - a > 1e-9) {
+    /* 1e-9 in ln R takes about 40 steps from a grid cell; the cap ends the search where the
+     * interval can no longer shrink (a hostile device's sigma of 1e300 spans 1e301, whose
+     * neighbouring doubles are farther apart than 1e-9) */
+    for (int it = 0; b - a > 1e-9 && it < 400; it++) {
         if (f1 <= f2) {
             b = x2;
             x2 = x1;

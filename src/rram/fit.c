@@ -15,6 +15,7 @@
 
 #include "nanocim/config.h"
 #include "rram/device_internal.h"
+#include "util/binfile.h"
 #include "util/io.h"
 #include "util/json.h"
 
@@ -516,7 +517,10 @@ ncm_rram_measurements *ncm_rram_meas_read(const char *path, const ncm_rram_param
 {
     char *text = NULL;
     size_t len = 0;
-    if (ncm_read_file(path, &text, &len, err))
+    /* a text file, so a binary one (or /dev/zero) is refused at its first NUL byte; 16 GiB is
+     * far above the largest sample nanocim writes (1e8 devices, about 6 GB) */
+    if (ncm_read_file_checked(path, NULL, 0, 1, (size_t)16 << 30, "measurement CSV", &text, &len,
+                              err))
         return NULL;
     ncm_rram_measurements *m = ncm_rram_meas_parse(text, len, path, base, err);
     free(text);
@@ -1363,7 +1367,7 @@ ncm_rram_fit_report *ncm_rram_fit_file(const char *csv_path, const ncm_rram_para
     }
     if (device_path && ncm_rram_save(device_path, &rep->fitted, err)) {
         if (report_path) /* all or nothing: no report of a device that was not written */
-            remove(report_path);
+            ncm_io_take_back(report_path); /* never a device written through */
         ncm_rram_fit_report_free(rep);
         return NULL;
     }

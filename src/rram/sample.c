@@ -17,6 +17,9 @@
 
 /* Devices between two progress reports (about 30 ms of drawing and printing). */
 enum { REPORT_EVERY = 1 << 16 };
+/* Most devices a sample draws over all its conditions: 1e8 (a file of about 6 GB, half an hour
+ * of drawing); more is refused up front rather than filling a disk. */
+#define NCM_RRAM_SAMPLE_MAX_DEVICES 100000000.0
 
 void ncm_rram_sample_default(ncm_rram_sample_spec *s)
 {
@@ -62,6 +65,16 @@ ncm_status ncm_rram_sample_check(const ncm_rram_sample_spec *s, const char *wher
     if (s->devices < 1)
         return ncm_error_set(err, NCM_ERR_ARG, "%s.devices = %lld: expected >= 1", where,
                              (long long)s->devices);
+    /* The file is streamed, but its size is not: two lines of about 30 bytes per device. */
+    const double conditions = (double)(s->n_icc ? s->n_icc : 1) * (s->n_vreset ? s->n_vreset : 1) *
+                              (s->n_tp ? s->n_tp : 1);
+    if (conditions * (double)s->devices > NCM_RRAM_SAMPLE_MAX_DEVICES)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "%s.devices = %lld at %.0f conditions: %.4g devices (%.3g GB of "
+                             "CSV), more than the %.0f a sample may draw",
+                             where, (long long)s->devices, conditions,
+                             conditions * (double)s->devices,
+                             60e-9 * conditions * (double)s->devices, NCM_RRAM_SAMPLE_MAX_DEVICES);
     return NCM_OK;
 }
 

@@ -57,6 +57,15 @@ enum {
     RESYNC = 1024   /* steps between exact recomputations of the input phasors */
 };
 
+/* The largest trace (samples x runs x oscillators, three doubles each: 2.4 GB of memory, a CSV
+ * of about 3 GB) and the most oscillator-steps one simulation may take (1e14: about two weeks
+ * at 1e8 oscillator-steps per second). */
+#define NCM_STNO_TRACE_MAX_VALUES 1e8
+#define NCM_STNO_MAX_OSC_STEPS 1e14
+/* The most memory the observables of one call may take (a locking map of many oscillators holds
+ * n^2 pair observables per run). */
+#define NCM_STNO_OBS_MAX_BYTES 4e9
+
 /* Progress is reported between groups of blocks, which should last at least MIN_GROUP_SECONDS,
  * so that reports (and the threads' meetings between groups) stay rare. The first group is sized
  * from a block's oscillator-steps at FAST_OSC_STEPS_PER_S, faster than any kernel runs (so it
@@ -88,6 +97,16 @@ ncm_stno_obs *ncm_stno_obs_new(int n_runs, int n_osc, int n_in, ncm_error *err)
         ncm_error_set(err, NCM_ERR_ARG,
                       "observables: need n_runs >= 1, n_osc >= 1, n_in >= 0, found %d, %d, %d",
                       n_runs, n_osc, n_in);
+        return NULL;
+    }
+    /* 6 doubles per oscillator, 21 bytes per (oscillator, input) and per pair of oscillators */
+    const double bytes = (double)n_runs * n_osc * (48.0 + 21.0 * n_in + 21.0 * n_osc);
+    if (bytes > NCM_STNO_OBS_MAX_BYTES) {
+        ncm_error_set(err, NCM_ERR_ARG,
+                      "observables: %d runs x %d oscillators (%d inputs, %d x %d pairs) need "
+                      "%.3g GB, more than the %.0f GB they may take",
+                      n_runs, n_osc, n_in, n_osc, n_osc, 1e-9 * bytes,
+                      1e-9 * NCM_STNO_OBS_MAX_BYTES);
         return NULL;
     }
     ncm_stno_obs *o = calloc(1, sizeof *o);
@@ -203,11 +222,14 @@ ncm_stno_trace *ncm_stno_trace_new(int n_runs, int n_osc, const ncm_stno_sim *si
         return NULL;
     }
     int64_t ns = (pl.n_trans + pl.n_win) / stride + 1;
-    if ((double)ns * n_runs * n_osc > 1e9) {
+    const double values = (double)ns * n_runs * n_osc;
+    if (values > NCM_STNO_TRACE_MAX_VALUES) { /* 3 arrays of doubles, and a CSV of 3x that */
         ncm_error_set(err, NCM_ERR_ARG,
-                      "trace: %lld samples x %d runs x %d oscillators is too large; raise "
-                      "the stride",
-                      (long long)ns, n_runs, n_osc);
+                      "trace: stride = %d: %lld samples x %d runs x %d oscillators = %.3g values "
+                      "(%.3g GB), more than the %.0f a trace may hold; raise the stride or "
+                      "shorten t_window_ns = %g and t_transient_ns = %g",
+                      stride, (long long)ns, n_runs, n_osc, values, 24e-9 * values,
+                      NCM_STNO_TRACE_MAX_VALUES, sim->t_window_ns, sim->t_transient_ns);
         return NULL;
     }
     ncm_stno_trace *t = calloc(1, sizeof *t);
@@ -389,7 +411,7 @@ static void record(const context *c, const block *w, int64_t idx, int64_t s)
 #undef K
 #ifdef __clang__
 #pragma clang attribute pop
-#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512vl"))),           \
+#pragma clang attribute push(__attribute__((target("avx512f,avx512dq,avx512vl"))),                 \
                              apply_to = function)
 #else
 #pragma GCC pop_options
@@ -647,6 +669,15 @@ ncm_status ncm_stno_run_task(const ncm_stno_net *net, const ncm_stno_batch *b,
     if (st)
         return st;
     c.n = net->n_osc, c.m = b->n_in, c.dt = sim->dt_ns;
+    /* Work far beyond any study (weeks of computing) is refused up front, with the figure. */
+    const double work = (double)b->n_runs * c.n * (double)(c.pl.n_trans + c.pl.n_win);
+    if (work > NCM_STNO_MAX_OSC_STEPS)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "t_window_ns = %g with t_transient_ns = %g and dt_ns = %g: %d runs x "
+                             "%d oscillators x %lld steps = %.3g oscillator-steps, more than the "
+                             "%.0e one simulation may take",
+                             sim->t_window_ns, sim->t_transient_ns, sim->dt_ns, b->n_runs, c.n,
+                             (long long)(c.pl.n_trans + c.pl.n_win), work, NCM_STNO_MAX_OSC_STEPS);
     if ((st = check_outputs(&c, err)))
         return st;
     if (!(sim->f_ref_mhz >= 0.0) || !isfinite(sim->f_ref_mhz))
@@ -747,6 +778,21 @@ ncm_status ncm_stno_run_task(const ncm_stno_net *net, const ncm_stno_batch *b,
     if (failed)
         st = ncm_error_set(err, NCM_ERR_NOMEM, "simulation: out of memory for a block of %d runs",
                            lanes);
+    /* A result that is not finite is never handed out: a hostile device (noise of 1e300 K) can
+     * make the integration overflow, which the step limits, made for the deterministic part, do
+     * not foresee. */
+    for (int r = 0; !st && r < b->n_runs; r++)
+        for (int i = 0; !st && i < n; i++) {
+            const size_t k = (size_t)r * n + i;
+            if (!isfinite(obs->p_mean[k]) || !isfinite(obs->f_mean_mhz[k]) ||
+                !isfinite(obs->final_re[k]) || !isfinite(obs->final_im[k]))
+                st = ncm_error_set(err, NCM_ERR_STATE,
+                                   "the simulation diverged: run %d, oscillator %d ends with power "
+                                   "%g and frequency %g MHz (device \"%s\": temperature_k = %g, "
+                                   "e0_ev = %g; dt_ns = %g)",
+                                   r, i, obs->p_mean[k], obs->f_mean_mhz[k], net->dev[i].name,
+                                   net->dev[i].temperature_k, net->dev[i].e0_ev, c.dt);
+        }
 done:
     free(c.wc);
     free(c.ws);

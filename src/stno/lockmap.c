@@ -83,6 +83,10 @@ static void measured_part(ncm_stno_lock_map *m)
         }
 }
 
+/* The most grid points (runs) of one map: 2000 times the default 61 x 8 grid; a map this size
+ * holds its observables in about 100 MB per oscillator. */
+enum { NCM_STNO_LOCK_MAX_RUNS = 1000000 };
+
 ncm_stno_lock_map *ncm_stno_lock_map_new(const ncm_stno_net *net, const double *f_mhz, int n_f,
                                          const double *amp_mhz, int n_amp, const ncm_stno_sim *sim,
                                          int threads, const ncm_progress *progress, ncm_error *err)
@@ -97,9 +101,11 @@ ncm_stno_lock_map *ncm_stno_lock_map_new(const ncm_stno_net *net, const double *
     }
     if (check_grid("f_mhz", f_mhz, n_f, 0, err) || check_grid("amp_mhz", amp_mhz, n_amp, 1, err))
         return NULL;
-    if ((double)n_f * n_amp > INT_MAX) {
-        ncm_error_set(err, NCM_ERR_ARG, "locking map: n_f = %d x n_amp = %d runs: too many", n_f,
-                      n_amp);
+    if ((double)n_f * n_amp > NCM_STNO_LOCK_MAX_RUNS) {
+        ncm_error_set(err, NCM_ERR_ARG,
+                      "locking map: n_f = %d x n_amp = %d = %.0f runs, more than the %d a map "
+                      "may have",
+                      n_f, n_amp, (double)n_f * n_amp, NCM_STNO_LOCK_MAX_RUNS);
         return NULL;
     }
     const int n = net->n_osc, runs = n_f * n_amp;

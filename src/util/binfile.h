@@ -44,10 +44,22 @@ ncm_status ncm_binfile_save(const char *path, const char magic[8], uint32_t vers
                             const ncm_wbuf *payload, ncm_error *err);
 /* Reads and verifies a file; on success *data (malloc'd, free it) holds the whole file and
  * *payload reads its payload; *version is the file's format version. `what` names the kind of
- * file in messages ("model", "checkpoint"). */
+ * file in messages ("model", "checkpoint"). The magic, version and announced length are checked
+ * before the payload is read (a regular file's size against the length before allocating). */
 ncm_status ncm_binfile_load(const char *path, const char magic[8], uint32_t max_version,
                             const char *what, uint8_t **data, ncm_rbuf *payload, uint32_t *version,
                             ncm_error *err);
+
+/* Reads a whole file of at most max_bytes bytes (malloc'd into *data, NUL-terminated, *len bytes
+ * without the NUL), checking first what can be checked without reading it whole: not a folder; a
+ * regular file's size within max_bytes; when magic is not NULL, its first n_magic bytes; for a
+ * text file (text set), no NUL byte in a block read (a binary file of the wrong kind, or a device
+ * such as /dev/zero, is refused after its first bytes). Anything else (a pipe) is read in growing
+ * blocks and refused once it passes max_bytes. `what` names the kind of file in messages ("zip
+ * archive": "not a zip archive (bad magic)"). */
+ncm_status ncm_read_file_checked(const char *path, const void *magic, size_t n_magic, int text,
+                                 size_t max_bytes, const char *what, char **data, size_t *len,
+                                 ncm_error *err);
 
 #ifdef __cplusplus
 }

@@ -14,6 +14,9 @@
 
 static const char NPY_MAGIC[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 enum { NPY_ALIGN = 64 }; /* numpy >= 1.14 aligns the data of what it writes to 64 bytes */
+/* Largest .npy or .npz file read whole: 64 GiB, above the int8 weights of any model nanocim
+ * builds; the bound matters for pipes, which have no size to check before reading. */
+#define NCM_NPY_FILE_MAX_BYTES ((size_t)1 << 36)
 
 /* ---- little-endian fields ----------------------------------------------------------------- */
 
@@ -634,7 +637,8 @@ ncm_status ncm_npy_read_file(const char *path, ncm_npy *a, ncm_error *err)
     memset(a, 0, sizeof *a);
     char *buf;
     size_t len;
-    ncm_status s = ncm_read_file(path, &buf, &len, err);
+    ncm_status s = ncm_read_file_checked(path, "\x93NUMPY", 6, 0, NCM_NPY_FILE_MAX_BYTES,
+                                         ".npy array", &buf, &len, err);
     if (s)
         return s;
     if ((s = ncm_npy_parse((const uint8_t *)buf, len, path, a, err))) {
@@ -892,7 +896,8 @@ ncm_status ncm_zip_open(const char *path, ncm_zip *z, ncm_error *err)
     memset(z, 0, sizeof *z);
     char *data;
     size_t len;
-    ncm_status s = ncm_read_file(path, &data, &len, err);
+    ncm_status s = ncm_read_file_checked(path, "PK", 2, 0, NCM_NPY_FILE_MAX_BYTES, "zip archive",
+                                         &data, &len, err);
     if (s)
         return s;
     return ncm_zip_open_mem(path, (uint8_t *)data, len, z, err);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "nanocim/rng.h"
+#include "util/binfile.h"
 #include "util/io.h"
 #include "vowel/vowel_internal.h"
 
@@ -361,7 +362,8 @@ static int tokens_push(tokens *t, const double *x, int32_t label, int32_t key)
 }
 
 /* Reads the file whole after checking its size (a regular file is refused above
- * DAT_MAX_BYTES before reading; anything else, e.g. a pipe, after). */
+ * DAT_MAX_BYTES before reading; anything else, e.g. a pipe or /dev/zero, once it passes
+ * DAT_MAX_BYTES, never read further). */
 static ncm_status read_text(const char *path, char **text, size_t *len, ncm_error *err)
 {
     struct stat st;
@@ -375,17 +377,8 @@ static ncm_status read_text(const char *path, char **text, size_t *len, ncm_erro
         return ncm_error_set(err, NCM_ERR_FORMAT,
                              "%s: %jd bytes, more than the 64 MiB a vowel data file may have", path,
                              (intmax_t)st.st_size);
-    ncm_status s = ncm_read_file(path, text, len, err);
-    if (s)
-        return s;
-    if (*len > DAT_MAX_BYTES) {
-        free(*text);
-        *text = NULL;
-        return ncm_error_set(err, NCM_ERR_FORMAT,
-                             "%s: %zu bytes, more than the 64 MiB a vowel data file may have", path,
-                             *len);
-    }
-    return NCM_OK;
+    return ncm_read_file_checked(path, NULL, 0, 1, DAT_MAX_BYTES, "vowel data file", text, len,
+                                 err);
 }
 
 /* Parses the rows of the text (see ncm_vowel_load) into t; the counts of selected rows and of

@@ -723,6 +723,30 @@ void ncm_vowel_train_free(ncm_vowel_training *t)
     free(t);
 }
 
+/* The most simulated oscillator-time one call may take: 1e13 oscillator-ns, about twelve days
+ * at the 1e7 oscillator-ns per second the simulator reaches on one core. */
+#define NCM_VOWEL_MAX_OSC_NS 1e13
+
+ncm_status ncm_vowel_work_check(const ncm_vowel_config *c, int64_t n_train, int64_t n_test,
+                                int trainings, ncm_error *err)
+{
+    /* the sample runs of a training: about two passes over the training set per epoch, the
+     * design's passes and a few scoring passes, each of t_transient + t_window per oscillator */
+    const double sims =
+        (2.0 * c->epochs + 4.0 + c->design_starts) * (double)n_train + 4.0 * (double)n_test;
+    const double osc_ns = trainings * sims * c->n_osc * (c->t_transient_ns + c->t_window_ns);
+    if (osc_ns > NCM_VOWEL_MAX_OSC_NS)
+        return ncm_error_set(err, NCM_ERR_ARG,
+                             "epochs = %d with t_window_ns = %g, t_transient_ns = %g, %d "
+                             "oscillators, %lld tokens to train on and %lld to score, %d "
+                             "training%s: %.3g oscillator-ns to simulate, more than the %.0e a "
+                             "call may take",
+                             c->epochs, c->t_window_ns, c->t_transient_ns, c->n_osc,
+                             (long long)n_train, (long long)n_test, trainings,
+                             trainings == 1 ? "" : "s", osc_ns, NCM_VOWEL_MAX_OSC_NS);
+    return NCM_OK;
+}
+
 ncm_vowel_training *ncm_vowel_train(const ncm_vowel_config *c, const ncm_vowel_set *train,
                                     const ncm_vowel_set *test, int threads,
                                     const ncm_progress *progress, ncm_error *err)
@@ -768,6 +792,8 @@ ncm_vowel_training *ncm_vowel_train_ckpt(const ncm_vowel_config *c, const ncm_vo
         ncm_error_set(err, NCM_ERR_ARG, "threads = %d: expected >= 0", threads);
         return NULL;
     }
+    if (ncm_vowel_work_check(c, train->n, test ? test->n : 0, 1, err))
+        return NULL;
     const int no = c->n_osc, ni = train->n_features, nc = train->n_classes;
     if (ni > NCM_VOWEL_MAX_IN || nc < 1 || nc > NCM_VOWEL_N || train->n < 1) {
         ncm_error_set(err, NCM_ERR_ARG, "training set: %d features, %d classes, %lld tokens", ni,

@@ -796,7 +796,8 @@ ncm_vowel_study *ncm_vowel_study_new_checkpointed(const ncm_vowel_config *c,
         ncm_error_set(err, NCM_ERR_ARG, "configuration, training and test sets: expected non-NULL");
         return NULL;
     }
-    if (ncm_vowel_config_check(c, err))
+    if (ncm_vowel_config_check(c, err) ||
+        ncm_vowel_work_check(c, train->n, test->n, c->w_mhz > 0 ? 2 : 1, err))
         return NULL;
     ncm_vowel_baseline_params p;
     if (bp)

@@ -10,6 +10,7 @@
 #include "nanocim/vowel.h"
 #include "util/io.h"
 #include "util/progress.h"
+#include "vowel/vowel_internal.h"
 
 const char *ncm_vowel_sweep_name(ncm_vowel_sweep_kind k)
 {
@@ -55,7 +56,7 @@ ncm_vowel_sweep *ncm_vowel_sweep_new(const ncm_vowel_config *c, const ncm_vowel_
                           kind == NCM_VOWEL_SWEEP_TEMPERATURE ? 1e4 : 100.0);
             return NULL;
         }
-    if (ncm_vowel_config_check(c, err))
+    if (ncm_vowel_config_check(c, err) || ncm_vowel_work_check(c, train->n, test->n, n, err))
         return NULL;
     ncm_vowel_sweep *s = calloc(1, sizeof *s);
     if (!s || !(s->value = malloc(sizeof(double) * (size_t)n)) ||

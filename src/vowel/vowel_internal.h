@@ -34,6 +34,12 @@ static inline int ncm_vowel_table_group(int g)
                                   : NCM_VOWEL_TABLE_CHILDREN;
 }
 
+/* Refuses, up front and with the figure, work far beyond any study: `trainings` trainings of
+ * configuration c on n_train tokens, scored on n_test, whose simulated oscillator-time exceeds
+ * the limit (network.c). The message starts with the field "epochs". */
+ncm_status ncm_vowel_work_check(const ncm_vowel_config *c, int64_t n_train, int64_t n_test,
+                                int trainings, ncm_error *err);
+
 /* Every check a model must pass before it is run or written (study.c): configuration,
  * selection, counts, encoding, targets, currents within the range; messages
  * "<file>: model.<field> ...", status `code` (NCM_ERR_FORMAT for a file read, NCM_ERR_ARG
