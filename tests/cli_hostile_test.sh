@@ -136,44 +136,7 @@ hc() {
 
 # ---- file makers --------------------------------------------------------------------------------
 
-byte() { printf %b "\\x$(printf %02x "$1")"; }
-u32be() {
-    printf '\\x%02x\\x%02x\\x%02x\\x%02x' $(($1 >> 24 & 255)) $(($1 >> 16 & 255)) \
-        $(($1 >> 8 & 255)) $(($1 & 255))
-}
-# write_idx_images PATH N ROWS COLS DATA_BYTES [MAGIC_HEX]: IDX3 header then DATA_BYTES pixels.
-write_idx_images() {
-    {
-        printf %b "${6:-\\x00\\x00\\x08\\x03}"
-        printf %b "$(u32be "$2")$(u32be "$3")$(u32be "$4")"
-        head -c "$5" /dev/zero | tr '\0' '\177'
-    } >"$1"
-}
-# write_idx_labels PATH N [BAD]: N labels 0..9 cycling; BAD replaces the last one.
-write_idx_labels() {
-    local i
-    {
-        printf '\x00\x00\x08\x01'
-        printf %b "$(u32be "$2")"
-        for ((i = 0; i < $2 - 1; i++)); do byte $((i % 10)); done
-        byte "${3:-$((($2 - 1) % 10))}"
-    } >"$1"
-}
-# flip_byte FILE OFFSET: XOR the byte at OFFSET with 0xff, in place.
-flip_byte() {
-    local b
-    b=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
-    byte $((b ^ 255)) | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
-set_u32le() {
-    {
-        byte $(($3 & 255))
-        byte $(($3 >> 8 & 255))
-        byte $(($3 >> 16 & 255))
-        byte $(($3 >> 24 & 255))
-    } |
-        dd of="$1" bs=1 seek="$2" conv=notrunc status=none
-}
+. "$(dirname "$0")/files_lib.sh"
 # fix_crc FILE: recompute a nanocim binary file's trailing CRC-32.
 fix_crc() {
     local size
