@@ -1,7 +1,9 @@
 /* Tests of the bit-packed binary products (xnor.h): every kernel the CPU supports must equal the
  * portable reference, and the reference must equal the +-1 dot product by definition, on
  * randomized shapes: widths that are not multiples of 64 or 512, batch 1, a single neuron, and
- * any thread count. */
+ * any thread count. The first layer's 8-bit product (xnor_kernels.h) likewise: its AVX2 kernel
+ * equals its portable one, which equals sum_t pixel_t * (+-1 of the weight bit), odd widths,
+ * partial blocks of rows and neurons, and sums far beyond 16 bits included. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bnn/xnor_kernels.h"
 #include "nanocim/rng.h"
 #include "nanocim/xnor.h"
 
@@ -132,6 +135,69 @@ static void packing_refuses_bad_shapes(void **state)
     assert_int_equal(ncm_bmat_pack(&w, rows, 1, 65, 1, &err), NCM_ERR_ARG);
 }
 
+/* The 8-bit product against its definition, for the portable and (when the CPU has it) the AVX2
+ * kernel. Rows are read at a stride larger than k, and the last row ends the buffer exactly, so
+ * an odd width read one byte too far shows under AddressSanitizer. */
+static void i8_product_equals_definition(void **state)
+{
+    (void)state;
+    static const shape s8[] = {{1, 1, 1},    {1, 16, 2},   {3, 17, 3},    {4, 48, 9},
+                               {5, 49, 27},  {9, 100, 127}, {64, 1024, 784}, {7, 33, 129},
+                               {4, 47, 128}, {2, 3, 1999}};
+    ncm_rng r;
+    ncm_rng_init(&r, 31, 0);
+    for (size_t t = 0; t < sizeof s8 / sizeof *s8; t++) {
+        const int m = s8[t].m, n = s8[t].n, k = s8[t].k, lda = k + 3, words = (k + 63) / 64;
+        for (int extreme = 0; extreme < 3; extreme++) {
+            uint64_t *wb = random_bits(&r, n, k, words);
+            const size_t abytes = (size_t)(m - 1) * lda + k;
+            uint8_t *a = malloc(abytes);
+            for (size_t i = 0; i < abytes; i++)
+                a[i] = extreme ? 255 : (uint8_t)ncm_rng_u32(&r);
+            if (extreme) /* all +1 (extreme 1) or all -1 (extreme 2): sums of 255 k */
+                for (int j = 0; j < n; j++)
+                    for (int q = 0; q < words; q++)
+                        wb[(int64_t)j * words + q] =
+                            extreme == 1 ? (q < k / 64 ? ~0ull : (1ull << (k % 64)) - 1) : 0;
+            ncm_i8mat w;
+            ncm_error err;
+            assert_int_equal(ncm_i8mat_pack(&w, wb, n, k, words, &err), NCM_OK);
+            int32_t *want = malloc((size_t)m * n * sizeof(int32_t));
+            int32_t *got = malloc((size_t)m * (n + 5) * sizeof(int32_t));
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    int64_t sum = 0;
+                    for (int q = 0; q < k; q++)
+                        sum += a[(size_t)i * lda + q] * (2 * bit(wb + (int64_t)j * words, q) - 1);
+                    want[i * n + j] = (int32_t)sum;
+                }
+            for (int kern = 0; kern < 2; kern++) {
+                if (kern == 1 && !ncm_kernel_supported(NCM_KERNEL_AVX2))
+                    continue;
+                memset(got, 0x5a, (size_t)m * (n + 5) * sizeof(int32_t));
+                if (kern == 0)
+                    ncm_i8_portable(a, m, lda, &w, got, n + 5);
+                else
+                    ncm_i8_avx2(a, m, lda, &w, got, n + 5);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++)
+                        if (got[i * (n + 5) + j] != want[i * n + j])
+                            fail_msg("%s kernel, %dx%dx%d (%d): c[%d][%d] = %d, want %d",
+                                     kern ? "avx2" : "portable", m, n, k, extreme, i, j,
+                                     got[i * (n + 5) + j], want[i * n + j]);
+                    for (int j = n; j < n + 5; j++) /* nothing written past the n neurons */
+                        assert_int_equal(got[i * (n + 5) + j], 0x5a5a5a5a);
+                }
+            }
+            free(want);
+            free(got);
+            free(a);
+            free(wb);
+            ncm_i8mat_free(&w);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +205,7 @@ int main(void)
         cmocka_unit_test(every_kernel_equals_the_reference),
         cmocka_unit_test(kernel_names_parse_and_env_forces_a_kernel),
         cmocka_unit_test(packing_refuses_bad_shapes),
+        cmocka_unit_test(i8_product_equals_definition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,9 +5,11 @@
  * - binary layers: popcount(x XOR w) on packed activations; the threshold and the 2x2 max-pool
  *   work on packed bits too (max-pool then "a >= T" is the OR of the four thresholded bits, and
  *   for a flipped neuron, "a <= T", the AND);
- * - the first layer's 8-bit input (pixel - 128) by bit-plane decomposition: with u the weight
- *   bits and p_b the bit planes of the pixel (pixel = sum_b 2^b p_b), the sum is
- *   a = 128 n - popcount(u) - sum_b 2^b popcount(u XOR p_b), eight binary products per neuron;
+ * - the first layer's 8-bit input (pixel - 128) by one integer product of the raw pixels with
+ *   the +-1 weights w, a = sum_t pixel_t w_t - 128 sum_t w_t (AVX2 VPMADDUBSW: 32 byte products
+ *   an instruction). (The in-memory chip, which reads the array once per bit plane, sees the
+ *   bit-plane decomposition instead: with u the weight bits and p_b the pixel's bit planes,
+ *   a = 128 n - popcount(u) - sum_b 2^b popcount(u XOR p_b), eight binary products per neuron.);
  * - activations of convolutions are stored channel-packed per position ([rows][columns][words
  *   of channels]), so a 3x3 patch is nine runs of words; the weights are reordered to match and
  *   the zero padding bits this leaves inside a row are subtracted out exactly. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bnn/bnn_internal.h"
+#include "bnn/xnor_kernels.h"
 
 typedef struct {
     const ncm_model_layer *L;
@@ -20,6 +21,7 @@ typedef struct {
     int prev_pos;     /* output positions of the previous layer (dense after a convolution) */
     ncm_bmat w;
     int32_t *pcu;      /* first layer: popcount of each neuron's weight bits */
+    ncm_i8mat w8;      /* first layer: the weights as bytes, for the 8-bit product */
     uint64_t *or_mask; /* out_cw words: 1 = the neuron fires on a >= T (pool with OR) */
 } player;
 
@@ -63,6 +65,7 @@ void ncm_packed_free(ncm_packed *p)
         return;
     for (int l = 0; p->pl && l < p->n; l++) {
         ncm_bmat_free(&p->pl[l].w);
+        ncm_i8mat_free(&p->pl[l].w8);
         free(p->pl[l].pcu);
         free(p->pl[l].or_mask);
     }
@@ -149,6 +152,8 @@ ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err
                 q->or_mask[c / 64] |= 1ull << (c % 64);
         }
         ncm_status s = ncm_bmat_pack(&q->w, rows, L->cout, kbits, q->row_words, err);
+        if (!s && L->first)
+            s = ncm_i8mat_pack(&q->w8, rows, L->cout, L->fan_in, q->row_words, err);
         free(rows);
         if (s) {
             ncm_packed_free(p);
@@ -223,6 +228,21 @@ static void first_rows(const player *q, const uint8_t *img, uint64_t *rows, uint
         }
         pack_planes(patch, L->fan_in, rows + (int64_t)pos * 8 * rw, rw);
     }
+}
+
+/* First layer, 8-bit product: each position's 3x3 patch of the image (pixel 0 as padding), in
+ * model order, one row of fan_in bytes per position. */
+static void first_patches(const ncm_model_layer *L, const uint8_t *img, uint8_t *rows)
+{
+    const int H = L->hin, W = L->win, P = H * W, n = L->fan_in;
+    for (int y = 0; y < L->hc; y++)
+        for (int x = 0; x < L->wc; x++) {
+            uint8_t *r = rows + (int64_t)(y * W + x) * n;
+            for (int j = 0; j < n; j++) {
+                const int c = j / 9, ys = y + j % 9 / 3 - 1, xs = x + j % 3 - 1;
+                r[j] = (ys >= 0 && ys < H && xs >= 0 && xs < W) ? img[c * P + ys * W + xs] : 0;
+            }
+        }
 }
 
 /* Binary convolution: per position, the nine neighbours' channel words (zero words, i.e. -1,
@@ -310,19 +330,34 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
         const ncm_model_layer *L = q->L;
         const int rpi = q->rows_per_img, rw = q->row_words, ldc = q->w.n8;
         const int npos = L->hc * L->wc;
-        const int stride = L->first ? 8 : 1; /* sums per position: 8 bit planes first */
-        /* rows of this layer's product */
-        for (int i = 0; i < nimg; i++) {
-            uint64_t *r = wk->rows + (int64_t)i * rpi * rw;
-            const uint64_t *a = wk->act + i * act_stride;
-            if (L->first)
-                first_rows(q, d->pixels + (i0 + i) * P0, r, wk->patch);
-            else if (L->kind == NCM_LAYER_CONV)
-                conv_rows(q, a, r);
-            else
-                memcpy(r, a, (size_t)rw * 8);
+        /* The first layer: one 8-bit product, or (for the chip's perturb hook, which models the
+         * array's bit-plane reads) eight binary ones, a sum per bit plane. */
+        const int planes = L->first && h && h->perturb;
+        const int stride = planes ? 8 : 1; /* sums per position */
+        if (L->first && !planes) {
+            const uint8_t *px = d->pixels + i0 * P0;
+            if (L->kind == NCM_LAYER_CONV) {
+                uint8_t *r8 = (uint8_t *)wk->rows;
+                for (int i = 0; i < nimg; i++)
+                    first_patches(L, px + (int64_t)i * P0, r8 + (int64_t)i * npos * L->fan_in);
+                ncm_i8_gemm(p->kernel, r8, nimg * npos, L->fan_in, &q->w8, wk->sums, ldc);
+            } else {
+                ncm_i8_gemm(p->kernel, px, nimg, P0, &q->w8, wk->sums, ldc);
+            }
+        } else {
+            /* rows of this layer's product */
+            for (int i = 0; i < nimg; i++) {
+                uint64_t *r = wk->rows + (int64_t)i * rpi * rw;
+                const uint64_t *a = wk->act + i * act_stride;
+                if (L->first)
+                    first_rows(q, d->pixels + (i0 + i) * P0, r, wk->patch);
+                else if (L->kind == NCM_LAYER_CONV)
+                    conv_rows(q, a, r);
+                else
+                    memcpy(r, a, (size_t)rw * 8);
+            }
+            ncm_xnor_gemm(p->kernel, wk->rows, nimg * rpi, rw, &q->w, wk->sums, ldc, 1);
         }
-        ncm_xnor_gemm(p->kernel, wk->rows, nimg * rpi, rw, &q->w, wk->sums, ldc, 1);
         /* true sums, per image and position */
         for (int i = 0; i < nimg; i++)
             for (int pos = 0; pos < npos; pos++) {
@@ -335,7 +370,10 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
                                L->first ? (const void *)(d->pixels + (i0 + i) * P0)
                                         : (const void *)(wk->rows + ((int64_t)i * rpi + pos) * rw),
                                s, ldc);
-                if (L->first) { /* a = 128 n - pcu - sum_b 2^b X_b, X_b = (n - dot_b) / 2 */
+                if (L->first && !planes) { /* a = sum (x - 128) w = dot - 128 (2 pcu - n) */
+                    for (int c = 0; c < L->cout; c++)
+                        s[c] -= NCM_PIXEL_OFFSET * (2 * q->pcu[c] - L->fan_in);
+                } else if (L->first) { /* a = 128 n - pcu - sum_b 2^b X_b, X_b = (n - dot_b) / 2 */
                     for (int c = 0; c < L->cout; c++) {
                         int64_t acc = 0;
                         for (int b = 0; b < 8; b++)

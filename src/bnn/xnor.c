@@ -153,3 +153,63 @@ void ncm_xnor_gemm(ncm_kernel kernel, const uint64_t *a, int m, int lda, const n
         }
     }
 }
+
+/* ---- the first layer's 8-bit product (xnor_kernels.h) -------------------------------------- */
+
+ncm_status ncm_i8mat_pack(ncm_i8mat *m, const uint64_t *rows, int n, int k, int row_words,
+                          ncm_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if (n < 1 || k < 1 || row_words < (k + 63) / 64)
+        return ncm_error_set(err, NCM_ERR_ARG, "weight matrix %d x %d with %d words a row", n, k,
+                             row_words);
+    m->n = n;
+    m->k = k;
+    m->pairs = (k + 1) / 2;
+    m->nb = (n + 15) / 16;
+    const size_t bytes = (size_t)m->nb * m->pairs * 32;
+    m->w = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!m->w)
+        return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for a %d x %d weight matrix", n, k);
+    memset(m->w, 0, bytes);
+    for (int j = 0; j < n; j++)
+        for (int t = 0; t < k; t++) {
+            const int bit = (int)(rows[(int64_t)j * row_words + t / 64] >> (t % 64) & 1);
+            m->w[((int64_t)(j / 16) * m->pairs + t / 2) * 32 + (j % 16) * 2 + t % 2] =
+                (int8_t)(2 * bit - 1);
+        }
+    return NCM_OK;
+}
+
+void ncm_i8mat_free(ncm_i8mat *m)
+{
+    free(m->w);
+    memset(m, 0, sizeof *m);
+}
+
+/* The reference: one output at a time, input by input. */
+void ncm_i8_portable(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *c, int ldc)
+{
+    for (int i = 0; i < m; i++)
+        for (int j = 0; j < w->n; j++) {
+            const int8_t *wj = w->w + (int64_t)(j / 16) * w->pairs * 32 + (j % 16) * 2;
+            const uint8_t *ai = a + (int64_t)i * lda;
+            int32_t s = 0;
+            for (int q = 0; q < w->k / 2; q++)
+                s += ai[2 * q] * wj[q * 32] + ai[2 * q + 1] * wj[q * 32 + 1];
+            if (w->k % 2)
+                s += ai[w->k - 1] * wj[(w->k / 2) * 32];
+            c[(int64_t)i * ldc + j] = s;
+        }
+}
+
+void ncm_i8_gemm(ncm_kernel kernel, const uint8_t *a, int m, int lda, const ncm_i8mat *w,
+                 int32_t *c, int ldc)
+{
+    if (kernel == NCM_KERNEL_AUTO)
+        kernel = ncm_kernel_select(NULL);
+    if (kernel != NCM_KERNEL_PORTABLE && __builtin_cpu_supports("avx2"))
+        ncm_i8_avx2(a, m, lda, w, c, ldc);
+    else
+        ncm_i8_portable(a, m, lda, w, c, ldc);
+}

@@ -6,6 +6,7 @@
  * Register blocking: 2 rows x 1 block (4 byte-count accumulators). Byte counts grow by at most
  * 8 a word, so they are folded into 64-bit sums every 31 words, before a byte can overflow. */
 #include <immintrin.h>
+#include <string.h>
 
 #include "bnn/xnor_kernels.h"
 
@@ -68,5 +69,82 @@ void ncm_xnor_avx2(const uint64_t *a, int m, int lda, const ncm_bmat *w, int jb0
         if (i < m)
             micro(a + (int64_t)i * lda, lda, 1, wb, words, w->k, c + (int64_t)i * ldc + jb * 8,
                   ldc);
+    }
+}
+
+/* ---- the first layer's 8-bit product (ncm_i8mat, xnor_kernels.h) ---------------------------
+ *
+ * VPMADDUBSW multiplies unsigned input bytes by signed weight bytes and adds adjacent pairs into
+ * 16-bit lanes: with a pair of inputs broadcast and the pair's weights of 16 neurons, one
+ * instruction gives 16 neurons' partial sums. Register blocking: R rows x NB blocks of 16
+ * neurons (at most 4 x 3: 12 accumulators, 3 weight vectors, 1 broadcast). A pair adds at most
+ * 2 * 255 to a lane, so the 16-bit lanes are widened into 32-bit sums every 64 pairs, before
+ * they can overflow (64 * 510 = 32640 < 2^15). */
+#define I8_FLUSH 64
+
+static inline __attribute__((always_inline)) __m256i pair_at(const uint8_t *p, int odd)
+{
+    uint16_t v = p[0];
+    if (!odd)
+        v |= (uint16_t)(p[1] << 8);
+    return _mm256_set1_epi16((short)v);
+}
+
+static inline __attribute__((always_inline)) void
+i8_micro(const uint8_t *a, int lda, const int R, const int8_t *wb, int pairs, const int NB, int k,
+         int32_t *sum /* [R][NB * 16] */)
+{
+    __m256i acc[4][3];
+    const int full = k / 2; /* pairs with two real inputs */
+    for (int p0 = 0; p0 < pairs; p0 += I8_FLUSH) {
+        const int p1 = p0 + I8_FLUSH < pairs ? p0 + I8_FLUSH : pairs;
+        for (int r = 0; r < R; r++)
+            for (int b = 0; b < NB; b++)
+                acc[r][b] = _mm256_setzero_si256();
+        for (int p = p0; p < p1; p++) {
+            __m256i wv[3];
+            for (int b = 0; b < NB; b++)
+                wv[b] = _mm256_load_si256((const __m256i *)(wb + ((int64_t)b * pairs + p) * 32));
+            for (int r = 0; r < R; r++) {
+                const __m256i x = pair_at(a + (int64_t)r * lda + 2 * p, p >= full);
+                for (int b = 0; b < NB; b++)
+                    acc[r][b] = _mm256_add_epi16(acc[r][b], _mm256_maddubs_epi16(x, wv[b]));
+            }
+        }
+        for (int r = 0; r < R; r++)
+            for (int b = 0; b < NB; b++) {
+                int32_t *s = sum + (r * NB + b) * 16;
+                const __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(acc[r][b]));
+                const __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(acc[r][b], 1));
+                _mm256_storeu_si256((__m256i *)s,
+                                    _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)s), lo));
+                _mm256_storeu_si256(
+                    (__m256i *)(s + 8),
+                    _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(s + 8)), hi));
+            }
+    }
+}
+
+void ncm_i8_avx2(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *c, int ldc)
+{
+    const int pairs = w->pairs;
+    int32_t sum[4 * 3 * 16];
+    for (int b0 = 0; b0 < w->nb; b0 += 3) {
+        const int nbk = w->nb - b0 < 3 ? w->nb - b0 : 3;
+        const int8_t *wb = w->w + (int64_t)b0 * pairs * 32;
+        for (int i0 = 0; i0 < m; i0 += 4) {
+            const int r = m - i0 < 4 ? m - i0 : 4;
+            memset(sum, 0, sizeof sum);
+            const uint8_t *ai = a + (int64_t)i0 * lda;
+            if (r == 4 && nbk == 3)
+                i8_micro(ai, lda, 4, wb, pairs, 3, w->k, sum);
+            else if (nbk == 3)
+                i8_micro(ai, lda, r, wb, pairs, 3, w->k, sum);
+            else
+                i8_micro(ai, lda, r, wb, pairs, nbk, w->k, sum);
+            for (int rr = 0; rr < r; rr++)
+                for (int j = 0; j < nbk * 16 && b0 * 16 + j < w->n; j++)
+                    c[(int64_t)(i0 + rr) * ldc + b0 * 16 + j] = sum[rr * nbk * 16 + j];
+        }
     }
 }

@@ -16,4 +16,29 @@ void ncm_xnor_avx2(const uint64_t *a, int m, int lda, const ncm_bmat *w, int jb0
 void ncm_xnor_avx512(const uint64_t *a, int m, int lda, const ncm_bmat *w, int jb0, int jb1,
                      int32_t *c, int ldc);
 
+/* The first layer's product on its 8-bit inputs: c[i][j] = sum_t a[i][t] * w[j][t] for uint8
+ * inputs a and weights w in {-1, +1} (bit 1 = +1, as in the binary products). One instruction
+ * (AVX2 VPMADDUBSW) multiplies 32 input bytes by 32 weight bytes and adds adjacent pairs, so the
+ * weights are stored as bytes, by blocks of 16 neurons and pairs of inputs: [nb][pairs][16][2],
+ * zero past k and past n. A pair of inputs, broadcast, meets 16 neurons at once. */
+typedef struct {
+    int n, k;  /* neurons, inputs */
+    int pairs; /* ceil(k / 2) */
+    int nb;    /* blocks of 16 neurons, ceil(n / 16) */
+    int8_t *w;
+} ncm_i8mat;
+
+/* From row-major weight bits rows[n][row_words] (bit t of row j: input t of neuron j). */
+ncm_status ncm_i8mat_pack(ncm_i8mat *m, const uint64_t *rows, int n, int k, int row_words,
+                          ncm_error *err);
+void ncm_i8mat_free(ncm_i8mat *m);
+/* Rows [0, m) of a (row stride lda bytes, k bytes read per row) against all n neurons, into
+ * c[i * ldc + j], j < n, on the calling thread; the AVX2 kernel for NCM_KERNEL_AVX2 and
+ * NCM_KERNEL_AVX512 (every AVX-512 CPU has AVX2), the portable one otherwise. Exact: the sums
+ * are integers, in any order. */
+void ncm_i8_gemm(ncm_kernel kernel, const uint8_t *a, int m, int lda, const ncm_i8mat *w,
+                 int32_t *c, int ldc);
+void ncm_i8_portable(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *c, int ldc);
+void ncm_i8_avx2(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *c, int ldc);
+
 #endif
