@@ -85,7 +85,10 @@ if [ ! -e "${NCM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}/t10k-imag
 fi
 
 # ---- training: two random kills, resumed each time ----
-targs=(train --data fashion-mnist --arch mlp:256 --epochs 3 --train-limit 20000 --test-limit 500
+# The sanitizer build (NCM_TEST_SANITIZED) trains on fewer images: the same code runs, slower.
+limit=20000
+[ -n "${NCM_TEST_SANITIZED:-}" ] && limit=8000
+targs=(train --data fashion-mnist --arch mlp:256 --epochs 3 --train-limit $limit --test-limit 500
        --seed 11 -q)
 mkdir -p "$TMP/train"
 t0=$(now_ms)
