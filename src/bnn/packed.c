@@ -14,6 +14,8 @@
 typedef struct {
     const ncm_model_layer *L;
     int in_cw;        /* words of channels per input position (binary layers) */
+    int tap_bytes;    /* convolutions: bytes of a 3x3 tap in a row, the input channels rounded
+                       * up to 32 bits (so 32 channels take half a word, not a whole one) */
     int out_cw;       /* words of channels per output position */
     int rows_per_img; /* rows of the binary product per image */
     int row_words;    /* words per row */
@@ -41,7 +43,7 @@ static int words_of(int bits)
     return (bits + 63) / 64;
 }
 
-/* Kernel bit of model weight j. Convolution: model c*9 + t, kernel t * cw*64 + c. Dense: model
+/* Kernel bit of model weight j. Convolution: model c*9 + t, kernel t * tap bits + c. Dense: model
  * c*P + pos, kernel pos * cw*64 + c (the identity after a dense layer, P = 1). First layer:
  * model order. */
 static int64_t kernel_bit(const player *q, int j)
@@ -50,7 +52,7 @@ static int64_t kernel_bit(const player *q, int j)
     if (L->first)
         return j;
     if (L->kind == NCM_LAYER_CONV)
-        return (int64_t)(j % 9) * q->in_cw * 64 + j / 9;
+        return (int64_t)(j % 9) * q->tap_bytes * 8 + j / 9;
     return (int64_t)(j % q->prev_pos) * q->in_cw * 64 + j / q->prev_pos;
 }
 
@@ -110,8 +112,9 @@ ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err
             kbits = L->fan_in;
         } else if (conv) {
             q->in_cw = prev_cw;
+            q->tap_bytes = (m->layer[l - 1].cout + 31) / 32 * 4;
             q->rows_per_img = L->hc * L->wc;
-            kbits = 9 * prev_cw * 64;
+            kbits = 9 * q->tap_bytes * 8;
         } else {
             q->in_cw = prev_cw;
             q->rows_per_img = 1;
@@ -245,21 +248,32 @@ static void first_patches(const ncm_model_layer *L, const uint8_t *img, uint8_t 
         }
 }
 
-/* Binary convolution: per position, the nine neighbours' channel words (zero words, i.e. -1,
- * outside the image). */
+/* Binary convolution: per position, the nine neighbours' channels, tap_bytes each (zero bits,
+ * i.e. -1, outside the image). The channels of a position are its words' first bytes (little
+ * endian), so a tap is a copy of bytes; 32 channels (4 bytes) get their own fixed-size copy. */
 static void conv_rows(const player *q, const uint64_t *act, uint64_t *rows)
 {
     const ncm_model_layer *L = q->L;
-    const int H = L->hin, W = L->win, cw = q->in_cw;
+    const int H = L->hin, W = L->win, cw = q->in_cw, tb = q->tap_bytes;
+    const size_t row_bytes = (size_t)q->row_words * 8;
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
-            uint64_t *r = rows + (int64_t)(y * W + x) * q->row_words;
+            uint8_t *r = (uint8_t *)(rows + (int64_t)(y * W + x) * q->row_words);
+            memset(r + 9 * tb, 0, row_bytes - 9 * (size_t)tb);
             for (int t = 0; t < 9; t++) {
                 const int ys = y + t / 3 - 1, xs = x + t % 3 - 1;
-                if (ys >= 0 && ys < H && xs >= 0 && xs < W)
-                    memcpy(r + t * cw, act + (int64_t)(ys * W + xs) * cw, (size_t)cw * 8);
+                uint8_t *dst = r + t * tb;
+                if (ys < 0 || ys >= H || xs < 0 || xs >= W) {
+                    memset(dst, 0, (size_t)tb);
+                    continue;
+                }
+                const uint8_t *src = (const uint8_t *)(act + (int64_t)(ys * W + xs) * cw);
+                if (tb == 4)
+                    memcpy(dst, src, 4);
+                else if (tb == 8)
+                    memcpy(dst, src, 8);
                 else
-                    memset(r + t * cw, 0, (size_t)cw * 8);
+                    memcpy(dst, src, (size_t)tb);
             }
         }
 }
