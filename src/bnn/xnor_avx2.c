@@ -77,38 +77,56 @@ void ncm_xnor_avx2(const uint64_t *a, int m, int lda, const ncm_bmat *w, int jb0
  * VPMADDUBSW multiplies unsigned input bytes by signed weight bytes and adds adjacent pairs into
  * 16-bit lanes: with a pair of inputs broadcast and the pair's weights of 16 neurons, one
  * instruction gives 16 neurons' partial sums. Register blocking: R rows x NB blocks of 16
- * neurons (at most 4 x 3: 12 accumulators, 3 weight vectors, 1 broadcast). A pair adds at most
- * 2 * 255 to a lane, so the 16-bit lanes are widened into 32-bit sums every 64 pairs, before
- * they can overflow (64 * 510 = 32640 < 2^15). */
+ * neurons, at most 4 x 2 (8 accumulators, 2 weight vectors, the broadcast pair and the product:
+ * 4 x 3 would need 17 of the 16 registers). A pair adds at most 2 * 255 to a lane, so the 16-bit
+ * lanes are widened into 32-bit sums every 64 pairs, before they can overflow
+ * (64 * 510 = 32640 < 2^15). An odd k's last pair has one input, read alone. */
 #define I8_FLUSH 64
+#define I8_R 4
+#define I8_NB 2
 
-static inline __attribute__((always_inline)) __m256i pair_at(const uint8_t *p, int odd)
+static inline __attribute__((always_inline)) __m256i pair_at(const uint8_t *p)
 {
-    uint16_t v = p[0];
-    if (!odd)
-        v |= (uint16_t)(p[1] << 8);
-    return _mm256_set1_epi16((short)v);
+    int16_t v;
+    memcpy(&v, p, 2);
+    return _mm256_set1_epi16(v);
 }
 
 static inline __attribute__((always_inline)) void
 i8_micro(const uint8_t *a, int lda, const int R, const int8_t *wb, int pairs, const int NB, int k,
          int32_t *sum /* [R][NB * 16] */)
 {
-    __m256i acc[4][3];
+    __m256i acc[I8_R][I8_NB];
     const int full = k / 2; /* pairs with two real inputs */
     for (int p0 = 0; p0 < pairs; p0 += I8_FLUSH) {
         const int p1 = p0 + I8_FLUSH < pairs ? p0 + I8_FLUSH : pairs;
+        const int pf = p1 < full ? p1 : full;
         for (int r = 0; r < R; r++)
             for (int b = 0; b < NB; b++)
                 acc[r][b] = _mm256_setzero_si256();
-        for (int p = p0; p < p1; p++) {
-            __m256i wv[3];
-            for (int b = 0; b < NB; b++)
+        for (int p = p0; p < pf; p++) {
+            __m256i wv[I8_NB];
+            for (int b = 0; b < NB; b++) {
                 wv[b] = _mm256_load_si256((const __m256i *)(wb + ((int64_t)b * pairs + p) * 32));
+                /* kept in a register: folded into each product, the load would be repeated R
+                 * times and the loads, not the products, would bound the loop */
+                __asm__("" : "+x"(wv[b]));
+            }
             for (int r = 0; r < R; r++) {
-                const __m256i x = pair_at(a + (int64_t)r * lda + 2 * p, p >= full);
+                const __m256i x = pair_at(a + (int64_t)r * lda + 2 * p);
                 for (int b = 0; b < NB; b++)
                     acc[r][b] = _mm256_add_epi16(acc[r][b], _mm256_maddubs_epi16(x, wv[b]));
+            }
+        }
+        if (pf < p1) { /* the last pair of an odd k: its second weight is 0, its input alone */
+            for (int r = 0; r < R; r++) {
+                const __m256i x = _mm256_set1_epi16(a[(int64_t)r * lda + 2 * pf]);
+                for (int b = 0; b < NB; b++)
+                    acc[r][b] = _mm256_add_epi16(
+                        acc[r][b],
+                        _mm256_maddubs_epi16(
+                            x, _mm256_load_si256(
+                                   (const __m256i *)(wb + ((int64_t)b * pairs + pf) * 32))));
             }
         }
         for (int r = 0; r < R; r++)
@@ -128,18 +146,16 @@ i8_micro(const uint8_t *a, int lda, const int R, const int8_t *wb, int pairs, co
 void ncm_i8_avx2(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *c, int ldc)
 {
     const int pairs = w->pairs;
-    int32_t sum[4 * 3 * 16];
-    for (int b0 = 0; b0 < w->nb; b0 += 3) {
-        const int nbk = w->nb - b0 < 3 ? w->nb - b0 : 3;
+    int32_t sum[I8_R * I8_NB * 16];
+    for (int b0 = 0; b0 < w->nb; b0 += I8_NB) {
+        const int nbk = w->nb - b0 < I8_NB ? w->nb - b0 : I8_NB;
         const int8_t *wb = w->w + (int64_t)b0 * pairs * 32;
-        for (int i0 = 0; i0 < m; i0 += 4) {
-            const int r = m - i0 < 4 ? m - i0 : 4;
+        for (int i0 = 0; i0 < m; i0 += I8_R) {
+            const int r = m - i0 < I8_R ? m - i0 : I8_R;
             memset(sum, 0, sizeof sum);
             const uint8_t *ai = a + (int64_t)i0 * lda;
-            if (r == 4 && nbk == 3)
-                i8_micro(ai, lda, 4, wb, pairs, 3, w->k, sum);
-            else if (nbk == 3)
-                i8_micro(ai, lda, r, wb, pairs, 3, w->k, sum);
+            if (r == I8_R && nbk == I8_NB)
+                i8_micro(ai, lda, I8_R, wb, pairs, I8_NB, w->k, sum);
             else
                 i8_micro(ai, lda, r, wb, pairs, nbk, w->k, sum);
             for (int rr = 0; rr < r; rr++)
