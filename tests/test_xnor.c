@@ -141,7 +141,7 @@ static void packing_refuses_bad_shapes(void **state)
 static void i8_product_equals_definition(void **state)
 {
     (void)state;
-    static const shape s8[] = {{1, 1, 1},    {1, 16, 2},   {3, 17, 3},    {4, 48, 9},
+    static const shape s8[] = {{1, 1, 1},    {1, 16, 2},    {3, 17, 3},      {4, 48, 9},
                                {5, 49, 27},  {9, 100, 127}, {64, 1024, 784}, {7, 33, 129},
                                {4, 47, 128}, {2, 3, 1999}};
     ncm_rng r;
@@ -198,6 +198,57 @@ static void i8_product_equals_definition(void **state)
     }
 }
 
+/* The vector threshold equals "a >= T" (dir +1) and "a <= T" (dir -1), extreme thresholds and
+ * partial words included, and sets no bit past n. */
+static void fire_bits_equal_the_thresholds(void **state)
+{
+    (void)state;
+    ncm_rng r;
+    ncm_rng_init(&r, 5, 0);
+    static const int ns[] = {1, 7, 8, 9, 63, 64, 65, 200};
+    for (size_t t = 0; t < sizeof ns / sizeof *ns; t++) {
+        const int n = ns[t], cw = (n + 63) / 64, n8 = (n + 7) / 8 * 8;
+        int32_t *sv = calloc((size_t)n8, sizeof(int32_t)),
+                *sign = malloc(cw * 64 * sizeof(int32_t));
+        int32_t *val = malloc(cw * 64 * sizeof(int32_t)), *thr = malloc(n * sizeof(int32_t));
+        int8_t *dir = malloc((size_t)n);
+        for (int c = 0; c < cw * 64; c++) {
+            sign[c] = 1;
+            val[c] = INT32_MAX;
+        }
+        for (int c = 0; c < n; c++) {
+            sv[c] = (int32_t)(ncm_rng_u32(&r) % 2001) - 1000;
+            const uint32_t kind = ncm_rng_u32(&r) % 8;
+            thr[c] = kind == 0   ? INT32_MIN
+                     : kind == 1 ? INT32_MAX
+                     : kind == 2 ? sv[c]
+                                 : (int32_t)(ncm_rng_u32(&r) % 2001) - 1000;
+            dir[c] = ncm_rng_u32(&r) % 2 ? 1 : -1;
+            const int64_t v = (int64_t)dir[c] * thr[c];
+            sign[c] = dir[c];
+            val[c] = v > INT32_MAX ? INT32_MAX : (int32_t)v;
+        }
+        for (int kern = 0; kern < 2; kern++) {
+            if (kern == 1 && !ncm_kernel_supported(NCM_KERNEL_AVX2))
+                continue;
+            uint64_t out[4];
+            memset(out, 0xff, sizeof out);
+            ncm_fire_bits(kern ? NCM_KERNEL_AVX2 : NCM_KERNEL_PORTABLE, sv, sign, val, n, out, cw);
+            for (int c = 0; c < cw * 64; c++) {
+                const int want = c < n && (dir[c] > 0 ? sv[c] >= thr[c] : sv[c] <= thr[c]);
+                if ((int)(out[c / 64] >> (c % 64) & 1) != want)
+                    fail_msg("%s, n %d: neuron %d bit %d, want %d", kern ? "avx2" : "portable", n,
+                             c, !want, want);
+            }
+        }
+        free(sv);
+        free(sign);
+        free(val);
+        free(thr);
+        free(dir);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +257,7 @@ int main(void)
         cmocka_unit_test(kernel_names_parse_and_env_forces_a_kernel),
         cmocka_unit_test(packing_refuses_bad_shapes),
         cmocka_unit_test(i8_product_equals_definition),
+        cmocka_unit_test(fire_bits_equal_the_thresholds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,9 @@ typedef struct {
     ncm_bmat w;
     int32_t *pcu;      /* first layer: popcount of each neuron's weight bits */
     ncm_i8mat w8;      /* first layer: the weights as bytes, for the 8-bit product */
+    int32_t *off8;     /* first layer: 128 (2 pcu - n), taken from the 8-bit product's sums */
+    int32_t *tsign;    /* hidden layers, per neuron (out_cw * 64, padded): +1 or -1 (dir) */
+    int32_t *tval;     /* ... and dir * T: the neuron fires when dir * a >= dir * T */
     uint64_t *or_mask; /* out_cw words: 1 = the neuron fires on a >= T (pool with OR) */
 } player;
 
@@ -69,6 +72,9 @@ void ncm_packed_free(ncm_packed *p)
         ncm_bmat_free(&p->pl[l].w);
         ncm_i8mat_free(&p->pl[l].w8);
         free(p->pl[l].pcu);
+        free(p->pl[l].off8);
+        free(p->pl[l].tsign);
+        free(p->pl[l].tval);
         free(p->pl[l].or_mask);
     }
     free(p->pl);
@@ -126,8 +132,11 @@ ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err
         /* Reorder the weight bits into the kernel layout. */
         uint64_t *rows = calloc((size_t)L->cout * q->row_words, sizeof(uint64_t));
         q->pcu = calloc((size_t)L->cout, sizeof(int32_t));
+        q->off8 = calloc((size_t)L->cout, sizeof(int32_t));
+        q->tsign = calloc((size_t)q->out_cw * 64, sizeof(int32_t));
+        q->tval = calloc((size_t)q->out_cw * 64, sizeof(int32_t));
         q->or_mask = calloc((size_t)q->out_cw, sizeof(uint64_t));
-        if (!rows || !q->pcu || !q->or_mask) {
+        if (!rows || !q->pcu || !q->off8 || !q->tsign || !q->tval || !q->or_mask) {
             free(rows);
             ncm_packed_free(p);
             ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
@@ -153,6 +162,19 @@ ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err
             }
             if (!L->last && L->dir[c] > 0)
                 q->or_mask[c / 64] |= 1ull << (c % 64);
+            q->off8[c] = NCM_PIXEL_OFFSET * (2 * q->pcu[c] - L->fan_in);
+        }
+        /* dir * T in 32 bits: -T overflows only for T = INT32_MIN, where "a <= T" never holds
+         * (|a| < 2^25, layer sizes being bounded by ncm_arch_parse): INT32_MAX never holds either.
+         * Padding neurons (past cout) get +1 and INT32_MAX: they never fire. */
+        for (int c = 0; c < q->out_cw * 64; c++) {
+            q->tsign[c] = 1;
+            q->tval[c] = INT32_MAX;
+            if (c < L->cout && !L->last) {
+                const int64_t v = (int64_t)L->dir[c] * L->thresh[c];
+                q->tsign[c] = L->dir[c] > 0 ? 1 : -1;
+                q->tval[c] = v > INT32_MAX ? INT32_MAX : (int32_t)v;
+            }
         }
         ncm_status s = ncm_bmat_pack(&q->w, rows, L->cout, kbits, q->row_words, err);
         if (!s && L->first)
@@ -234,16 +256,25 @@ static void first_rows(const player *q, const uint8_t *img, uint64_t *rows, uint
 }
 
 /* First layer, 8-bit product: each position's 3x3 patch of the image (pixel 0 as padding), in
- * model order, one row of fan_in bytes per position. */
-static void first_patches(const ncm_model_layer *L, const uint8_t *img, uint8_t *rows)
+ * model order (c * 9 + tap), one row of fan_in bytes per position. The image is first copied
+ * into a zero border one pixel wide (pad: (H + 2) x (W + 2) per channel), so that no tap needs a
+ * bounds test. */
+static void first_patches(const ncm_model_layer *L, const uint8_t *img, uint8_t *rows, uint8_t *pad)
 {
-    const int H = L->hin, W = L->win, P = H * W, n = L->fan_in;
+    const int H = L->hin, W = L->win, C = L->cin, n = L->fan_in, PW = W + 2;
+    const int64_t PP = (int64_t)(H + 2) * PW;
+    memset(pad, 0, (size_t)(C * PP));
+    for (int c = 0; c < C; c++)
+        for (int y = 0; y < H; y++)
+            memcpy(pad + c * PP + (int64_t)(y + 1) * PW + 1, img + ((int64_t)c * H + y) * W,
+                   (size_t)W);
     for (int y = 0; y < L->hc; y++)
         for (int x = 0; x < L->wc; x++) {
             uint8_t *r = rows + (int64_t)(y * W + x) * n;
-            for (int j = 0; j < n; j++) {
-                const int c = j / 9, ys = y + j % 9 / 3 - 1, xs = x + j % 3 - 1;
-                r[j] = (ys >= 0 && ys < H && xs >= 0 && xs < W) ? img[c * P + ys * W + xs] : 0;
+            for (int c = 0; c < C; c++) {
+                const uint8_t *q = pad + c * PP + (int64_t)y * PW + x; /* tap 0: (y-1, x-1) */
+                for (int t = 0; t < 9; t++)
+                    r[c * 9 + t] = q[(t / 3) * PW + t % 3];
             }
         }
 }
@@ -331,7 +362,7 @@ static void pool_bits(const player *q, const uint64_t *in, uint64_t *out)
 typedef struct {
     uint64_t *rows, *act, *act2, *bits;
     int32_t *sums;
-    uint8_t *patch; /* one 3x3 patch of the input image */
+    uint8_t *patch; /* one 3x3 patch of the input image, or the padded image (first_patches) */
 } work;
 
 static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int nimg, work *wk,
@@ -353,7 +384,8 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
             if (L->kind == NCM_LAYER_CONV) {
                 uint8_t *r8 = (uint8_t *)wk->rows;
                 for (int i = 0; i < nimg; i++)
-                    first_patches(L, px + (int64_t)i * P0, r8 + (int64_t)i * npos * L->fan_in);
+                    first_patches(L, px + (int64_t)i * P0, r8 + (int64_t)i * npos * L->fan_in,
+                                  wk->patch);
                 ncm_i8_gemm(p->kernel, r8, nimg * npos, L->fan_in, &q->w8, wk->sums, ldc);
             } else {
                 ncm_i8_gemm(p->kernel, px, nimg, P0, &q->w8, wk->sums, ldc);
@@ -386,7 +418,7 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
                                s, ldc);
                 if (L->first && !planes) { /* a = sum (x - 128) w = dot - 128 (2 pcu - n) */
                     for (int c = 0; c < L->cout; c++)
-                        s[c] -= NCM_PIXEL_OFFSET * (2 * q->pcu[c] - L->fan_in);
+                        s[c] -= q->off8[c];
                 } else if (L->first) { /* a = 128 n - pcu - sum_b 2^b X_b, X_b = (n - dot_b) / 2 */
                     for (int c = 0; c < L->cout; c++) {
                         int64_t acc = 0;
@@ -410,8 +442,8 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
             uint64_t *out = wk->act2 + i * act_stride;
             uint64_t *tb = L->pool ? wk->bits : out;
             for (int pos = 0; pos < npos; pos++)
-                ncm_threshold_bits(L, wk->sums + ((int64_t)i * npos + pos) * stride * ldc,
-                                   tb + (int64_t)pos * q->out_cw, q->out_cw);
+                ncm_fire_bits(p->kernel, wk->sums + ((int64_t)i * npos + pos) * stride * ldc,
+                              q->tsign, q->tval, L->cout, tb + (int64_t)pos * q->out_cw, q->out_cw);
             if (L->pool)
                 pool_bits(q, tb, out);
         }
@@ -445,7 +477,10 @@ ncm_status ncm_packed_predict_hooked(const ncm_packed *p, const ncm_dataset *d, 
         wk.act = malloc((size_t)(p->chunk * p->max_act + 1) * 8);
         wk.act2 = malloc((size_t)(p->chunk * p->max_act + 1) * 8);
         wk.bits = malloc((size_t)(p->max_act + 1) * 8);
-        wk.patch = malloc((size_t)p->pl[0].L->fan_in);
+        const ncm_model_layer *L0 = p->pl[0].L;
+        const int64_t padded = (int64_t)L0->cin * (L0->hin + 2) * (L0->win + 2);
+        wk.patch = malloc(
+            (size_t)(L0->kind == NCM_LAYER_CONV && padded > L0->fan_in ? padded : L0->fan_in));
         const int ok = wk.rows && wk.sums && wk.act && wk.act2 && wk.bits && wk.patch;
         if (!ok) {
 #pragma omp atomic write

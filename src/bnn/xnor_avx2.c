@@ -92,9 +92,10 @@ static inline __attribute__((always_inline)) __m256i pair_at(const uint8_t *p)
     return _mm256_set1_epi16(v);
 }
 
-static inline __attribute__((always_inline)) void
-i8_micro(const uint8_t *a, int lda, const int R, const int8_t *wb, int pairs, const int NB, int k,
-         int32_t *sum /* [R][NB * 16] */)
+static inline __attribute__((always_inline)) void i8_micro(const uint8_t *a, int lda, const int R,
+                                                           const int8_t *wb, int pairs,
+                                                           const int NB, int k,
+                                                           int32_t *sum /* [R][NB * 16] */)
 {
     __m256i acc[I8_R][I8_NB];
     const int full = k / 2; /* pairs with two real inputs */
@@ -162,5 +163,21 @@ void ncm_i8_avx2(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *
                 for (int j = 0; j < nbk * 16 && b0 * 16 + j < w->n; j++)
                     c[(int64_t)(i0 + rr) * ldc + b0 * 16 + j] = sum[rr * nbk * 16 + j];
         }
+    }
+}
+
+void ncm_fire_bits_avx2(const int32_t *s, const int32_t *sign, const int32_t *val, int n,
+                        uint64_t *out, int cw)
+{
+    memset(out, 0, (size_t)cw * sizeof *out);
+    for (int g = 0; g * 8 < n; g++) {
+        const __m256i a = _mm256_sign_epi32(_mm256_loadu_si256((const __m256i *)(s + 8 * g)),
+                                            _mm256_loadu_si256((const __m256i *)(sign + 8 * g)));
+        const __m256i below =
+            _mm256_cmpgt_epi32(_mm256_loadu_si256((const __m256i *)(val + 8 * g)), a);
+        uint64_t bits = (uint64_t)(~_mm256_movemask_ps(_mm256_castsi256_ps(below)) & 0xff);
+        if (n - 8 * g < 8)
+            bits &= (1u << (n - 8 * g)) - 1;
+        out[g / 8] |= bits << (8 * (g % 8));
     }
 }
