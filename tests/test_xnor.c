@@ -233,7 +233,8 @@ static void fire_bits_equal_the_thresholds(void **state)
                 continue;
             uint64_t out[4];
             memset(out, 0xff, sizeof out);
-            ncm_fire_bits(kern ? NCM_KERNEL_AVX2 : NCM_KERNEL_PORTABLE, sv, sign, val, n, out, cw);
+            ncm_fire_bits(kern ? NCM_KERNEL_AVX2 : NCM_KERNEL_PORTABLE, sv, n8, 1, sign, val, n,
+                          out, cw);
             for (int c = 0; c < cw * 64; c++) {
                 const int want = c < n && (dir[c] > 0 ? sv[c] >= thr[c] : sv[c] <= thr[c]);
                 if ((int)(out[c / 64] >> (c % 64) & 1) != want)

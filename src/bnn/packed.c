@@ -27,6 +27,7 @@ typedef struct {
     int32_t *off8;     /* first layer: 128 (2 pcu - n), taken from the 8-bit product's sums */
     int32_t *tsign;    /* hidden layers, per neuron (out_cw * 64, padded): +1 or -1 (dir) */
     int32_t *tval;     /* ... and dir * T: the neuron fires when dir * a >= dir * T */
+    int32_t *tval_raw; /* dir * (T + corr or off8): the same test on the kernel's raw sums */
     uint64_t *or_mask; /* out_cw words: 1 = the neuron fires on a >= T (pool with OR) */
 } player;
 
@@ -40,6 +41,11 @@ struct ncm_packed {
     int64_t max_sums;       /* per chunk */
     int64_t max_act;        /* activation words per image */
 };
+
+static int32_t clamp32(int64_t v)
+{
+    return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+}
 
 static int words_of(int bits)
 {
@@ -75,6 +81,7 @@ void ncm_packed_free(ncm_packed *p)
         free(p->pl[l].off8);
         free(p->pl[l].tsign);
         free(p->pl[l].tval);
+        free(p->pl[l].tval_raw);
         free(p->pl[l].or_mask);
     }
     free(p->pl);
@@ -135,8 +142,9 @@ ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err
         q->off8 = calloc((size_t)L->cout, sizeof(int32_t));
         q->tsign = calloc((size_t)q->out_cw * 64, sizeof(int32_t));
         q->tval = calloc((size_t)q->out_cw * 64, sizeof(int32_t));
+        q->tval_raw = calloc((size_t)q->out_cw * 64, sizeof(int32_t));
         q->or_mask = calloc((size_t)q->out_cw, sizeof(uint64_t));
-        if (!rows || !q->pcu || !q->off8 || !q->tsign || !q->tval || !q->or_mask) {
+        if (!rows || !q->pcu || !q->off8 || !q->tsign || !q->tval || !q->tval_raw || !q->or_mask) {
             free(rows);
             ncm_packed_free(p);
             ncm_error_set(err, NCM_ERR_NOMEM, "out of memory");
@@ -164,16 +172,19 @@ ncm_packed *ncm_packed_new(const ncm_model *m, ncm_kernel kernel, ncm_error *err
                 q->or_mask[c / 64] |= 1ull << (c % 64);
             q->off8[c] = NCM_PIXEL_OFFSET * (2 * q->pcu[c] - L->fan_in);
         }
-        /* dir * T in 32 bits: -T overflows only for T = INT32_MIN, where "a <= T" never holds
-         * (|a| < 2^25, layer sizes being bounded by ncm_arch_parse): INT32_MAX never holds either.
-         * Padding neurons (past cout) get +1 and INT32_MAX: they never fire. */
+        /* dir * T clamped to 32 bits: the sums are below 2^25 in magnitude (layer sizes are
+         * bounded by ncm_arch_parse), so a clamped bound decides as the true one: INT32_MAX never
+         * holds and INT32_MIN always does. The raw form adds what the true sum subtracts from
+         * the kernel's (corr, or the first layer's offset). Padding neurons (past cout) get +1
+         * and INT32_MAX: they never fire. */
         for (int c = 0; c < q->out_cw * 64; c++) {
             q->tsign[c] = 1;
-            q->tval[c] = INT32_MAX;
+            q->tval[c] = q->tval_raw[c] = INT32_MAX;
             if (c < L->cout && !L->last) {
-                const int64_t v = (int64_t)L->dir[c] * L->thresh[c];
+                const int64_t bias = L->first ? q->off8[c] : q->corr;
                 q->tsign[c] = L->dir[c] > 0 ? 1 : -1;
-                q->tval[c] = v > INT32_MAX ? INT32_MAX : (int32_t)v;
+                q->tval[c] = clamp32((int64_t)L->dir[c] * L->thresh[c]);
+                q->tval_raw[c] = clamp32((int64_t)L->dir[c] * (L->thresh[c] + bias));
             }
         }
         ncm_status s = ncm_bmat_pack(&q->w, rows, L->cout, kbits, q->row_words, err);
@@ -404,8 +415,10 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
             }
             ncm_xnor_gemm(p->kernel, wk->rows, nimg * rpi, rw, &q->w, wk->sums, ldc, 1);
         }
-        /* true sums, per image and position */
-        for (int i = 0; i < nimg; i++)
+        /* True sums, per image and position. Without hooks a hidden layer's thresholds take the
+         * kernel's raw sums instead (tval_raw). */
+        const int raw = !h && !L->last && !planes;
+        for (int i = 0; i < nimg && !raw; i++)
             for (int pos = 0; pos < npos; pos++) {
                 int32_t *s = wk->sums + ((int64_t)i * npos + pos) * stride * ldc;
                 if (!L->first && q->corr)
@@ -441,9 +454,9 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
         for (int i = 0; i < nimg; i++) {
             uint64_t *out = wk->act2 + i * act_stride;
             uint64_t *tb = L->pool ? wk->bits : out;
-            for (int pos = 0; pos < npos; pos++)
-                ncm_fire_bits(p->kernel, wk->sums + ((int64_t)i * npos + pos) * stride * ldc,
-                              q->tsign, q->tval, L->cout, tb + (int64_t)pos * q->out_cw, q->out_cw);
+            ncm_fire_bits(p->kernel, wk->sums + (int64_t)i * npos * stride * ldc,
+                          (int64_t)stride * ldc, npos, q->tsign, raw ? q->tval_raw : q->tval,
+                          L->cout, tb, q->out_cw);
             if (L->pool)
                 pool_bits(q, tb, out);
         }

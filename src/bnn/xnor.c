@@ -214,17 +214,18 @@ void ncm_i8_gemm(ncm_kernel kernel, const uint8_t *a, int m, int lda, const ncm_
         ncm_i8_portable(a, m, lda, w, c, ldc);
 }
 
-void ncm_fire_bits(ncm_kernel kernel, const int32_t *s, const int32_t *sign, const int32_t *val,
-                   int n, uint64_t *out, int cw)
+void ncm_fire_bits(ncm_kernel kernel, const int32_t *s, int64_t lds, int npos, const int32_t *sign,
+                   const int32_t *val, int n, uint64_t *out, int cw)
 {
     if (kernel == NCM_KERNEL_AUTO)
         kernel = ncm_kernel_select(NULL);
     if (kernel != NCM_KERNEL_PORTABLE && __builtin_cpu_supports("avx2")) {
-        ncm_fire_bits_avx2(s, sign, val, n, out, cw);
+        ncm_fire_bits_avx2(s, lds, npos, sign, val, n, out, cw);
         return;
     }
-    memset(out, 0, (size_t)cw * sizeof *out);
-    for (int c = 0; c < n; c++)
-        if (sign[c] * s[c] >= val[c])
-            out[c / 64] |= 1ull << (c % 64);
+    memset(out, 0, (size_t)npos * cw * sizeof *out);
+    for (int p = 0; p < npos; p++)
+        for (int c = 0; c < n; c++)
+            if (sign[c] * s[p * lds + c] >= val[c])
+                out[(int64_t)p * cw + c / 64] |= 1ull << (c % 64);
 }

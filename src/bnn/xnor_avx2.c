@@ -166,18 +166,23 @@ void ncm_i8_avx2(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *
     }
 }
 
-void ncm_fire_bits_avx2(const int32_t *s, const int32_t *sign, const int32_t *val, int n,
-                        uint64_t *out, int cw)
+void ncm_fire_bits_avx2(const int32_t *s, int64_t lds, int npos, const int32_t *sign,
+                        const int32_t *val, int n, uint64_t *out, int cw)
 {
-    memset(out, 0, (size_t)cw * sizeof *out);
-    for (int g = 0; g * 8 < n; g++) {
-        const __m256i a = _mm256_sign_epi32(_mm256_loadu_si256((const __m256i *)(s + 8 * g)),
-                                            _mm256_loadu_si256((const __m256i *)(sign + 8 * g)));
-        const __m256i below =
-            _mm256_cmpgt_epi32(_mm256_loadu_si256((const __m256i *)(val + 8 * g)), a);
-        uint64_t bits = (uint64_t)(~_mm256_movemask_ps(_mm256_castsi256_ps(below)) & 0xff);
-        if (n - 8 * g < 8)
-            bits &= (1u << (n - 8 * g)) - 1;
-        out[g / 8] |= bits << (8 * (g % 8));
+    memset(out, 0, (size_t)npos * cw * sizeof *out);
+    for (int p = 0; p < npos; p++) {
+        const int32_t *sp = s + p * lds;
+        uint64_t *o = out + (int64_t)p * cw;
+        for (int g = 0; g * 8 < n; g++) {
+            const __m256i a =
+                _mm256_sign_epi32(_mm256_loadu_si256((const __m256i *)(sp + 8 * g)),
+                                  _mm256_loadu_si256((const __m256i *)(sign + 8 * g)));
+            const __m256i below =
+                _mm256_cmpgt_epi32(_mm256_loadu_si256((const __m256i *)(val + 8 * g)), a);
+            uint64_t bits = (uint64_t)(~_mm256_movemask_ps(_mm256_castsi256_ps(below)) & 0xff);
+            if (n - 8 * g < 8)
+                bits &= (1u << (n - 8 * g)) - 1;
+            o[g / 8] |= bits << (8 * (g % 8));
+        }
     }
 }

@@ -41,13 +41,14 @@ void ncm_i8_gemm(ncm_kernel kernel, const uint8_t *a, int m, int lda, const ncm_
 void ncm_i8_portable(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *c, int ldc);
 void ncm_i8_avx2(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *c, int ldc);
 
-/* Which of n neurons fire on their sums s, as bits out[0..cw) (bits past n zero): neuron c fires
- * when sign[c] * s[c] >= val[c], sign[c] = +-1 (the folded threshold "a >= T" or "a <= T"
- * written as one comparison). s is read below n rounded up to 8. The AVX2 form (VPSIGND,
- * VPCMPGTD, VMOVMSKPS: 8 neurons in 3 instructions) runs for every kernel but portable. */
-void ncm_fire_bits(ncm_kernel kernel, const int32_t *s, const int32_t *sign, const int32_t *val,
-                   int n, uint64_t *out, int cw);
-void ncm_fire_bits_avx2(const int32_t *s, const int32_t *sign, const int32_t *val, int n,
-                        uint64_t *out, int cw);
+/* Which of n neurons fire on their sums, for npos positions: position p's sums at s + p * lds,
+ * its bits at out + p * cw (cw words, bits past n zero). Neuron c fires when
+ * sign[c] * s[c] >= val[c], sign[c] = +-1 (the folded threshold "a >= T" or "a <= T" written as
+ * one comparison). s is read below n rounded up to 8. The AVX2 form (VPSIGND, VPCMPGTD,
+ * VMOVMSKPS: 8 neurons in 3 instructions) runs for every kernel but portable. */
+void ncm_fire_bits(ncm_kernel kernel, const int32_t *s, int64_t lds, int npos, const int32_t *sign,
+                   const int32_t *val, int n, uint64_t *out, int cw);
+void ncm_fire_bits_avx2(const int32_t *s, int64_t lds, int npos, const int32_t *sign,
+                        const int32_t *val, int n, uint64_t *out, int cw);
 
 #endif
