@@ -92,10 +92,9 @@ static inline __attribute__((always_inline)) __m256i pair_at(const uint8_t *p)
     return _mm256_set1_epi16(v);
 }
 
-static inline __attribute__((always_inline)) void i8_micro(const uint8_t *a, int lda, const int R,
-                                                           const int8_t *wb, int pairs,
-                                                           const int NB, int k,
-                                                           int32_t *sum /* [R][NB * 16] */)
+static inline __attribute__((always_inline)) void
+i8_micro(const uint8_t *a, int lda, const int R, const int8_t *wb, int pairs, const int NB, int k,
+         int32_t *sum, int lds /* row r, neuron j of the block at sum[r * lds + j] */)
 {
     __m256i acc[I8_R][I8_NB];
     const int full = k / 2; /* pairs with two real inputs */
@@ -132,14 +131,15 @@ static inline __attribute__((always_inline)) void i8_micro(const uint8_t *a, int
         }
         for (int r = 0; r < R; r++)
             for (int b = 0; b < NB; b++) {
-                int32_t *s = sum + (r * NB + b) * 16;
-                const __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(acc[r][b]));
-                const __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(acc[r][b], 1));
-                _mm256_storeu_si256((__m256i *)s,
-                                    _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)s), lo));
-                _mm256_storeu_si256(
-                    (__m256i *)(s + 8),
-                    _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(s + 8)), hi));
+                int32_t *s = sum + (int64_t)r * lds + b * 16;
+                __m256i lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(acc[r][b]));
+                __m256i hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(acc[r][b], 1));
+                if (p0 > 0) { /* the first flush stores, the others add */
+                    lo = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)s), lo);
+                    hi = _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(s + 8)), hi);
+                }
+                _mm256_storeu_si256((__m256i *)s, lo);
+                _mm256_storeu_si256((__m256i *)(s + 8), hi);
             }
     }
 }
@@ -153,12 +153,13 @@ void ncm_i8_avx2(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *
         const int8_t *wb = w->w + (int64_t)b0 * pairs * 32;
         for (int i0 = 0; i0 < m; i0 += I8_R) {
             const int r = m - i0 < I8_R ? m - i0 : I8_R;
-            memset(sum, 0, sizeof sum);
             const uint8_t *ai = a + (int64_t)i0 * lda;
-            if (r == I8_R && nbk == I8_NB)
-                i8_micro(ai, lda, I8_R, wb, pairs, I8_NB, w->k, sum);
-            else
-                i8_micro(ai, lda, r, wb, pairs, nbk, w->k, sum);
+            if (r == I8_R && nbk == I8_NB && (b0 + I8_NB) * 16 <= w->n) { /* straight into c */
+                i8_micro(ai, lda, I8_R, wb, pairs, I8_NB, w->k, c + (int64_t)i0 * ldc + b0 * 16,
+                         ldc);
+                continue;
+            }
+            i8_micro(ai, lda, r, wb, pairs, nbk, w->k, sum, nbk * 16);
             for (int rr = 0; rr < r; rr++)
                 for (int j = 0; j < nbk * 16 && b0 * 16 + j < w->n; j++)
                     c[(int64_t)(i0 + rr) * ldc + b0 * 16 + j] = sum[rr * nbk * 16 + j];
@@ -169,20 +170,25 @@ void ncm_i8_avx2(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32_t *
 void ncm_fire_bits_avx2(const int32_t *s, int64_t lds, int npos, const int32_t *sign,
                         const int32_t *val, int n, uint64_t *out, int cw)
 {
-    memset(out, 0, (size_t)npos * cw * sizeof *out);
+    const int groups = (n + 7) / 8;
+    const unsigned last = n % 8 ? (1u << (n % 8)) - 1 : 0xffu;
     for (int p = 0; p < npos; p++) {
         const int32_t *sp = s + p * lds;
         uint64_t *o = out + (int64_t)p * cw;
-        for (int g = 0; g * 8 < n; g++) {
-            const __m256i a =
-                _mm256_sign_epi32(_mm256_loadu_si256((const __m256i *)(sp + 8 * g)),
-                                  _mm256_loadu_si256((const __m256i *)(sign + 8 * g)));
-            const __m256i below =
-                _mm256_cmpgt_epi32(_mm256_loadu_si256((const __m256i *)(val + 8 * g)), a);
-            uint64_t bits = (uint64_t)(~_mm256_movemask_ps(_mm256_castsi256_ps(below)) & 0xff);
-            if (n - 8 * g < 8)
-                bits &= (1u << (n - 8 * g)) - 1;
-            o[g / 8] |= bits << (8 * (g % 8));
+        for (int k = 0; k < cw; k++) { /* each word built in a register, stored once */
+            uint64_t word = 0;
+            for (int g = 8 * k; g < groups && g < 8 * k + 8; g++) {
+                const __m256i a =
+                    _mm256_sign_epi32(_mm256_loadu_si256((const __m256i *)(sp + 8 * g)),
+                                      _mm256_loadu_si256((const __m256i *)(sign + 8 * g)));
+                const __m256i below =
+                    _mm256_cmpgt_epi32(_mm256_loadu_si256((const __m256i *)(val + 8 * g)), a);
+                unsigned bits = ~(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(below)) & 0xffu;
+                if (g == groups - 1)
+                    bits &= last;
+                word |= (uint64_t)bits << (8 * (g % 8));
+            }
+            o[k] = word;
         }
     }
 }
