@@ -87,15 +87,6 @@ no_output() {
 
 . "$(dirname "$0")/files_lib.sh"
 
-# fix_crc FILE: recompute a nanocim binary file's trailing CRC-32 (gzip's trailer holds the
-# CRC-32 of its input, little-endian, as the file does).
-fix_crc() {
-    local size
-    size=$(stat -c %s "$1")
-    head -c $((size - 4)) "$1" | gzip -c | tail -c 8 | head -c 4 |
-        dd of="$1" bs=1 seek=$((size - 4)) conv=notrunc status=none
-}
-
 if [ ! -x "$NANOCIM" ]; then
     echo "nanocim binary not found: $NANOCIM"
     exit 1

@@ -137,13 +137,6 @@ hc() {
 # ---- file makers --------------------------------------------------------------------------------
 
 . "$(dirname "$0")/files_lib.sh"
-# fix_crc FILE: recompute a nanocim binary file's trailing CRC-32.
-fix_crc() {
-    local size
-    size=$(stat -c %s "$1")
-    head -c $((size - 4)) "$1" | gzip -c | tail -c 8 | head -c 4 |
-        dd of="$1" bs=1 seek=$((size - 4)) conv=notrunc status=none
-}
 # cut_tail FILE N OUT: FILE without its last N bytes.
 cut_tail() { head -c $(($(stat -c %s "$1") - $2)) "$1" >"$3"; }
 # idx_set NAME: a test split folder $IN/NAME holding copies of the good 28x28 one.

@@ -1,5 +1,5 @@
 # Shared by the CLI tests that build damaged input files (sourced): bytes, big- and little-endian
-# integers, IDX files, byte flips.
+# integers, IDX files, byte flips, CRC repair.
 
 # byte N: the byte of value N (0..255).
 byte() { printf %b "\\x$(printf %02x "$1")"; }
@@ -43,4 +43,13 @@ flip_byte() {
 set_u32le() {
     { byte $(($3 & 255)); byte $(($3 >> 8 & 255)); byte $(($3 >> 16 & 255)); byte $(($3 >> 24 & 255)); } |
         dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# fix_crc FILE: recompute a nanocim binary file's trailing CRC-32 (gzip's trailer holds the
+# CRC-32 of its input, little-endian, as the file does).
+fix_crc() {
+    local size
+    size=$(stat -c %s "$1")
+    head -c $((size - 4)) "$1" | gzip -c | tail -c 8 | head -c 4 |
+        dd of="$1" bs=1 seek=$((size - 4)) conv=notrunc status=none
 }
