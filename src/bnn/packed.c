@@ -247,29 +247,10 @@ static void pack_planes(const uint8_t *v, int n, uint64_t *r, int rw)
     }
 }
 
-static void first_rows(const player *q, const uint8_t *img, uint64_t *rows, uint8_t *patch)
-{
-    const ncm_model_layer *L = q->L;
-    const int rw = q->row_words;
-    if (L->kind != NCM_LAYER_CONV) {
-        pack_planes(img, L->fan_in, rows, rw);
-        return;
-    }
-    const int H = L->hin, W = L->win, P = H * W;
-    for (int pos = 0; pos < L->hc * L->wc; pos++) {
-        const int y = pos / W, x = pos % W;
-        for (int j = 0; j < L->fan_in; j++) {
-            const int c = j / 9, ys = y + j % 9 / 3 - 1, xs = x + j % 3 - 1;
-            patch[j] = (ys >= 0 && ys < H && xs >= 0 && xs < W) ? img[c * P + ys * W + xs] : 0;
-        }
-        pack_planes(patch, L->fan_in, rows + (int64_t)pos * 8 * rw, rw);
-    }
-}
-
-/* First layer, 8-bit product: each position's 3x3 patch of the image (pixel 0 as padding), in
- * model order (c * 9 + tap), one row of fan_in bytes per position. The image is first copied
- * into a zero border one pixel wide (pad: (H + 2) x (W + 2) per channel), so that no tap needs a
- * bounds test. */
+/* First convolution: each position's 3x3 patch of the image (pixel 0 as padding), in model order
+ * (c * 9 + tap), one row of fan_in bytes per position, for either form of the first layer. The
+ * image is first copied into a zero border one pixel wide (pad: (H + 2) x (W + 2) per channel), so
+ * that no tap needs a bounds test. */
 static void first_patches(const ncm_model_layer *L, const uint8_t *img, uint8_t *rows, uint8_t *pad)
 {
     const int H = L->hin, W = L->win, C = L->cin, n = L->fan_in, PW = W + 2;
@@ -288,6 +269,31 @@ static void first_patches(const ncm_model_layer *L, const uint8_t *img, uint8_t 
                     r[c * 9 + t] = q[(t / 3) * PW + t % 3];
             }
         }
+}
+
+/* Scratch bytes of a worker for the first layer: the zero-bordered image of a convolution and,
+ * for the bit-plane form, its patches (first_rows); a dense first layer needs none. */
+static int64_t first_scratch_bytes(const ncm_model_layer *L)
+{
+    if (L->kind != NCM_LAYER_CONV)
+        return 1;
+    return (int64_t)L->cin * (L->hin + 2) * (L->win + 2) + (int64_t)L->hc * L->wc * L->fan_in;
+}
+
+/* The first layer's bit-plane rows: 8 per image, or 8 per position of a convolution. */
+static void first_rows(const player *q, const uint8_t *img, uint64_t *rows, uint8_t *scratch)
+{
+    const ncm_model_layer *L = q->L;
+    const int rw = q->row_words, n = L->fan_in;
+    if (L->kind != NCM_LAYER_CONV) {
+        pack_planes(img, n, rows, rw);
+        return;
+    }
+    const int64_t padded = (int64_t)L->cin * (L->hin + 2) * (L->win + 2);
+    uint8_t *patches = scratch + padded;
+    first_patches(L, img, patches, scratch);
+    for (int pos = 0; pos < L->hc * L->wc; pos++)
+        pack_planes(patches + (int64_t)pos * n, n, rows + (int64_t)pos * 8 * rw, rw);
 }
 
 /* Binary convolution: per position, the nine neighbours' channels, tap_bytes each (zero bits,
@@ -373,7 +379,7 @@ static void pool_bits(const player *q, const uint64_t *in, uint64_t *out)
 typedef struct {
     uint64_t *rows, *act, *act2, *bits;
     int32_t *sums;
-    uint8_t *patch; /* one 3x3 patch of the input image, or the padded image (first_patches) */
+    uint8_t *scratch; /* the first layer's scratch (first_scratch_bytes) */
 } work;
 
 static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int nimg, work *wk,
@@ -396,7 +402,7 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
                 uint8_t *r8 = (uint8_t *)wk->rows;
                 for (int i = 0; i < nimg; i++)
                     first_patches(L, px + (int64_t)i * P0, r8 + (int64_t)i * npos * L->fan_in,
-                                  wk->patch);
+                                  wk->scratch);
                 ncm_i8_gemm(p->kernel, r8, nimg * npos, L->fan_in, &q->w8, wk->sums, ldc);
             } else {
                 ncm_i8_gemm(p->kernel, px, nimg, P0, &q->w8, wk->sums, ldc);
@@ -407,7 +413,7 @@ static void run_chunk(const ncm_packed *p, const ncm_dataset *d, int64_t i0, int
                 uint64_t *r = wk->rows + (int64_t)i * rpi * rw;
                 const uint64_t *a = wk->act + i * act_stride;
                 if (L->first)
-                    first_rows(q, d->pixels + (i0 + i) * P0, r, wk->patch);
+                    first_rows(q, d->pixels + (i0 + i) * P0, r, wk->scratch);
                 else if (L->kind == NCM_LAYER_CONV)
                     conv_rows(q, a, r);
                 else
@@ -490,11 +496,8 @@ ncm_status ncm_packed_predict_hooked(const ncm_packed *p, const ncm_dataset *d, 
         wk.act = malloc((size_t)(p->chunk * p->max_act + 1) * 8);
         wk.act2 = malloc((size_t)(p->chunk * p->max_act + 1) * 8);
         wk.bits = malloc((size_t)(p->max_act + 1) * 8);
-        const ncm_model_layer *L0 = p->pl[0].L;
-        const int64_t padded = (int64_t)L0->cin * (L0->hin + 2) * (L0->win + 2);
-        wk.patch = malloc(
-            (size_t)(L0->kind == NCM_LAYER_CONV && padded > L0->fan_in ? padded : L0->fan_in));
-        const int ok = wk.rows && wk.sums && wk.act && wk.act2 && wk.bits && wk.patch;
+        wk.scratch = malloc((size_t)first_scratch_bytes(p->pl[0].L));
+        const int ok = wk.rows && wk.sums && wk.act && wk.act2 && wk.bits && wk.scratch;
         if (!ok) {
 #pragma omp atomic write
             failed = 1;
@@ -512,7 +515,7 @@ ncm_status ncm_packed_predict_hooked(const ncm_packed *p, const ncm_dataset *d, 
         free(wk.act);
         free(wk.act2);
         free(wk.bits);
-        free(wk.patch);
+        free(wk.scratch);
     }
     if (failed)
         return ncm_error_set(err, NCM_ERR_NOMEM, "out of memory for packed inference");

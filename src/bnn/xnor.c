@@ -111,13 +111,24 @@ ncm_kernel ncm_kernel_select(const char **why)
     return NCM_KERNEL_PORTABLE;
 }
 
-static ncm_xnor_kernel_fn kernel_fn(ncm_kernel k)
+/* The kernel that runs for `k`: the best (or NCM_KERNEL's) for auto, portable when the CPU lacks
+ * it. */
+static ncm_kernel resolve(ncm_kernel k)
 {
     if (k == NCM_KERNEL_AUTO)
         k = ncm_kernel_select(NULL);
-    if (!ncm_kernel_supported(k))
-        k = NCM_KERNEL_PORTABLE;
-    switch (k) {
+    return ncm_kernel_supported(k) ? k : NCM_KERNEL_PORTABLE;
+}
+
+/* The 8-bit product and the thresholds have one vector form, AVX2, for both vector kernels. */
+static int avx2_form(ncm_kernel k)
+{
+    return resolve(k) != NCM_KERNEL_PORTABLE && __builtin_cpu_supports("avx2");
+}
+
+static ncm_xnor_kernel_fn kernel_fn(ncm_kernel k)
+{
+    switch (resolve(k)) {
     case NCM_KERNEL_AVX512: return ncm_xnor_avx512;
     case NCM_KERNEL_AVX2: return ncm_xnor_avx2;
     default: return ncm_xnor_portable;
@@ -206,9 +217,7 @@ void ncm_i8_portable(const uint8_t *a, int m, int lda, const ncm_i8mat *w, int32
 void ncm_i8_gemm(ncm_kernel kernel, const uint8_t *a, int m, int lda, const ncm_i8mat *w,
                  int32_t *c, int ldc)
 {
-    if (kernel == NCM_KERNEL_AUTO)
-        kernel = ncm_kernel_select(NULL);
-    if (kernel != NCM_KERNEL_PORTABLE && __builtin_cpu_supports("avx2"))
+    if (avx2_form(kernel))
         ncm_i8_avx2(a, m, lda, w, c, ldc);
     else
         ncm_i8_portable(a, m, lda, w, c, ldc);
@@ -217,9 +226,7 @@ void ncm_i8_gemm(ncm_kernel kernel, const uint8_t *a, int m, int lda, const ncm_
 void ncm_fire_bits(ncm_kernel kernel, const int32_t *s, int64_t lds, int npos, const int32_t *sign,
                    const int32_t *val, int n, uint64_t *out, int cw)
 {
-    if (kernel == NCM_KERNEL_AUTO)
-        kernel = ncm_kernel_select(NULL);
-    if (kernel != NCM_KERNEL_PORTABLE && __builtin_cpu_supports("avx2")) {
+    if (avx2_form(kernel)) {
         ncm_fire_bits_avx2(s, lds, npos, sign, val, n, out, cw);
         return;
     }
